@@ -1,0 +1,287 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/syndtr/goleveldb/leveldb/util"
+	"github.com/tinychain/tinychain/proto"
+)
+
+// Config configures a Chain.
+type Config struct {
+	Dir     string   // LevelDB directory
+	Genesis *Genesis // required
+	Logger  *slog.Logger
+	// Now is the clock the timestamp rule reads (default time.Now); tests
+	// set it. It is read only at the edge, in ProcessBlock.
+	Now func() time.Time
+	// MaxOrphans and OrphanTTL bound the orphan pool (defaults 256, 10 min).
+	MaxOrphans int
+	OrphanTTL  time.Duration
+}
+
+// Chain is the block tree, the fork choice over it and the state of its
+// head, all kept in one LevelDB. It is safe for concurrent use: one lock
+// serialises block processing; readers of the state use LevelDB snapshots.
+type Chain struct {
+	g       *Genesis
+	db      *leveldb.DB
+	log     *slog.Logger
+	now     func() time.Time
+	genesis *blockNode
+
+	mu      sync.RWMutex
+	index   map[common.Hash]*blockNode
+	tips    map[*blockNode]struct{} // nodes with no valid child: fork-choice candidates
+	head    *blockNode
+	main    []*blockNode // the main chain by height
+	seq     uint64
+	orphans *orphanPool
+	future  map[common.Hash]*pendingBlock
+	recent  *blockCache // blocks processed lately, with their senders recovered
+	// badReasons keeps why blocks failed their state transition (bounded).
+	badReasons map[common.Hash]error
+
+	notifyMu  sync.Mutex
+	listeners []func(*HeadEvent)
+	closeOnce sync.Once
+}
+
+// HeadEvent tells listeners that the head moved: the blocks connected, in
+// order, and those disconnected by a reorganisation, newest first.
+type HeadEvent struct {
+	Head         *proto.Block
+	Connected    []*proto.Block
+	Disconnected []*proto.Block
+}
+
+// Open opens (or creates) the chain in cfg.Dir. A database made for another
+// genesis is refused.
+func Open(cfg Config) (*Chain, error) {
+	if err := cfg.Genesis.Check(); err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
+	db, err := leveldb.OpenFile(cfg.Dir, &opt.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open chain database %s: %w", cfg.Dir, err)
+	}
+	c, err := open(db, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func open(db *leveldb.DB, cfg Config) (*Chain, error) {
+	c := &Chain{
+		g: cfg.Genesis, db: db, log: cfg.Logger, now: cfg.Now,
+		index:      make(map[common.Hash]*blockNode),
+		tips:       make(map[*blockNode]struct{}),
+		future:     make(map[common.Hash]*pendingBlock),
+		recent:     newBlockCache(512),
+		badReasons: make(map[common.Hash]error),
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	c.orphans = newOrphanPool(cfg.MaxOrphans, cfg.OrphanTTL)
+	gen, err := GenesisBlock(c.g)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := db.Get(keyGenesis, nil)
+	switch {
+	case errors.Is(err, leveldb.ErrNotFound):
+		if err := c.writeGenesis(gen); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	case common.BytesToHash(stored) != gen.Hash():
+		return nil, fmt.Errorf("database belongs to genesis %x, not %s: use another --datadir", stored, gen.Hash())
+	}
+	if err := c.loadIndex(gen.Hash()); err != nil {
+		return nil, err
+	}
+	// A crash during a reorganisation leaves a consistent head that may not
+	// be the best chain; finish the job.
+	c.mu.Lock()
+	evs := c.updateBestChain()
+	c.unlockAndNotify(evs)
+	c.log.Info("chain opened", "genesis", gen.Hash(), "height", c.head.height(), "head", c.head.hash, "blocks", len(c.index))
+	return c, nil
+}
+
+// GenesisBlock builds the genesis block of g: its allocations committed in
+// the state root, no transactions.
+func GenesisBlock(g *Genesis) (*proto.Block, error) {
+	st := NewState(emptyDB{})
+	for _, a := range g.sortedAlloc() {
+		if err := st.AddBalance(a, uint64(g.Alloc[a])); err != nil {
+			return nil, err
+		}
+	}
+	root, err := st.Root()
+	if err != nil {
+		return nil, err
+	}
+	return &proto.Block{Header: proto.Header{
+		Version:      HeaderVersion,
+		Timestamp:    g.Timestamp,
+		Target:       common.BigToHash(g.Target.ToInt()),
+		TxRoot:       MerkleRoot(nil),
+		StateRoot:    root,
+		ReceiptsRoot: MerkleRoot(nil),
+	}}, nil
+}
+
+// emptyDB is a database with nothing in it: the state before genesis.
+type emptyDB struct{}
+
+func (emptyDB) Get([]byte, *opt.ReadOptions) ([]byte, error) { return nil, leveldb.ErrNotFound }
+
+func (c *Chain) writeGenesis(gen *proto.Block) error {
+	st := NewState(c.db)
+	for _, a := range c.g.sortedAlloc() {
+		if err := st.AddBalance(a, uint64(c.g.Alloc[a])); err != nil {
+			return err
+		}
+	}
+	batch := new(leveldb.Batch)
+	if _, _, err := st.Commit(batch); err != nil {
+		return err
+	}
+	hash := gen.Hash()
+	n := newNode(&gen.Header, hash, nil, 0)
+	n.status = statusValid
+	batch.Put(blockKey(hash), gen.Encode())
+	putRLP(batch, indexKey(hash), n.record())
+	putRLP(batch, receiptsKey(hash), []*proto.Receipt{})
+	batch.Put(heightKey(0), hash[:])
+	batch.Put(keyHead, hash[:])
+	batch.Put(keyGenesis, hash[:])
+	return c.db.Write(batch, &opt.WriteOptions{Sync: true})
+}
+
+// loadIndex reads the whole block index into memory and links it.
+func (c *Chain) loadIndex(genesis common.Hash) error {
+	it := c.db.NewIterator(util.BytesPrefix([]byte{'i'}), nil)
+	defer it.Release()
+	var recs []*indexRecord
+	for it.Next() {
+		rec := new(indexRecord)
+		if err := decodeStored(it.Value(), rec); err != nil {
+			return fmt.Errorf("block index: %w", err)
+		}
+		recs = append(recs, rec)
+	}
+	if err := it.Error(); err != nil {
+		return err
+	}
+	// Parents sort before children by height; link in that order.
+	sortRecords(recs)
+	for _, rec := range recs {
+		hash := rec.Header.Hash()
+		var parent *blockNode
+		if rec.Header.Height > 0 {
+			if parent = c.index[rec.Header.PrevHash]; parent == nil {
+				return fmt.Errorf("block index: %s has no parent %s", hash, rec.Header.PrevHash)
+			}
+		}
+		n := newNode(&rec.Header, hash, parent, rec.Seq)
+		n.status = nodeStatus(rec.Status)
+		c.index[hash] = n
+		if rec.Seq >= c.seq {
+			c.seq = rec.Seq + 1
+		}
+		if parent != nil {
+			delete(c.tips, parent)
+		}
+		if !n.status.invalid() {
+			c.tips[n] = struct{}{}
+		}
+	}
+	c.genesis = c.index[genesis]
+	if c.genesis == nil {
+		return fmt.Errorf("block index lacks the genesis block")
+	}
+	headHash, err := c.db.Get(keyHead, nil)
+	if err != nil {
+		return fmt.Errorf("read head: %w", err)
+	}
+	c.head = c.index[common.BytesToHash(headHash)]
+	if c.head == nil {
+		return fmt.Errorf("head %x is not in the block index", headHash)
+	}
+	c.main = make([]*blockNode, c.head.height()+1)
+	for n := c.head; n != nil; n = n.parent {
+		c.main[n.height()] = n
+	}
+	// A tip with an invalid-free valid child chain is still a tip; make sure
+	// nodes whose children are all invalid count as tips too.
+	for _, n := range c.index {
+		if !n.status.invalid() && !hasValidChild(n) {
+			c.tips[n] = struct{}{}
+		}
+	}
+	return nil
+}
+
+func hasValidChild(n *blockNode) bool {
+	for _, ch := range n.children {
+		if !ch.status.invalid() {
+			return true
+		}
+	}
+	return false
+}
+
+// Close closes the database. Safe to call twice.
+func (c *Chain) Close() error {
+	var err error
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		err = c.db.Close()
+	})
+	return err
+}
+
+// Subscribe registers f to be called, in order, after every head change.
+// f runs outside the chain lock and may call the Chain.
+func (c *Chain) Subscribe(f func(*HeadEvent)) {
+	c.notifyMu.Lock()
+	c.listeners = append(c.listeners, f)
+	c.notifyMu.Unlock()
+}
+
+// unlockAndNotify releases the chain lock and tells the listeners about
+// evs. The notify lock is taken before the chain lock is released, so
+// listeners see head changes in the order they happened.
+//
+// MUST be called with the chain lock held (for writing).
+func (c *Chain) unlockAndNotify(evs []*HeadEvent) {
+	if len(evs) == 0 {
+		c.mu.Unlock()
+		return
+	}
+	c.notifyMu.Lock()
+	c.mu.Unlock()
+	defer c.notifyMu.Unlock()
+	for _, ev := range evs {
+		for _, f := range c.listeners {
+			f(ev)
+		}
+	}
+}

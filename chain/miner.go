@@ -1,0 +1,243 @@
+package chain
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/tinychain/tinychain/proto"
+)
+
+// MinerConfig configures a Miner.
+type MinerConfig struct {
+	Address common.Address // takes the reward and fees
+	Threads int            // default: all cores
+	Logger  *slog.Logger
+	// Refresh is how often the block is rebuilt with a new timestamp and
+	// the mempool's latest txs (default 1 s).
+	Refresh time.Duration
+	// Paused, when set and true, keeps the miner idle (e.g. while syncing).
+	Paused func() bool
+}
+
+// Miner builds blocks from the mempool on the head and searches their
+// nonce on all threads; a new head restarts the search at once.
+type Miner struct {
+	c    *Chain
+	pool *Mempool
+	cfg  MinerConfig
+	log  *slog.Logger
+
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+	hashes  atomic.Uint64
+	rate    atomic.Uint64 // hashes per second, as float64 bits
+	running atomic.Bool
+}
+
+// NewMiner returns a stopped miner.
+func NewMiner(c *Chain, pool *Mempool, cfg MinerConfig) *Miner {
+	if cfg.Threads <= 0 {
+		cfg.Threads = runtime.NumCPU()
+	}
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	m := &Miner{c: c, pool: pool, cfg: cfg, log: cfg.Logger,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	c.Subscribe(func(*HeadEvent) { m.poke() })
+	return m
+}
+
+func (m *Miner) poke() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start starts mining in the background.
+func (m *Miner) Start() {
+	m.running.Store(true)
+	go m.loop()
+}
+
+// Stop stops mining and waits for the threads to end. Safe to call twice.
+func (m *Miner) Stop() {
+	m.once.Do(func() {
+		close(m.stop)
+		if m.running.Load() {
+			<-m.done
+		}
+	})
+}
+
+// Running reports whether the miner was started.
+func (m *Miner) Running() bool { return m.running.Load() }
+
+// Hashrate returns the hashes per second over the last few seconds.
+func (m *Miner) Hashrate() float64 { return float64frombits(m.rate.Load()) }
+
+// Threads returns the number of mining threads.
+func (m *Miner) Threads() int { return m.cfg.Threads }
+
+func (m *Miner) loop() {
+	defer close(m.done)
+	go m.measure()
+	for {
+		select {
+		case <-m.stop:
+			return
+		default:
+		}
+		if m.cfg.Paused != nil && m.cfg.Paused() {
+			select {
+			case <-m.stop:
+				return
+			case <-m.wake:
+			case <-time.After(m.cfg.Refresh):
+			}
+			continue
+		}
+		b, err := m.build()
+		if err != nil {
+			m.log.Error("miner: cannot build a block", "err", err)
+			select {
+			case <-m.stop:
+				return
+			case <-time.After(m.cfg.Refresh):
+			}
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.Refresh)
+		go func() {
+			select {
+			case <-m.stop:
+			case <-m.wake:
+			case <-ctx.Done():
+			}
+			cancel()
+		}()
+		found := Solve(ctx, &b.Header, m.cfg.Threads, &m.hashes)
+		cancel()
+		if !found {
+			continue
+		}
+		start := time.Now()
+		if err := m.c.ProcessBlock(b); err != nil && !errors.Is(err, ErrDuplicate) {
+			m.log.Error("miner: own block rejected", "block", b.Hash(), "err", err)
+			continue
+		}
+		m.log.Info("mined block", "height", b.Header.Height, "hash", b.Hash(), "txs", len(b.Txs),
+			"took", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// build assembles a block on the current head.
+func (m *Miner) build() (*proto.Block, error) {
+	tpl, err := m.c.NewTemplate()
+	if err != nil {
+		return nil, err
+	}
+	defer tpl.Release()
+	b, _, err := Assemble(tpl, m.c.g, m.cfg.Address, uint64(m.c.now().UnixMilli()), m.pool.Pending())
+	return b, err
+}
+
+// measure updates the hashrate every second (exponentially smoothed).
+func (m *Miner) measure() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last, lastT := m.hashes.Load(), time.Now()
+	var rate float64
+	for {
+		select {
+		case <-m.done:
+			m.rate.Store(0)
+			return
+		case now := <-t.C:
+			h := m.hashes.Load()
+			r := float64(h-last) / now.Sub(lastT).Seconds()
+			if rate == 0 {
+				rate = r
+			} else {
+				rate = 0.7*rate + 0.3*r
+			}
+			m.rate.Store(float64bits(rate))
+			last, lastT = h, now
+		}
+	}
+}
+
+// nonceBase makes every nonce a miner tries 8 bytes long in the encoding,
+// so the nonce sits at a fixed offset: the last 8 bytes of the header.
+const nonceBase = 1 << 56
+
+// Solve searches h.Nonce on threads goroutines until the header's hash is
+// under its target or ctx ends; it reports whether it found one (then h
+// holds it). Hashes tried are added to *counter.
+func Solve(ctx context.Context, h *proto.Header, threads int, counter *atomic.Uint64) bool {
+	h.Nonce = nonceBase
+	tmpl := h.Encode()
+	if len(tmpl) < 9 || tmpl[len(tmpl)-9] != 0x80+8 {
+		panic(fmt.Sprintf("miner: header nonce not at a fixed offset (%x)", tmpl[len(tmpl)-9:]))
+	}
+	target := h.Target
+	var (
+		found atomic.Bool
+		win   atomic.Uint64
+		wg    sync.WaitGroup
+	)
+	start := rand.Uint64() >> 9 // leaves room above nonceBase
+	for t := 0; t < threads; t++ {
+		wg.Add(1)
+		go func(t int) {
+			defer wg.Done()
+			buf := bytes.Clone(tmpl)
+			at := len(buf) - 8
+			for n := start + uint64(t); ; {
+				for i := 0; i < 4096; i++ {
+					binary.BigEndian.PutUint64(buf[at:], nonceBase|n)
+					sum := sha256.Sum256(buf)
+					if bytes.Compare(sum[:], target[:]) <= 0 {
+						if found.CompareAndSwap(false, true) {
+							win.Store(nonceBase | n)
+						}
+						counter.Add(uint64(i + 1))
+						return
+					}
+					n += uint64(threads)
+				}
+				counter.Add(4096)
+				if found.Load() || ctx.Err() != nil {
+					return
+				}
+			}
+		}(t)
+	}
+	wg.Wait()
+	if !found.Load() {
+		return false
+	}
+	h.Nonce = win.Load()
+	return true
+}
+
+func float64bits(f float64) uint64     { return math.Float64bits(f) }
+func float64frombits(u uint64) float64 { return math.Float64frombits(u) }

@@ -1,0 +1,230 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/tinychain/tinychain/proto"
+)
+
+// updateBestChain moves the head to the best valid tip: the one with the
+// most cumulative work, the first seen on a tie. When a block on the way
+// fails its state transition it is marked invalid (and its descendants
+// invalid-ancestor) and the choice runs again, so the head always ends on
+// the heaviest chain that is valid as far as it goes.
+//
+// MUST be called with the chain lock held.
+func (c *Chain) updateBestChain() []*HeadEvent {
+	var evs []*HeadEvent
+	for {
+		best := c.head
+		for t := range c.tips {
+			if t.better(best) && t.work.Cmp(c.head.work) > 0 {
+				best = t
+			}
+		}
+		if best == c.head {
+			return evs
+		}
+		ev, err := c.reorganize(best)
+		if ev != nil {
+			evs = append(evs, ev)
+		}
+		if err != nil {
+			if CodeOf(err) == 0 {
+				// Not a rule: the database failed. Stay where we are.
+				c.log.Error("cannot move head", "target", best.hash, "err", err)
+				return evs
+			}
+		}
+	}
+}
+
+// reorganize disconnects the head back to the fork with target's branch
+// and connects that branch up to target, one atomic batch per block. If a
+// block fails, it is marked invalid and the head stays at its parent.
+//
+// MUST be called with the chain lock held.
+func (c *Chain) reorganize(target *blockNode) (*HeadEvent, error) {
+	fork := findFork(c.head, target)
+	ev := &HeadEvent{}
+	for c.head != fork {
+		b, err := c.disconnect(c.head)
+		if err != nil {
+			return ev.finish(c), err
+		}
+		ev.Disconnected = append(ev.Disconnected, b)
+	}
+	var path []*blockNode
+	for n := target; n != fork; n = n.parent {
+		path = append(path, n)
+	}
+	for i := len(path) - 1; i >= 0; i-- {
+		b, err := c.connect(path[i])
+		if err != nil {
+			if CodeOf(err) != 0 {
+				c.markInvalid(path[i], err)
+			}
+			return ev.finish(c), err
+		}
+		ev.Connected = append(ev.Connected, b)
+	}
+	if len(ev.Disconnected) > 0 {
+		c.log.Warn("chain reorganised", "depth", len(ev.Disconnected), "fork", fork.height(),
+			"old_head", ev.Disconnected[0].Hash(), "new_head", c.head.hash, "height", c.head.height())
+	}
+	return ev.finish(c), nil
+}
+
+// finish fills in the head; an event that moved nothing is nil.
+func (ev *HeadEvent) finish(c *Chain) *HeadEvent {
+	if len(ev.Connected) == 0 && len(ev.Disconnected) == 0 {
+		return nil
+	}
+	if len(ev.Connected) > 0 {
+		ev.Head = ev.Connected[len(ev.Connected)-1]
+	} else if b, err := c.loadBlock(c.head); err == nil {
+		ev.Head = b
+	}
+	return ev
+}
+
+// connect executes n's block on the head state (n's parent must be the
+// head) and commits the state, receipts, undo data, tx index and new head
+// in one batch.
+//
+// MUST be called with the chain lock held.
+func (c *Chain) connect(n *blockNode) (*proto.Block, error) {
+	b, err := c.loadBlock(n)
+	if err != nil {
+		return nil, err
+	}
+	senders, err := CheckBlock(b, c.g) // senders are cached on recent blocks
+	if err != nil {
+		return nil, err
+	}
+	st := NewState(c.db)
+	receipts, err := ApplyBlock(st, b, senders, c.g)
+	if err != nil {
+		return nil, err
+	}
+	if r := ReceiptsRoot(receipts); r != b.Header.ReceiptsRoot {
+		return nil, ruleErr(ErrBadReceiptsRoot, "block %s: receipts root %s, computed %s", n.hash, b.Header.ReceiptsRoot, r)
+	}
+	batch := new(leveldb.Batch)
+	root, undo, err := st.Commit(batch)
+	if err != nil {
+		return nil, err
+	}
+	if root != b.Header.StateRoot {
+		return nil, ruleErr(ErrBadStateRoot, "block %s: state root %s, computed %s", n.hash, b.Header.StateRoot, root)
+	}
+	putRLP(batch, receiptsKey(n.hash), receipts)
+	putRLP(batch, undoKey(n.hash), undo)
+	for i, tx := range b.Txs {
+		putRLP(batch, txKey(tx.Hash()), &TxLocation{Block: n.hash, Index: uint32(i)})
+	}
+	batch.Put(heightKey(n.height()), n.hash[:])
+	batch.Put(keyHead, n.hash[:])
+	old := n.status
+	n.status = statusValid
+	putRLP(batch, indexKey(n.hash), n.record())
+	if err := c.db.Write(batch, nil); err != nil {
+		n.status = old
+		return nil, fmt.Errorf("commit block %s: %w", n.hash, err)
+	}
+	c.head = n
+	c.main = append(c.main[:n.height()], n)
+	return b, nil
+}
+
+// disconnect rolls the head block back from its undo data, in one batch.
+//
+// MUST be called with the chain lock held.
+func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
+	b, err := c.loadBlock(n)
+	if err != nil {
+		return nil, err
+	}
+	var undo []undoEntry
+	if found, err := storeGet(c.db, undoKey(n.hash), &undo); err != nil || !found {
+		return nil, fmt.Errorf("undo data of %s: found=%v %v", n.hash, found, err)
+	}
+	batch := new(leveldb.Batch)
+	root, err := revertState(c.db, batch, undo)
+	if err != nil {
+		return nil, err
+	}
+	if root != n.parent.header.StateRoot {
+		// The undo data does not lead back to the parent's state: the
+		// database is corrupt. Refuse rather than build on a wrong state.
+		return nil, fmt.Errorf("undo of %s gives state root %s, parent has %s", n.hash, root, n.parent.header.StateRoot)
+	}
+	for _, tx := range b.Txs {
+		batch.Delete(txKey(tx.Hash()))
+	}
+	batch.Delete(undoKey(n.hash))
+	batch.Delete(receiptsKey(n.hash))
+	batch.Delete(heightKey(n.height()))
+	batch.Put(keyHead, n.parent.hash[:])
+	if err := c.db.Write(batch, nil); err != nil {
+		return nil, fmt.Errorf("roll back block %s: %w", n.hash, err)
+	}
+	c.head = n.parent
+	c.main = c.main[:n.height()]
+	return b, nil
+}
+
+// markInvalid records that n broke a rule (err) and that its descendants
+// descend from an invalid block; its parent becomes a tip again.
+//
+// MUST be called with the chain lock held.
+func (c *Chain) markInvalid(n *blockNode, err error) {
+	c.log.Warn("invalid block", "block", n.hash, "height", n.height(), "err", err)
+	if len(c.badReasons) >= maxBadReasons {
+		clear(c.badReasons)
+	}
+	c.badReasons[n.hash] = err
+	batch := new(leveldb.Batch)
+	var mark func(m *blockNode, s nodeStatus)
+	mark = func(m *blockNode, s nodeStatus) {
+		m.status = s
+		delete(c.tips, m)
+		putRLP(batch, indexKey(m.hash), m.record())
+		for _, ch := range m.children {
+			mark(ch, statusInvalidAncestor)
+		}
+	}
+	mark(n, statusInvalid)
+	if p := n.parent; p != nil && !p.status.invalid() && !hasValidChild(p) {
+		c.tips[p] = struct{}{}
+	}
+	if werr := c.db.Write(batch, nil); werr != nil {
+		c.log.Error("cannot persist invalid status", "block", n.hash, "err", werr)
+	}
+}
+
+const maxBadReasons = 1024
+
+// loadBlock returns n's block from the recent cache or the database.
+//
+// MUST be called with the chain lock held.
+func (c *Chain) loadBlock(n *blockNode) (*proto.Block, error) {
+	if b := c.recent.get(n.hash); b != nil {
+		return b, nil
+	}
+	enc, err := c.db.Get(blockKey(n.hash), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return nil, fmt.Errorf("block %s: data missing", n.hash)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := proto.DecodeBlock(enc)
+	if err != nil {
+		return nil, fmt.Errorf("stored block %s: %w", n.hash, err)
+	}
+	c.recent.add(b)
+	return b, nil
+}

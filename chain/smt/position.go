@@ -1,0 +1,69 @@
+package smt
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// maxDepth is the depth of a leaf whose sibling differs only in the last
+// bit; branches live at depths 0..maxDepth-1.
+const maxDepth = 256
+
+// pos names a subtree: its depth and the first depth bits of the keys in it,
+// later bits zero. It is comparable, so it keys the node cache directly.
+type pos struct {
+	depth uint16
+	path  [32]byte
+}
+
+// bit returns bit i of key, counting from the most significant bit of
+// key[0].
+func bit(key *[32]byte, i int) byte {
+	return key[i>>3] >> (7 - uint(i&7)) & 1
+}
+
+// posOf returns the position at depth d on key's path.
+func posOf(key *[32]byte, d int) pos {
+	p := pos{depth: uint16(d)}
+	n := d >> 3
+	copy(p.path[:n], key[:n])
+	if r := d & 7; r != 0 {
+		p.path[n] = key[n] & (0xff << (8 - uint(r)))
+	}
+	return p
+}
+
+// child returns the position of p's child on side b (0 left, 1 right).
+func (p pos) child(b byte) pos {
+	c := pos{depth: p.depth + 1, path: p.path}
+	if b == 1 {
+		d := int(p.depth)
+		c.path[d>>3] |= 0x80 >> uint(d&7)
+	}
+	return c
+}
+
+// sibling returns the other child of p's parent; p.depth must be > 0.
+func (p pos) sibling() pos {
+	d := int(p.depth) - 1
+	s := p
+	s.path[d>>3] ^= 0x80 >> uint(d&7)
+	return s
+}
+
+// dbKey appends the DB key of p under prefix to dst.
+func (p pos) dbKey(dst, prefix []byte) []byte {
+	dst = append(dst, prefix...)
+	dst = binary.BigEndian.AppendUint16(dst, p.depth)
+	return append(dst, p.path[:]...)
+}
+
+// commonPrefixLen returns how many leading bits a and b share (256 if equal).
+func commonPrefixLen(a, b *[32]byte) int {
+	for i := range a {
+		if x := a[i] ^ b[i]; x != 0 {
+			return i*8 + bits.LeadingZeros8(x)
+		}
+	}
+	return maxDepth
+}

@@ -1,0 +1,186 @@
+package smt
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/opt"
+)
+
+// Reader reads committed nodes. *leveldb.DB and *leveldb.Snapshot satisfy
+// it; a missing key must be reported as leveldb.ErrNotFound.
+type Reader interface {
+	Get(key []byte, ro *opt.ReadOptions) ([]byte, error)
+}
+
+// Writer receives a commit's node puts and deletes. *leveldb.Batch
+// satisfies it. Commit hands it fresh slices, so it may keep them.
+type Writer interface {
+	Put(key, value []byte)
+	Delete(key []byte)
+}
+
+// Tree is one block's worth of updates on top of a committed tree. See the
+// package documentation for its lifecycle.
+type Tree struct {
+	db     Reader
+	prefix []byte
+	h      *hasher
+
+	// cache overlays the DB: every position read or written so far. A
+	// position absent from it holds in the current tree exactly what the
+	// DB holds, which is what lets a split place new nodes below a leaf
+	// without reading the DB.
+	cache map[pos]*entry
+	// stale lists the branches whose child hashes Root must recompute.
+	stale []*entry
+
+	root      [32]byte
+	rootOK    bool
+	committed bool
+	keyBuf    []byte
+}
+
+// entry is one cached position.
+type entry struct {
+	pos  pos
+	orig node // what the DB holds here; Commit writes only if cur differs
+	cur  node
+
+	hash   [32]byte // hash of cur, valid if hashOK
+	hashOK bool
+	stale  bool // listed in Tree.stale
+}
+
+// Open returns a Tree over the nodes stored under prefix in db.
+func Open(db Reader, prefix []byte) *Tree {
+	return &Tree{
+		db:     db,
+		prefix: slices.Clone(prefix),
+		h:      newHasher(),
+		cache:  make(map[pos]*entry),
+	}
+}
+
+// load returns the cached entry at p, reading it from the DB on first use.
+func (t *Tree) load(p pos) (*entry, error) {
+	if e := t.cache[p]; e != nil {
+		return e, nil
+	}
+	t.keyBuf = p.dbKey(t.keyBuf[:0], t.prefix)
+	buf, err := t.db.Get(t.keyBuf, nil)
+	var n node
+	switch {
+	case errors.Is(err, leveldb.ErrNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("smt: read node at depth %d: %w", p.depth, err)
+	default:
+		if n, err = decodeNode(p, buf); err != nil {
+			return nil, err
+		}
+	}
+	e := &entry{pos: p, orig: n, cur: n}
+	t.cache[p] = e
+	return e, nil
+}
+
+// walk loads key's path from the root down to the first position that is
+// not a branch, and returns the branches passed and that last entry.
+func (t *Tree) walk(key *[32]byte) (path []*entry, end *entry, err error) {
+	for d := 0; ; d++ {
+		e, err := t.load(posOf(key, d))
+		if err != nil {
+			return nil, nil, err
+		}
+		if e.cur.kind != kindBranch {
+			return path, e, nil
+		}
+		path = append(path, e)
+	}
+}
+
+// Get returns the value stored under key, zero if absent, including the
+// Tree's pending updates.
+func (t *Tree) Get(key [32]byte) ([32]byte, error) {
+	_, end, err := t.walk(&key)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	if end.cur.kind == kindLeaf && end.cur.a == key {
+		return end.cur.b, nil
+	}
+	return [32]byte{}, nil
+}
+
+// Root returns the root hash including pending updates. It hashes only the
+// branches changed since the last call, deepest first, so each is hashed
+// once however many updates passed through it.
+func (t *Tree) Root() ([32]byte, error) {
+	if t.rootOK {
+		return t.root, nil
+	}
+	// Children are deeper than their parents, so deepest-first order means
+	// every child's hash is final before its parent reads it.
+	slices.SortFunc(t.stale, func(x, y *entry) int { return int(y.pos.depth) - int(x.pos.depth) })
+	for _, e := range t.stale {
+		e.stale = false
+		if e.cur.kind != kindBranch {
+			continue // collapsed into a leaf since it was listed
+		}
+		// A child missing from the cache is unchanged, and so is the hash
+		// the branch already holds for it.
+		if c := t.cache[e.pos.child(0)]; c != nil {
+			e.cur.a = t.hashOf(c)
+		}
+		if c := t.cache[e.pos.child(1)]; c != nil {
+			e.cur.b = t.hashOf(c)
+		}
+		e.hashOK = false
+	}
+	t.stale = t.stale[:0]
+
+	e, err := t.load(pos{})
+	if err != nil {
+		return [32]byte{}, err
+	}
+	t.root, t.rootOK = t.hashOf(e), true
+	return t.root, nil
+}
+
+// hashOf returns e's hash, computing it once per change.
+func (t *Tree) hashOf(e *entry) [32]byte {
+	if !e.hashOK {
+		e.hash, e.hashOK = e.cur.hash(t.h), true
+	}
+	return e.hash
+}
+
+// Commit puts every node that changed and deletes every position that was
+// vacated into w, and returns the new root. The caller must write w
+// atomically. Afterwards the Tree reads as the committed state, and Update
+// and Commit return ErrCommitted.
+func (t *Tree) Commit(w Writer) ([32]byte, error) {
+	if t.committed {
+		return [32]byte{}, ErrCommitted
+	}
+	root, err := t.Root()
+	if err != nil {
+		return [32]byte{}, err
+	}
+	for p, e := range t.cache {
+		if e.cur == e.orig {
+			continue
+		}
+		key := p.dbKey(nil, t.prefix)
+		if e.cur.kind == kindEmpty {
+			w.Delete(key)
+		} else {
+			w.Put(key, e.cur.encode())
+		}
+		e.orig = e.cur
+	}
+	t.committed = true
+	return root, nil
+}

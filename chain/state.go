@@ -1,0 +1,242 @@
+package chain
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/proto"
+)
+
+// State is a mutable view of the accounts on top of a committed database
+// state (a LevelDB snapshot): what one block, a miner's template or a
+// mempool check changes before anything is written. Changes are journaled
+// so that a failed transaction can be reverted (Snapshot / RevertTo), and
+// Commit turns them into one batch of writes plus the block's undo data.
+//
+// A State is not safe for concurrent use.
+type State struct {
+	db      smt.Reader
+	objs    map[common.Address]*stateObject
+	journal []journalEntry
+}
+
+type stateObject struct {
+	acct     proto.Account
+	origEnc  []byte // the committed encoding; nil if the account did not exist
+	modified bool
+}
+
+type journalEntry struct {
+	addr     common.Address
+	prev     proto.Account
+	modified bool
+}
+
+// NewState returns a view of the state committed in db.
+func NewState(db smt.Reader) *State {
+	return &State{db: db, objs: make(map[common.Address]*stateObject)}
+}
+
+func (s *State) object(a common.Address) (*stateObject, error) {
+	if o := s.objs[a]; o != nil {
+		return o, nil
+	}
+	o := new(stateObject)
+	enc, err := s.db.Get(accountKey(a), nil)
+	switch {
+	case errors.Is(err, leveldb.ErrNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("read account %s: %w", a, err)
+	default:
+		acct, err := proto.DecodeAccount(enc)
+		if err != nil {
+			return nil, fmt.Errorf("stored account %s is corrupt: %w", a, err)
+		}
+		o.acct, o.origEnc = *acct, enc
+	}
+	s.objs[a] = o
+	return o, nil
+}
+
+// Account returns the account at a (all zero if it does not exist).
+func (s *State) Account(a common.Address) (proto.Account, error) {
+	o, err := s.object(a)
+	if err != nil {
+		return proto.Account{}, err
+	}
+	return o.acct, nil
+}
+
+// SetAccount replaces the account at a, journaling the old value.
+func (s *State) SetAccount(a common.Address, acct proto.Account) error {
+	o, err := s.object(a)
+	if err != nil {
+		return err
+	}
+	s.journal = append(s.journal, journalEntry{a, o.acct, o.modified})
+	o.acct, o.modified = acct, true
+	return nil
+}
+
+// Snapshot returns a mark to revert to.
+func (s *State) Snapshot() int { return len(s.journal) }
+
+// RevertTo undoes every change made after the snapshot mark.
+func (s *State) RevertTo(mark int) {
+	for i := len(s.journal) - 1; i >= mark; i-- {
+		e := s.journal[i]
+		o := s.objs[e.addr]
+		o.acct, o.modified = e.prev, e.modified
+	}
+	s.journal = s.journal[:mark]
+}
+
+// AddBalance credits v to a; an overflow is a rule error.
+func (s *State) AddBalance(a common.Address, v uint64) error {
+	acct, err := s.Account(a)
+	if err != nil {
+		return err
+	}
+	nb, ok := proto.AddU64(acct.Balance, v)
+	if !ok {
+		return ruleErr(ErrOverflow, "balance of %s + %d overflows", a, v)
+	}
+	acct.Balance = nb
+	return s.SetAccount(a, acct)
+}
+
+// SubBalance debits v from a; too little is a rule error.
+func (s *State) SubBalance(a common.Address, v uint64) error {
+	acct, err := s.Account(a)
+	if err != nil {
+		return err
+	}
+	nb, ok := proto.SubU64(acct.Balance, v)
+	if !ok {
+		return ruleErr(ErrInsufficientFunds, "%s holds %d, needs %d", a, acct.Balance, v)
+	}
+	acct.Balance = nb
+	return s.SetAccount(a, acct)
+}
+
+// undoEntry is one key of the state database and its value before a block
+// (empty: absent; no stored value is empty). A block's undo data is the list of them; writing them back
+// and re-deriving the Merkle leaves rolls the block back exactly.
+type undoEntry struct {
+	Key []byte
+	Old []byte
+}
+
+// change is one account write that a commit makes.
+type change struct {
+	addr common.Address
+	enc  []byte // new encoding; nil = delete
+	old  []byte
+}
+
+// changes lists the accounts whose encoding differs from the committed
+// one, in address order so that commits are deterministic.
+func (s *State) changes() []change {
+	var out []change
+	for a, o := range s.objs {
+		if !o.modified {
+			continue
+		}
+		var enc []byte
+		if !o.acct.IsEmpty() {
+			enc = proto.Encode(&o.acct)
+		}
+		if bytes.Equal(enc, o.origEnc) {
+			continue
+		}
+		out = append(out, change{a, enc, o.origEnc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].addr.Cmp(out[j].addr) < 0 })
+	return out
+}
+
+// Root returns the state root the view would commit, writing nothing.
+func (s *State) Root() (common.Hash, error) {
+	t := smt.Open(s.db, smtPrefix)
+	for _, c := range s.changes() {
+		if err := t.Update(accountLeafKey(c.addr), leafValue(c.enc)); err != nil {
+			return common.Hash{}, err
+		}
+	}
+	r, err := t.Root()
+	return common.Hash(r), err
+}
+
+// Commit writes the view's changes (accounts and Merkle nodes) into batch
+// and returns the new state root and the undo data that reverses them.
+func (s *State) Commit(batch *leveldb.Batch) (common.Hash, []undoEntry, error) {
+	t := smt.Open(s.db, smtPrefix)
+	var undo []undoEntry
+	for _, c := range s.changes() {
+		key := accountKey(c.addr)
+		if c.enc == nil {
+			batch.Delete(key)
+		} else {
+			batch.Put(key, c.enc)
+		}
+		undo = append(undo, undoEntry{Key: key, Old: c.old})
+		if err := t.Update(accountLeafKey(c.addr), leafValue(c.enc)); err != nil {
+			return common.Hash{}, nil, err
+		}
+	}
+	r, err := t.Commit(batch)
+	return common.Hash(r), undo, err
+}
+
+// revertState writes a block's undo data into batch: the old value of
+// every key it changed, and the Merkle leaves that follow from them. It
+// returns the state root after the revert.
+func revertState(db smt.Reader, batch *leveldb.Batch, undo []undoEntry) (common.Hash, error) {
+	t := smt.Open(db, smtPrefix)
+	for i := len(undo) - 1; i >= 0; i-- {
+		u := undo[i]
+		if len(u.Old) == 0 {
+			batch.Delete(u.Key)
+		} else {
+			batch.Put(u.Key, u.Old)
+		}
+		if addr, ok := accountFromKey(u.Key); ok {
+			if err := t.Update(accountLeafKey(addr), leafValue(u.Old)); err != nil {
+				return common.Hash{}, err
+			}
+		}
+	}
+	r, err := t.Commit(batch)
+	return common.Hash(r), err
+}
+
+// accountLeafKey is where an account sits in the Merkle tree: Keccak-256 of
+// its address, so that paths are balanced whatever the addresses.
+func accountLeafKey(a common.Address) [32]byte { return crypto.Keccak256Hash(a[:]) }
+
+// leafValue is the Merkle leaf value of an account encoding (zero: absent).
+func leafValue(enc []byte) [32]byte {
+	if len(enc) == 0 {
+		return [32]byte{}
+	}
+	return crypto.Keccak256Hash(enc)
+}
+
+// ComputeStateRoot returns the state root of exactly the given accounts,
+// built from nothing: what a test generator or another implementation
+// checks its own state model against.
+func ComputeStateRoot(accts map[common.Address]proto.Account) (common.Hash, error) {
+	st := NewState(emptyDB{})
+	for a, acct := range accts {
+		if err := st.SetAccount(a, acct); err != nil {
+			return common.Hash{}, err
+		}
+	}
+	return st.Root()
+}

@@ -1,0 +1,99 @@
+package chain
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/proto"
+)
+
+// The LevelDB layout. Every key starts with a one-byte prefix naming its
+// table; everything one block changes is written in one batch.
+//
+//	a<addr>        account encoding (proto.Account)
+//	s...           sparse Merkle tree nodes over the accounts (package smt)
+//	b<hash>        block encoding, for every block whose data we hold
+//	i<hash>        block index record: header, cumulative work, status
+//	r<hash>        receipts of a connected block
+//	u<hash>        undo data of a connected block
+//	n<height>      hash of the main-chain block at height (8 bytes big-endian)
+//	t<txhash>      location of a main-chain tx: block hash and index
+//	head           hash of the head block
+//	genesis        hash of the genesis block this database belongs to
+var (
+	smtPrefix  = []byte("s")
+	keyHead    = []byte("head")
+	keyGenesis = []byte("genesis")
+)
+
+func prefixed(p byte, b []byte) []byte { return append([]byte{p}, b...) }
+
+func accountKey(a common.Address) []byte { return prefixed('a', a[:]) }
+func blockKey(h common.Hash) []byte      { return prefixed('b', h[:]) }
+func indexKey(h common.Hash) []byte      { return prefixed('i', h[:]) }
+func receiptsKey(h common.Hash) []byte   { return prefixed('r', h[:]) }
+func undoKey(h common.Hash) []byte       { return prefixed('u', h[:]) }
+func txKey(h common.Hash) []byte         { return prefixed('t', h[:]) }
+func heightKey(n uint64) []byte          { return binary.BigEndian.AppendUint64([]byte{'n'}, n) }
+
+func accountFromKey(k []byte) (common.Address, bool) {
+	if len(k) != 1+common.AddressLength || k[0] != 'a' {
+		return common.Address{}, false
+	}
+	return common.BytesToAddress(k[1:]), true
+}
+
+// indexRecord is what the block index keeps of a block.
+type indexRecord struct {
+	Header proto.Header
+	Work   []byte // cumulative work, big-endian
+	Status uint8
+	Seq    uint64 // arrival order: the first seen of equal-work chains wins
+}
+
+// TxLocation is where a main-chain transaction is.
+type TxLocation struct {
+	Block common.Hash
+	Index uint32
+}
+
+// storeGet reads key and decodes it into v; found is false if absent.
+func storeGet(db smt.Reader, key []byte, v any) (found bool, err error) {
+	b, err := db.Get(key, nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := rlp.DecodeBytes(b, v); err != nil {
+		return true, fmt.Errorf("stored %q is corrupt: %w", key[:1], err)
+	}
+	return true, nil
+}
+
+// decodeStored decodes a stored record.
+func decodeStored(b []byte, v any) error {
+	if err := rlp.DecodeBytes(b, v); err != nil {
+		return fmt.Errorf("stored record is corrupt: %w", err)
+	}
+	return nil
+}
+
+// sortRecords orders index records by height, so parents come first.
+func sortRecords(recs []*indexRecord) {
+	sort.Slice(recs, func(i, j int) bool { return recs[i].Header.Height < recs[j].Header.Height })
+}
+
+func putRLP(batch *leveldb.Batch, key []byte, v any) {
+	batch.Put(key, proto.Encode(v))
+}
+
+func workBytes(w *big.Int) []byte { return w.Bytes() }

@@ -1,0 +1,190 @@
+package chain
+
+import (
+	"math/big"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/wallet"
+)
+
+// This file holds the consensus checks that need no state: those of a
+// transaction alone, of a block alone, and of a header given its ancestors.
+// None of them does I/O or reads the clock; `now` is an argument.
+
+// IntrinsicGas is the gas a transaction costs before it executes.
+func IntrinsicGas(tx *proto.Tx) uint64 {
+	return TxGas + TxDataGasByte*uint64(len(tx.Data))
+}
+
+// Sender returns the address that signed tx, recovering it once and
+// caching it on the transaction.
+func Sender(tx *proto.Tx) (common.Address, error) {
+	if a, ok := tx.CachedSender(); ok {
+		return a, nil
+	}
+	a, err := wallet.Recover(tx.SigHash(), tx.Sig)
+	if err != nil {
+		return common.Address{}, ruleErr(ErrBadSignature, "tx %s: %v", tx.Hash(), err)
+	}
+	tx.SetSender(a)
+	return a, nil
+}
+
+// CheckTx runs the checks of a transaction that need no state, in this
+// order: size, chain id, kind, recipient, gas price, intrinsic gas, gas
+// limit against the block's, cost overflow, signature. It returns the sender.
+func CheckTx(tx *proto.Tx, g *Genesis) (common.Address, error) {
+	h := tx.Hash()
+	if tx.Size() > g.MaxTxBytes {
+		return common.Address{}, ruleErr(ErrTxTooBig, "tx %s: %d bytes > %d", h, tx.Size(), g.MaxTxBytes)
+	}
+	if tx.ChainID != g.ChainID {
+		return common.Address{}, ruleErr(ErrBadChainID, "tx %s: chain id %d, want %d", h, tx.ChainID, g.ChainID)
+	}
+	if err := checkKind(tx); err != nil {
+		return common.Address{}, err
+	}
+	if tx.GasPrice < uint64(g.MinGasPrice) {
+		return common.Address{}, ruleErr(ErrGasPriceTooLow, "tx %s: gas price %d < min %d", h, tx.GasPrice, g.MinGasPrice)
+	}
+	if ig := IntrinsicGas(tx); tx.GasLimit < ig {
+		return common.Address{}, ruleErr(ErrIntrinsicGas, "tx %s: gas limit %d < intrinsic gas %d", h, tx.GasLimit, ig)
+	}
+	if tx.GasLimit > g.BlockGasLimit {
+		return common.Address{}, ruleErr(ErrBlockGasLimit, "tx %s: gas limit %d > block gas limit %d", h, tx.GasLimit, g.BlockGasLimit)
+	}
+	if _, ok := tx.Cost(); !ok {
+		return common.Address{}, ruleErr(ErrOverflow, "tx %s: value + gas_limit*gas_price overflows", h)
+	}
+	return Sender(tx)
+}
+
+// checkKind checks the kind and the recipient that goes with it.
+func checkKind(tx *proto.Tx) error {
+	zeroTo := tx.To == common.Address{}
+	switch tx.Kind {
+	case proto.KindTransfer:
+		if zeroTo {
+			return ruleErr(ErrBadTo, "tx %s: transfer to the zero address", tx.Hash())
+		}
+		return nil
+	case proto.KindDeploy, proto.KindCall, proto.KindExec:
+		return ruleErr(ErrNotSupported, "tx %s: kind %s is not supported yet", tx.Hash(), tx.Kind)
+	}
+	return ruleErr(ErrBadKind, "tx %s: unknown kind %d", tx.Hash(), uint8(tx.Kind))
+}
+
+// CheckBlock runs the checks of a block that need no context, in this
+// order: size, version, height, target within pow_limit, proof of work,
+// tx root, duplicate txs, then every transaction's CheckTx (signatures are
+// recovered in parallel across cores). It returns the senders.
+func CheckBlock(b *proto.Block, g *Genesis) ([]common.Address, error) {
+	h := &b.Header
+	hash := b.Hash()
+	if b.Size() > g.MaxBlockBytes {
+		return nil, ruleErr(ErrBlockTooBig, "block %s: %d bytes > %d", hash, b.Size(), g.MaxBlockBytes)
+	}
+	if h.Version != HeaderVersion {
+		return nil, ruleErr(ErrBadVersion, "block %s: version %d, want %d", hash, h.Version, HeaderVersion)
+	}
+	if h.Height == 0 {
+		return nil, ruleErr(ErrBadGenesis, "block %s: height 0 is the genesis", hash)
+	}
+	target := h.TargetBig()
+	if target.Sign() <= 0 || target.Cmp(g.PowLimit.ToInt()) > 0 {
+		return nil, ruleErr(ErrBadTarget, "block %s: target outside (0, pow_limit]", hash)
+	}
+	if !CheckProofOfWork(hash, target) {
+		return nil, ruleErr(ErrBadPoW, "block %s: hash above target", hash)
+	}
+	if root := TxRoot(b.Txs); root != h.TxRoot {
+		return nil, ruleErr(ErrBadTxRoot, "block %s: tx root %s, computed %s", hash, h.TxRoot, root)
+	}
+	seen := make(map[common.Hash]struct{}, len(b.Txs))
+	for _, tx := range b.Txs {
+		if _, dup := seen[tx.Hash()]; dup {
+			return nil, ruleErr(ErrDuplicateTx, "block %s: tx %s twice", hash, tx.Hash())
+		}
+		seen[tx.Hash()] = struct{}{}
+	}
+	return checkTxsParallel(b.Txs, g)
+}
+
+// checkTxsParallel runs CheckTx on every tx, spreading the signature
+// recoveries over the cores; it returns the first error in block order.
+func checkTxsParallel(txs []*proto.Tx, g *Genesis) ([]common.Address, error) {
+	senders := make([]common.Address, len(txs))
+	errs := make([]error, len(txs))
+	workers := min(runtime.GOMAXPROCS(0), len(txs)/16+1)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(txs); i += workers {
+				senders[i], errs[i] = CheckTx(txs[i], g)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return senders, nil
+}
+
+// HeaderContext is what a header is checked against: its parent, the
+// timestamps of the parent and up to 10 of its ancestors, and the
+// timestamp of block 1 of its branch (the ASERT anchor).
+type HeaderContext struct {
+	Parent     *proto.Header
+	PrevTimes  []uint64 // parent first, at most 11
+	AnchorTime uint64   // timestamp of block 1; unused while Parent is the genesis
+}
+
+// MedianTime returns the median of the timestamps.
+func MedianTime(times []uint64) uint64 {
+	s := append([]uint64(nil), times...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+// NextTarget is the target of the block after parent. Block 1 carries the
+// genesis target; every later block the ASERT target anchored at block 1,
+// as if block 1's parent had come exactly one interval before it (so a
+// chain on schedule keeps the genesis target, however old the genesis).
+func NextTarget(g *Genesis, parent *proto.Header, anchorTime uint64) *big.Int {
+	if parent.Height == 0 {
+		return new(big.Int).Set(g.Target.ToInt())
+	}
+	anchorParentTime := int64(anchorTime) - g.BlockIntervalMs
+	return ASERTTarget(g.Target.ToInt(), int64(parent.Timestamp)-anchorParentTime,
+		int64(parent.Height)-1, g.BlockIntervalMs, g.HalfLifeMs, g.PowLimit.ToInt())
+}
+
+// CheckHeaderContext runs the checks of a header against its ancestors:
+// height, target, timestamp above the median of the last 11, and not more
+// than max_future_ms ahead of nowMs (ErrTimeTooNew: hold, do not ban).
+func CheckHeaderContext(h *proto.Header, ctx HeaderContext, g *Genesis, nowMs uint64) error {
+	hash := h.Hash()
+	if h.Height != ctx.Parent.Height+1 {
+		return ruleErr(ErrBadHeight, "block %s: height %d, parent at %d", hash, h.Height, ctx.Parent.Height)
+	}
+	want := NextTarget(g, ctx.Parent, ctx.AnchorTime)
+	if h.TargetBig().Cmp(want) != 0 {
+		return ruleErr(ErrBadTarget, "block %s: target %x, want %x", hash, h.TargetBig(), want)
+	}
+	if mtp := MedianTime(ctx.PrevTimes); h.Timestamp <= mtp {
+		return ruleErr(ErrTimeTooOld, "block %s: timestamp %d not above median %d", hash, h.Timestamp, mtp)
+	}
+	if h.Timestamp > nowMs+uint64(g.MaxFutureMs) {
+		return ruleErr(ErrTimeTooNew, "block %s: timestamp %d more than %d ms ahead of %d", hash, h.Timestamp, g.MaxFutureMs, nowMs)
+	}
+	return nil
+}

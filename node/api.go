@@ -1,0 +1,249 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/wallet"
+)
+
+// routes returns the API's handler.
+func (n *Node) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", n.handleStatus)
+	mux.HandleFunc("GET /v1/blocks/{id}", n.handleBlock)
+	mux.HandleFunc("GET /v1/txs/{hash}", n.handleTx)
+	mux.HandleFunc("POST /v1/txs", n.handleSendTx)
+	mux.HandleFunc("GET /v1/accounts/{address}", n.handleAccount)
+	mux.HandleFunc("GET /v1/mempool", n.handleMempool)
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// httpError is an error with the status code it should be answered with.
+type httpError struct {
+	status int
+	err    error
+}
+
+func (e *httpError) Error() string { return e.err.Error() }
+func (e *httpError) Unwrap() error { return e.err }
+
+func badRequest(format string, args ...any) error {
+	return &httpError{http.StatusBadRequest, fmt.Errorf(format, args...)}
+}
+
+func notFound(format string, args ...any) error {
+	return &httpError{http.StatusNotFound, fmt.Errorf(format, args...)}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	_ = enc.Encode(v)
+}
+
+// writeError answers err: its own status if it has one, 400 for a broken
+// rule, 404 for chain.ErrNotFound, else 500.
+func writeError(w http.ResponseWriter, status int, err error) {
+	var he *httpError
+	switch {
+	case errors.As(err, &he):
+		status = he.status
+	case status != 0:
+	case chain.CodeOf(err) != 0:
+		status = http.StatusBadRequest
+	case errors.Is(err, chain.ErrNotFound):
+		status = http.StatusNotFound
+	default:
+		status = http.StatusInternalServerError
+	}
+	e := Error{Error: err.Error()}
+	if c := chain.CodeOf(err); c != 0 {
+		e.Code = c.String()
+	}
+	writeJSON(w, status, e)
+}
+
+// readJSON decodes a bounded JSON body strictly: unknown fields and
+// trailing data are errors.
+func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return &httpError{http.StatusUnsupportedMediaType, fmt.Errorf("content type %q: want application/json", ct)}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &httpError{http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", limit)}
+		}
+		return badRequest("bad JSON body: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("bad JSON body: data after the object")
+	}
+	return nil
+}
+
+func (n *Node) status() *Status {
+	head := n.Chain.Head()
+	count, bytes := n.Pool.Stats()
+	g := n.Chain.Genesis()
+	return &Status{
+		ChainID: g.ChainID, Genesis: n.Chain.GenesisHash(),
+		Height: head.Header.Height, Head: head.Hash, HeadTime: head.Header.Timestamp,
+		TotalWork: (*hexutil.Big)(head.TotalWork), ListenAddrs: []string{},
+		MempoolSize: count, MempoolBytes: bytes,
+		Mining: n.Miner.Running(), Hashrate: n.Miner.Hashrate(),
+		MinGasPrice: g.MinGasPrice, BlockGasLimit: g.BlockGasLimit, Version: n.cfg.Version,
+	}
+}
+
+func (n *Node) handleStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, n.status())
+}
+
+// handleBlock answers GET /v1/blocks/{head|height|hash}[?full=1].
+func (n *Node) handleBlock(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var hash common.Hash
+	switch {
+	case id == "head":
+		hash = n.Chain.Head().Hash
+	case strings.HasPrefix(id, "0x"):
+		h, err := parseHash(id)
+		if err != nil {
+			writeError(w, 0, err)
+			return
+		}
+		hash = h
+	default:
+		height, err := strconv.ParseUint(id, 10, 64)
+		if err != nil {
+			writeError(w, 0, badRequest("block id %q: want head, a height or a 0x hash", id))
+			return
+		}
+		if hash, err = n.Chain.HashAt(height); err != nil {
+			writeError(w, 0, notFound("no block at height %d", height))
+			return
+		}
+	}
+	info, err := n.Chain.HeaderByHash(hash)
+	if err != nil {
+		writeError(w, 0, notFound("no block %s", hash))
+		return
+	}
+	b, err := n.Chain.Block(hash)
+	if err != nil {
+		writeError(w, 0, notFound("no block %s", hash))
+		return
+	}
+	full := r.URL.Query().Get("full")
+	writeJSON(w, http.StatusOK, NewBlock(b, info, full == "1" || full == "true"))
+}
+
+func parseHash(s string) (common.Hash, error) {
+	b, err := hexutil.Decode(s)
+	if err != nil || len(b) != common.HashLength {
+		return common.Hash{}, badRequest("hash %q: want 0x and 64 hex digits", s)
+	}
+	return common.BytesToHash(b), nil
+}
+
+func (n *Node) handleTx(w http.ResponseWriter, r *http.Request) {
+	h, err := parseHash(r.PathValue("hash"))
+	if err != nil {
+		writeError(w, 0, err)
+		return
+	}
+	res, err := n.Chain.Tx(h)
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, &TxStatus{
+			Tx: NewTx(res.Tx), State: "included", Block: &res.Block, Height: &res.Height,
+			Index: &res.Index, Receipt: NewReceipt(res.Receipt, res.Contract),
+		})
+	case errors.Is(err, chain.ErrNotFound):
+		if tx := n.Pool.Get(h); tx != nil {
+			writeJSON(w, http.StatusOK, &TxStatus{Tx: NewTx(tx), State: "pending"})
+			return
+		}
+		writeError(w, 0, notFound("no tx %s", h))
+	default:
+		writeError(w, 0, err)
+	}
+}
+
+func (n *Node) handleSendTx(w http.ResponseWriter, r *http.Request) {
+	var req SendTxRequest
+	limit := int64(2*n.Chain.Genesis().MaxTxBytes + 1024)
+	if err := readJSON(w, r, limit, &req); err != nil {
+		writeError(w, 0, err)
+		return
+	}
+	if len(req.Raw) == 0 {
+		writeError(w, 0, badRequest(`"raw": want the signed tx as 0x-hex`))
+		return
+	}
+	tx, err := proto.DecodeTx(req.Raw)
+	if err != nil {
+		writeError(w, 0, &httpError{http.StatusBadRequest, &chain.RuleError{Code: chain.ErrMalformed, Detail: err.Error()}})
+		return
+	}
+	if err := n.Pool.Add(tx); err != nil {
+		if errors.Is(err, chain.ErrKnownTx) {
+			writeJSON(w, http.StatusOK, SendTxResponse{Hash: tx.Hash()})
+			return
+		}
+		if chain.CodeOf(err) != 0 || errors.Is(err, chain.ErrReplaceUnderpriced) || errors.Is(err, chain.ErrMempoolFull) {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		writeError(w, 0, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, SendTxResponse{Hash: tx.Hash()})
+}
+
+func (n *Node) handleAccount(w http.ResponseWriter, r *http.Request) {
+	addr, err := wallet.ParseAddress(r.PathValue("address"))
+	if err != nil {
+		writeError(w, 0, badRequest("address: %v", err))
+		return
+	}
+	acct, err := n.Chain.Account(addr)
+	if err != nil {
+		writeError(w, 0, err)
+		return
+	}
+	out := &Account{Address: addr, Balance: chain.Amount(acct.Balance), Nonce: acct.Nonce,
+		PendingNonce: n.Pool.PendingNonce(addr, acct.Nonce), IsContract: acct.IsContract()}
+	if acct.IsContract() {
+		ch := acct.CodeHash
+		out.CodeHash = &ch
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (n *Node) handleMempool(w http.ResponseWriter, r *http.Request) {
+	txs := n.Pool.Pending()
+	count, bytes := n.Pool.Stats()
+	out := &Mempool{Count: count, Bytes: bytes, Txs: make([]*Tx, len(txs))}
+	for i, tx := range txs {
+		out.Txs[i] = NewTx(tx)
+	}
+	writeJSON(w, http.StatusOK, out)
+}

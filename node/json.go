@@ -1,0 +1,194 @@
+package node
+
+import (
+	"encoding/json"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/proto"
+)
+
+// The JSON shapes of the HTTP API (DESIGN.md): snake_case names that match
+// the protocol's, amounts as decimal strings, byte strings as 0x-hex,
+// heights and gas as numbers.
+
+// Status is GET /v1/status.
+type Status struct {
+	ChainID       uint64       `json:"chain_id"`
+	Genesis       common.Hash  `json:"genesis"`
+	Height        uint64       `json:"height"`
+	Head          common.Hash  `json:"head"`
+	HeadTime      uint64       `json:"head_timestamp"`
+	TotalWork     *hexutil.Big `json:"total_work"`
+	Syncing       bool         `json:"syncing"`
+	PeerID        string       `json:"peer_id"`
+	ListenAddrs   []string     `json:"listen_addrs"`
+	Peers         int          `json:"peers"`
+	MempoolSize   int          `json:"mempool_size"`
+	MempoolBytes  int          `json:"mempool_bytes"`
+	Mining        bool         `json:"mining"`
+	Hashrate      float64      `json:"hashrate"`
+	MinGasPrice   chain.Amount `json:"min_gas_price"`
+	BlockGasLimit uint64       `json:"block_gas_limit"`
+	Version       string       `json:"version"`
+}
+
+// Block is a block in the API.
+type Block struct {
+	Hash         common.Hash    `json:"hash"`
+	Height       uint64         `json:"height"`
+	PrevHash     common.Hash    `json:"prev_hash"`
+	Timestamp    uint64         `json:"timestamp"`
+	Target       common.Hash    `json:"target"`
+	Nonce        uint64         `json:"nonce"`
+	Miner        common.Address `json:"miner"`
+	TxRoot       common.Hash    `json:"tx_root"`
+	StateRoot    common.Hash    `json:"state_root"`
+	ReceiptsRoot common.Hash    `json:"receipts_root"`
+	TotalWork    *hexutil.Big   `json:"total_work"`
+	Version      uint32         `json:"version"`
+	Size         int            `json:"size"`
+	Main         bool           `json:"main"`
+	// Txs holds the tx hashes, or with ?full=1 the whole txs.
+	Txs json.RawMessage `json:"txs"`
+}
+
+// TxHashes decodes Txs as hashes (a block fetched without ?full=1).
+func (b *Block) TxHashes() ([]common.Hash, error) {
+	var hs []common.Hash
+	err := json.Unmarshal(b.Txs, &hs)
+	return hs, err
+}
+
+// FullTxs decodes Txs as whole txs (a block fetched with ?full=1).
+func (b *Block) FullTxs() ([]*Tx, error) {
+	var txs []*Tx
+	err := json.Unmarshal(b.Txs, &txs)
+	return txs, err
+}
+
+// Tx is a transaction in the API.
+type Tx struct {
+	Hash     common.Hash     `json:"hash"`
+	From     common.Address  `json:"from"`
+	ChainID  uint64          `json:"chain_id"`
+	Nonce    uint64          `json:"nonce"`
+	Kind     string          `json:"kind"`
+	To       *common.Address `json:"to"`
+	Value    chain.Amount    `json:"value"`
+	GasLimit uint64          `json:"gas_limit"`
+	GasPrice chain.Amount    `json:"gas_price"`
+	Data     hexutil.Bytes   `json:"data"`
+	Sig      hexutil.Bytes   `json:"sig"`
+}
+
+// Receipt is a transaction's outcome in the API.
+type Receipt struct {
+	Status   string          `json:"status"`
+	GasUsed  uint64          `json:"gas_used"`
+	Output   hexutil.Bytes   `json:"output"`
+	Error    string          `json:"error"`
+	Contract *common.Address `json:"contract,omitempty"`
+}
+
+// TxStatus is GET /v1/txs/{hash}.
+type TxStatus struct {
+	Tx      *Tx          `json:"tx"`
+	State   string       `json:"state"` // pending | included
+	Block   *common.Hash `json:"block,omitempty"`
+	Height  *uint64      `json:"height,omitempty"`
+	Index   *int         `json:"index,omitempty"`
+	Receipt *Receipt     `json:"receipt,omitempty"`
+}
+
+// Account is GET /v1/accounts/{address}.
+type Account struct {
+	Address      common.Address `json:"address"`
+	Balance      chain.Amount   `json:"balance"`
+	Nonce        uint64         `json:"nonce"`
+	PendingNonce uint64         `json:"pending_nonce"`
+	IsContract   bool           `json:"is_contract"`
+	CodeHash     *common.Hash   `json:"code_hash"`
+}
+
+// Mempool is GET /v1/mempool.
+type Mempool struct {
+	Count int   `json:"count"`
+	Bytes int   `json:"bytes"`
+	Txs   []*Tx `json:"txs"`
+}
+
+// SendTxRequest is POST /v1/txs.
+type SendTxRequest struct {
+	Raw hexutil.Bytes `json:"raw"`
+}
+
+// SendTxResponse answers POST /v1/txs.
+type SendTxResponse struct {
+	Hash common.Hash `json:"hash"`
+}
+
+// Error is every error answer: the reason, and for a broken consensus rule
+// its code (e.g. "nonce-too-low").
+type Error struct {
+	Error string `json:"error"`
+	Code  string `json:"code,omitempty"`
+}
+
+// NewTx converts a transaction to its API form.
+func NewTx(tx *proto.Tx) *Tx {
+	from, _ := chain.Sender(tx)
+	out := &Tx{
+		Hash: tx.Hash(), From: from, ChainID: tx.ChainID, Nonce: tx.Nonce, Kind: tx.Kind.String(),
+		Value: chain.Amount(tx.Value), GasLimit: tx.GasLimit, GasPrice: chain.Amount(tx.GasPrice),
+		Data: tx.Data, Sig: tx.Sig[:],
+	}
+	if out.Data == nil {
+		out.Data = hexutil.Bytes{}
+	}
+	if tx.To != (common.Address{}) {
+		to := tx.To
+		out.To = &to
+	}
+	return out
+}
+
+// NewReceipt converts a receipt to its API form.
+func NewReceipt(r *proto.Receipt, contract *common.Address) *Receipt {
+	out := &Receipt{Status: r.Status.String(), GasUsed: r.GasUsed, Output: r.Output, Error: r.Error, Contract: contract}
+	if out.Output == nil {
+		out.Output = hexutil.Bytes{}
+	}
+	return out
+}
+
+// NewBlock converts a block and its index info to the API form.
+func NewBlock(b *proto.Block, info *chain.BlockInfo, full bool) *Block {
+	h := &b.Header
+	out := &Block{
+		Hash: b.Hash(), Height: h.Height, PrevHash: h.PrevHash, Timestamp: h.Timestamp,
+		Target: h.Target, Nonce: h.Nonce, Miner: h.Miner, TxRoot: h.TxRoot, StateRoot: h.StateRoot,
+		ReceiptsRoot: h.ReceiptsRoot, Version: h.Version, Size: b.Size(),
+	}
+	if info != nil {
+		out.TotalWork = (*hexutil.Big)(info.TotalWork)
+		out.Main = info.Main
+	}
+	var txs any
+	if full {
+		full := make([]*Tx, len(b.Txs))
+		for i, tx := range b.Txs {
+			full[i] = NewTx(tx)
+		}
+		txs = full
+	} else {
+		hashes := make([]common.Hash, len(b.Txs))
+		for i, tx := range b.Txs {
+			hashes[i] = tx.Hash()
+		}
+		txs = hashes
+	}
+	out.Txs, _ = json.Marshal(txs)
+	return out
+}

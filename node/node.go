@@ -1,0 +1,147 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/tinychain/tinychain/chain"
+)
+
+// Config configures a Node.
+type Config struct {
+	DataDir     string         // holds chaindata/ and keystore/
+	Genesis     *chain.Genesis // default: the devnet
+	HTTPAddr    string         // default 127.0.0.1:8080; "" with NoHTTP unset means default
+	Mine        bool
+	MinerAddr   common.Address
+	MineThreads int
+	Mempool     chain.MempoolConfig
+	Logger      *slog.Logger
+	Version     string
+}
+
+// Node is a running tinychain node.
+type Node struct {
+	cfg   Config
+	log   *slog.Logger
+	Chain *chain.Chain
+	Pool  *chain.Mempool
+	Miner *chain.Miner
+
+	http   *http.Server
+	ln     net.Listener
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	closed sync.Once
+}
+
+// New opens the node's database and builds its parts; Start runs them.
+func New(cfg Config) (*Node, error) {
+	if cfg.Genesis == nil {
+		cfg.Genesis = chain.Devnet()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = "127.0.0.1:8080"
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	c, err := chain.Open(chain.Config{Dir: filepath.Join(cfg.DataDir, "chaindata"), Genesis: cfg.Genesis, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, stop: make(chan struct{})}
+	n.Pool = chain.NewMempool(c, cfg.Mempool)
+	n.Miner = chain.NewMiner(c, n.Pool, chain.MinerConfig{Address: cfg.MinerAddr, Threads: cfg.MineThreads, Logger: cfg.Logger})
+	c.Subscribe(n.logHead)
+	n.http = &http.Server{
+		Handler:           n.routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
+	return n, nil
+}
+
+// Start starts the HTTP API, the miner (if configured) and the timers.
+func (n *Node) Start() error {
+	ln, err := net.Listen("tcp", n.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http listen %s: %w", n.cfg.HTTPAddr, err)
+	}
+	n.ln = ln
+	n.wg.Add(2)
+	go func() {
+		defer n.wg.Done()
+		if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("http server", "err", err)
+		}
+	}()
+	go func() {
+		defer n.wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-n.stop:
+				return
+			case <-t.C:
+				n.Chain.RetryFutureBlocks()
+			}
+		}
+	}()
+	head := n.Chain.Head()
+	n.log.Info("node started", "http", ln.Addr().String(), "chain_id", n.cfg.Genesis.ChainID,
+		"height", head.Header.Height, "head", head.Hash)
+	if n.cfg.Mine {
+		n.Miner.Start()
+		n.log.Info("mining", "miner", n.cfg.MinerAddr, "threads", n.Miner.Threads())
+	}
+	return nil
+}
+
+// HTTPAddr returns the address the API listens on (after Start).
+func (n *Node) HTTPAddr() string {
+	if n.ln == nil {
+		return n.cfg.HTTPAddr
+	}
+	return n.ln.Addr().String()
+}
+
+// Close stops everything and closes the database. Safe to call twice.
+func (n *Node) Close() error {
+	var err error
+	n.closed.Do(func() {
+		close(n.stop)
+		n.Miner.Stop()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if n.ln != nil {
+			_ = n.http.Shutdown(ctx)
+		}
+		n.wg.Wait()
+		err = n.Chain.Close()
+	})
+	return err
+}
+
+// logHead logs one line per imported block and per reorganisation.
+func (n *Node) logHead(ev *chain.HeadEvent) {
+	for _, b := range ev.Connected {
+		n.log.Info("imported block", "height", b.Header.Height, "hash", b.Hash(), "txs", len(b.Txs))
+	}
+}
