@@ -19,12 +19,24 @@ import (
 // routes returns the API's handler.
 func (n *Node) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/status", n.handleStatus)
-	mux.HandleFunc("GET /v1/blocks/{id}", n.handleBlock)
-	mux.HandleFunc("GET /v1/txs/{hash}", n.handleTx)
-	mux.HandleFunc("POST /v1/txs", n.handleSendTx)
-	mux.HandleFunc("GET /v1/accounts/{address}", n.handleAccount)
-	mux.HandleFunc("GET /v1/mempool", n.handleMempool)
+	allowed := map[string][]string{}
+	route := func(method, path string, h http.HandlerFunc) {
+		mux.HandleFunc(method+" "+path, h)
+		if allowed[path] == nil {
+			// Any other method on a known path: 405, as JSON.
+			mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Allow", strings.Join(allowed[path], ", "))
+				writeError(w, http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed on %s", r.Method, r.URL.Path))
+			})
+		}
+		allowed[path] = append(allowed[path], method)
+	}
+	route("GET", "/v1/status", n.handleStatus)
+	route("GET", "/v1/blocks/{id}", n.handleBlock)
+	route("GET", "/v1/txs/{hash}", n.handleTx)
+	route("POST", "/v1/txs", n.handleSendTx)
+	route("GET", "/v1/accounts/{address}", n.handleAccount)
+	route("GET", "/v1/mempool", n.handleMempool)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
