@@ -1,0 +1,229 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/node"
+	"github.com/tinychain/tinychain/wallet"
+)
+
+// binary is the tinychain binary built once for these tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tinychain-cli")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "tinychain")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// writeEasyGenesis writes a genesis on which blocks are mined instantly.
+func writeEasyGenesis(t *testing.T) string {
+	g := chain.Devnet()
+	g.ChainID = 4242
+	limit := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1))
+	g.Target = (*hexutil.Big)(limit)
+	g.PowLimit = (*hexutil.Big)(new(big.Int).Set(limit))
+	g.BlockIntervalMs = 500
+	b, err := json.MarshalIndent(g, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "genesis.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startNode runs `tinychain node` and returns its API URL.
+func startNode(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"node", "--http", "127.0.0.1:0", "--datadir", t.TempDir()}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	addr := make(chan string, 1)
+	exited := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`node started"? http=(\S+)`)
+		sc := bufio.NewScanner(stderr)
+		var last string
+		for sc.Scan() {
+			last = sc.Text()
+			if m := re.FindStringSubmatch(last); m != nil {
+				addr <- m[1]
+			}
+		}
+		exited <- last
+	}()
+	select {
+	case a := <-addr:
+		return "http://" + a
+	case last := <-exited:
+		t.Fatalf("node exited: %s", last)
+	case <-time.After(30 * time.Second):
+		t.Fatal("node did not start")
+	}
+	return ""
+}
+
+// run runs the CLI and returns stdout, stderr and the exit code.
+func run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func TestSendWaitAndBalance(t *testing.T) {
+	url := startNode(t, "--genesis", writeEasyGenesis(t), "--mine", "--miner", wallet.DevAddress(9).Hex(), "--mine-threads", "1")
+	to := "0x00000000000000000000000000000000000000Dd"
+	to = strings.ToLower(to)
+	out, errOut, code := run(t, "send", "--rpc", url, "--dev", "1", "--to", to, "--amount", "4321", "--wait", "--json")
+	if code != 0 {
+		t.Fatalf("send exit %d: %s", code, errOut)
+	}
+	var res node.TxStatus
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("send --json output %q: %v", out, err)
+	}
+	if res.State != "included" || res.Receipt == nil || res.Receipt.Status != "ok" {
+		t.Fatalf("send result %+v", res)
+	}
+	// Read the balance back over HTTP, as a user would with curl.
+	resp, err := http.Get(url + "/v1/accounts/" + to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var acct node.Account
+	if err := json.NewDecoder(resp.Body).Decode(&acct); err != nil {
+		t.Fatal(err)
+	}
+	if acct.Balance != 4321 {
+		t.Fatalf("balance %d, want 4321", acct.Balance)
+	}
+	out, _, code = run(t, "balance", "--rpc", url, to)
+	if code != 0 || !strings.Contains(out, "balance 4321") {
+		t.Fatalf("balance: %d %q", code, out)
+	}
+	out, _, code = run(t, "tx", "--rpc", url, res.Tx.Hash.Hex())
+	if code != 0 || !strings.Contains(out, "included") {
+		t.Fatalf("tx: %d %q", code, out)
+	}
+	out, _, code = run(t, "block", "--rpc", url, fmt.Sprint(*res.Height))
+	if code != 0 || !strings.Contains(out, res.Tx.Hash.Hex()) {
+		t.Fatalf("block: %d %q", code, out)
+	}
+	out, _, code = run(t, "status", "--rpc", url)
+	if code != 0 || !strings.Contains(out, "4242") || !strings.Contains(out, "mining    yes") {
+		t.Fatalf("status: %d %q", code, out)
+	}
+}
+
+func TestKeystoreSend(t *testing.T) {
+	url := startNode(t, "--genesis", writeEasyGenesis(t), "--mine", "--miner", wallet.DevAddress(9).Hex(), "--mine-threads", "1")
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("correct horse\n"), 0o600)
+	out, errOut, code := run(t, "wallet", "new", "--datadir", dir, "--password-file", pw, "--light-kdf", "--json")
+	if code != 0 {
+		t.Fatalf("wallet new: %d %s", code, errOut)
+	}
+	var made struct{ Address, File string }
+	if err := json.Unmarshal([]byte(out), &made); err != nil || made.Address == "" {
+		t.Fatalf("wallet new output %q", out)
+	}
+	out, _, code = run(t, "wallet", "list", "--datadir", dir)
+	if code != 0 || !strings.Contains(out, made.Address) {
+		t.Fatalf("wallet list: %q", out)
+	}
+	// Fund the new key, then spend from it with the keystore.
+	if _, e, c := run(t, "send", "--rpc", url, "--dev", "2", "--to", made.Address, "--amount", "1000000", "--wait"); c != 0 {
+		t.Fatalf("fund: %s", e)
+	}
+	if _, e, c := run(t, "send", "--rpc", url, "--from", made.Address, "--datadir", dir, "--password-file", pw,
+		"--to", wallet.DevAddress(3).Hex(), "--amount", "7", "--wait"); c != 0 {
+		t.Fatalf("send from keystore: %s", e)
+	}
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("wrong\n"), 0o600)
+	if _, e, c := run(t, "send", "--rpc", url, "--from", made.Address, "--datadir", dir, "--password-file", bad,
+		"--to", wallet.DevAddress(3).Hex(), "--amount", "7"); c != 1 || !strings.Contains(e, "password") {
+		t.Fatalf("wrong password: exit %d %q", c, e)
+	}
+	out, _, code = run(t, "wallet", "export", made.Address, "--datadir", dir, "--password-file", pw)
+	key, err := wallet.ParsePrivateKey(strings.TrimSpace(out))
+	if code != 0 || err != nil || wallet.KeyAddress(key).Hex() != made.Address {
+		t.Fatalf("export: %d %q %v", code, out, err)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"send", "--dev", "0", "--to", "0x01"}, 2, "amount"},
+		{[]string{"frobnicate"}, 2, "unexpected"},
+		{[]string{"status", "--rpc", "http://127.0.0.1:1"}, 1, "cannot reach"},
+		{[]string{"balance", "0x1234"}, 1, "address"},
+		{[]string{"send", "--dev", "11", "--to", "0x0000000000000000000000000000000000000001", "--amount", "1"}, 1, "--dev"},
+		{[]string{"node", "--genesis", "/nonexistent/genesis.json"}, 1, "genesis"},
+	}
+	for _, c := range cases {
+		_, errOut, code := run(t, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.says) {
+			t.Errorf("%v: exit %d (want %d), stderr %q", c.args, code, c.code, errOut)
+		}
+		if lines := strings.Count(strings.TrimSpace(errOut), "\n"); lines > 0 {
+			t.Errorf("%v: want a one-line reason, got %q", c.args, errOut)
+		}
+	}
+}

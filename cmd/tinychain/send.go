@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/node"
+	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/wallet"
+)
+
+func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
+
+// txFlags are the flags of every command that signs and sends a tx.
+type txFlags struct {
+	rpcFlags
+	From         string        `help:"Sender: an address in the keystore." xor:"signer"`
+	Dev          *int          `help:"Sender: dev key N (0-9) of the devnet." xor:"signer"`
+	Datadir      string        `help:"Data directory holding keystore/." default:"${datadir}" type:"path"`
+	PasswordFile string        `help:"File whose first line is the keystore password." type:"path"`
+	Gas          uint64        `help:"Gas limit (default: what the tx needs)."`
+	GasPrice     *uint64       `help:"Gas price (default: the chain's minimum)."`
+	Nonce        *uint64       `help:"Nonce (default: the sender's next, counting pending txs)."`
+	Wait         bool          `help:"Wait until the tx is included and print its receipt."`
+	Timeout      time.Duration `help:"How long --wait waits." default:"2m"`
+}
+
+// key returns the signing key the flags name.
+func (f *txFlags) key() (*ecdsa.PrivateKey, error) {
+	switch {
+	case f.Dev != nil:
+		if *f.Dev < 0 || *f.Dev >= wallet.DevKeys {
+			return nil, fmt.Errorf("--dev %d: want 0 to %d", *f.Dev, wallet.DevKeys-1)
+		}
+		return wallet.DevKey(*f.Dev), nil
+	case f.From != "":
+		addr, err := wallet.ParseAddress(f.From)
+		if err != nil {
+			return nil, fmt.Errorf("--from: %w", err)
+		}
+		pw, err := wallet.ReadPassword(f.PasswordFile, "Password for "+addr.Hex()+": ", false)
+		if err != nil {
+			return nil, err
+		}
+		return wallet.OpenKeystore(filepath.Join(f.Datadir, "keystore"), false).Key(addr, pw)
+	}
+	return nil, fmt.Errorf("say who signs: --from ADDR or --dev N")
+}
+
+// send fills in chain id, nonce, gas and gas price, signs, submits and
+// prints the hash, or with --wait the receipt.
+func (f *txFlags) send(tx *proto.Tx) error {
+	key, err := f.key()
+	if err != nil {
+		return err
+	}
+	from := wallet.KeyAddress(key)
+	cl := f.client()
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	st, err := cl.Status(ctx)
+	if err != nil {
+		return err
+	}
+	tx.ChainID = st.ChainID
+	if f.Nonce != nil {
+		tx.Nonce = *f.Nonce
+	} else {
+		acct, err := cl.Account(ctx, from)
+		if err != nil {
+			return err
+		}
+		tx.Nonce = acct.PendingNonce
+	}
+	tx.GasPrice = uint64(st.MinGasPrice)
+	if f.GasPrice != nil {
+		tx.GasPrice = *f.GasPrice
+	}
+	tx.GasLimit = f.Gas
+	if tx.GasLimit == 0 {
+		tx.GasLimit = chain.IntrinsicGas(tx)
+	}
+	if tx.Sig, err = wallet.Sign(tx.SigHash(), key); err != nil {
+		return err
+	}
+	h, err := cl.SendTx(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if !f.Wait {
+		if f.JSON {
+			return printJSON(node.SendTxResponse{Hash: h})
+		}
+		fmt.Println(h.Hex())
+		return nil
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), f.Timeout)
+	defer wcancel()
+	res, err := cl.WaitTx(wctx, h)
+	if err != nil {
+		return err
+	}
+	if f.JSON {
+		err = printJSON(res)
+	} else {
+		printTxStatus(res)
+	}
+	if err == nil && res.Receipt != nil && res.Receipt.Status != proto.StatusOK.String() {
+		return &exitErr{exitTxFailed, fmt.Errorf("tx %s failed: %s %s", h, res.Receipt.Status, res.Receipt.Error)}
+	}
+	return err
+}
+
+type sendCmd struct {
+	txFlags
+	To     string `required:"" help:"Recipient address."`
+	Amount string `required:"" help:"Amount in base units."`
+}
+
+func (c *sendCmd) Run() error {
+	to, err := wallet.ParseAddress(c.To)
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	amount, err := strconv.ParseUint(c.Amount, 10, 64)
+	if err != nil {
+		return fmt.Errorf("--amount %q: want a whole number of base units below 2^64", c.Amount)
+	}
+	return c.send(&proto.Tx{Kind: proto.KindTransfer, To: to, Value: amount})
+}
+
