@@ -44,9 +44,11 @@
 //
 // # Storage
 //
-// A node is stored at its position: DB key = prefix || depth (2 bytes, big
-// endian, 0..256) || the first depth bits of its keys (32 bytes, later bits
-// zero). The stored value is the node's hash preimage, 65 bytes:
+// A node is stored at its position: DB key = prefix || the first depth bits
+// of its keys (32 bytes, later bits zero) || depth (2 bytes, big endian,
+// 0..256). Putting the path before the depth keeps each subtree in one
+// contiguous key range, so the nodes near the bottom of a path share
+// LevelDB blocks. The stored value is the node's hash preimage, 65 bytes:
 //
 //	leaf:   0x00 || key || value
 //	branch: 0x01 || left child hash || right child hash

@@ -131,9 +131,8 @@ func refLayout(kvs []kv) map[string]string {
 	out := make(map[string]string)
 	var walk func(kvs []kv, depth int, path [32]byte)
 	walk = func(kvs []kv, depth int, path [32]byte) {
-		key := append(append([]byte{}, testPrefix...), 0, 0)
-		binary.BigEndian.PutUint16(key[len(testPrefix):], uint16(depth))
-		key = append(key, path[:]...)
+		key := append(append([]byte{}, testPrefix...), path[:]...)
+		key = binary.BigEndian.AppendUint16(key, uint16(depth))
 		switch len(kvs) {
 		case 0:
 			return

@@ -27,13 +27,13 @@ const (
 
 // cli is the whole command line.
 type cli struct {
-	Node    nodeCmd    `cmd:"" help:"Run a node."`
-	Wallet  walletCmd  `cmd:"" help:"Manage keys in the keystore."`
-	Send    sendCmd    `cmd:"" help:"Send a transfer."`
-	Status  statusCmd  `cmd:"" help:"Show the node's status."`
-	Block   blockCmd   `cmd:"" help:"Show a block (default: the head)."`
-	Tx      txCmd      `cmd:"" help:"Show a transaction and its receipt."`
-	Balance balanceCmd `cmd:"" help:"Show an account's balance and nonce."`
+	Node    nodeCmd          `cmd:"" help:"Run a node."`
+	Wallet  walletCmd        `cmd:"" help:"Manage keys in the keystore."`
+	Send    sendCmd          `cmd:"" help:"Send a transfer."`
+	Status  statusCmd        `cmd:"" help:"Show the node's status."`
+	Block   blockCmd         `cmd:"" help:"Show a block (default: the head)."`
+	Tx      txCmd            `cmd:"" help:"Show a transaction and its receipt."`
+	Balance balanceCmd       `cmd:"" help:"Show an account's balance and nonce."`
 	Version kong.VersionFlag `help:"Print the version."`
 }
 

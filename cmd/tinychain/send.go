@@ -134,4 +134,3 @@ func (c *sendCmd) Run() error {
 	}
 	return c.send(&proto.Tx{Kind: proto.KindTransfer, To: to, Value: amount})
 }
-
