@@ -54,8 +54,9 @@ func (p pos) sibling() pos {
 // dbKey appends the DB key of p under prefix to dst: prefix || path ||
 // depth. Path first makes every subtree a contiguous key range, so the
 // deep end of a lookup's path tends to sit in one LevelDB block; with depth
-// first, each level of a path lands in a different block (measured on 100k
-// leaves: lookups 1.8x and blocks 1.4x faster this way).
+// first, each level of a path lands in a different block. Measured with
+// BenchmarkGet and BenchmarkCommit (100k leaves, compacted), path first
+// made lookups 1.6x and 2,000-update blocks 1.3x faster.
 func (p pos) dbKey(dst, prefix []byte) []byte {
 	dst = append(dst, prefix...)
 	dst = append(dst, p.path[:]...)
