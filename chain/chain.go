@@ -11,7 +11,9 @@ import (
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/syndtr/goleveldb/leveldb/util"
+	"github.com/tinychain/tinychain/chain/smt"
 	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/vm"
 )
 
 // Config configures a Chain.
@@ -46,6 +48,7 @@ type Chain struct {
 	orphans *orphanPool
 	future  map[common.Hash]*pendingBlock
 	recent  *blockCache // blocks processed lately, with their senders recovered
+	progs   *vm.Cache   // compiled contract code, shared by every State
 	// badReasons keeps why blocks failed their state transition (bounded).
 	badReasons map[common.Hash]error
 
@@ -284,4 +287,11 @@ func (c *Chain) unlockAndNotify(evs []*HeadEvent) {
 			f(ev)
 		}
 	}
+}
+
+// newState returns a view of db that shares the chain's program cache.
+func (c *Chain) newState(db smt.Reader) *State {
+	st := NewState(db)
+	st.Programs = c.progs
+	return st
 }

@@ -45,8 +45,6 @@ const (
 	ErrBadSignature
 	// ErrBadKind: the transaction kind is unknown.
 	ErrBadKind
-	// ErrNotSupported: the transaction kind is known but not executable yet.
-	ErrNotSupported
 	// ErrBadTo: the recipient field does not fit the kind (deploy and exec
 	// need the zero address; transfer and call need a non-zero one).
 	ErrBadTo
@@ -70,6 +68,8 @@ const (
 	ErrMalformed
 	// ErrBadCode: contract code whose brackets do not balance.
 	ErrBadCode
+	// ErrBadValue: a value where the kind takes none (exec).
+	ErrBadValue
 	numCodes
 )
 
@@ -90,7 +90,6 @@ var codeNames = map[ErrorCode]string{
 	ErrBadChainID:        "bad-chain-id",
 	ErrBadSignature:      "bad-signature",
 	ErrBadKind:           "bad-kind",
-	ErrNotSupported:      "not-supported",
 	ErrBadTo:             "bad-to",
 	ErrNonceTooLow:       "nonce-too-low",
 	ErrNonceTooHigh:      "nonce-too-high",
@@ -102,6 +101,7 @@ var codeNames = map[ErrorCode]string{
 	ErrBadGenesis:        "bad-genesis",
 	ErrMalformed:         "malformed",
 	ErrBadCode:           "bad-code",
+	ErrBadValue:          "bad-value",
 }
 
 func (c ErrorCode) String() string {

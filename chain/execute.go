@@ -3,6 +3,9 @@ package chain
 import (
 	"fmt"
 
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/tinychain/tinychain/vm"
+
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/proto"
 )
@@ -44,7 +47,7 @@ func ApplyTx(st *State, tx *proto.Tx, sender common.Address, pool *GasPool, fees
 		st.RevertTo(mark)
 		return nil, err
 	}
-	fee, _ := proto.MulU64(rcpt.GasUsed, tx.GasPrice) // ≤ gas_limit × gas_price, checked above
+	fee := rcpt.GasUsed * tx.GasPrice // ≤ gas_limit × gas_price, which did not overflow
 	total, ok := proto.AddU64(*fees, fee)
 	if !ok {
 		st.RevertTo(mark)
@@ -55,31 +58,114 @@ func ApplyTx(st *State, tx *proto.Tx, sender common.Address, pool *GasPool, fees
 	return rcpt, nil
 }
 
-// execute bumps the sender's nonce, charges the fee and runs the kind's
-// effect. The checks of ApplyTx have passed.
+// execute bumps the sender's nonce, buys the gas limit, runs the kind's
+// effect and refunds the gas left. The checks of ApplyTx have passed. A
+// failed run (out of gas, fault) keeps its fee and nonce bump and reverts
+// the rest; a broken rule (an overflow) is returned as an error.
 func execute(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error) {
-	gasUsed := IntrinsicGas(tx)
-	fee := gasUsed * tx.GasPrice // ≤ cost, which did not overflow
 	acct, err := st.Account(sender)
 	if err != nil {
 		return nil, err
 	}
 	acct.Nonce++
-	acct.Balance -= fee
+	acct.Balance -= tx.GasLimit * tx.GasPrice // ≤ cost, checked by ApplyTx
 	if err := st.SetAccount(sender, acct); err != nil {
 		return nil, err
 	}
+	mark := st.Snapshot()
+	r, err := run(st, tx, sender)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != proto.StatusOK {
+		st.RevertTo(mark)
+	}
+	if err := st.AddBalance(sender, (tx.GasLimit-r.GasUsed)*tx.GasPrice); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// run performs the effect of tx's kind and returns its receipt, with the
+// gas used including the intrinsic gas.
+func run(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error) {
+	gas := IntrinsicGas(tx)
+	ok := &proto.Receipt{Status: proto.StatusOK, GasUsed: gas}
 	switch tx.Kind {
 	case proto.KindTransfer:
-		if err := st.SubBalance(sender, tx.Value); err != nil {
+		return ok, transferValue(st, sender, tx.To, tx.Value)
+	case proto.KindDeploy:
+		addr := crypto.CreateAddress(sender, tx.Nonce)
+		if acct, err := st.Account(addr); err != nil {
+			return nil, err
+		} else if acct.IsContract() || acct.Nonce != 0 {
+			return fail(gas, nil, fmt.Errorf("contract address %s is taken", addr)), nil
+		}
+		if err := st.CreateContract(addr, tx.Data); err != nil {
 			return nil, err
 		}
-		if err := st.AddBalance(tx.To, tx.Value); err != nil {
+		return ok, transferValue(st, sender, addr, tx.Value)
+	case proto.KindCall:
+		code, err := st.Code(tx.To)
+		if err != nil {
 			return nil, err
 		}
-		return &proto.Receipt{Status: proto.StatusOK, GasUsed: gasUsed}, nil
+		if code == nil {
+			return fail(gas, nil, fmt.Errorf("no contract at %s", tx.To)), nil
+		}
+		if err := transferValue(st, sender, tx.To, tx.Value); err != nil {
+			return nil, err
+		}
+		return runVM(st, tx.To, code, tx.Data, gas, tx.GasLimit-gas)
+	case proto.KindExec:
+		return runVM(st, WorldTape, tx.Data, nil, gas, tx.GasLimit-gas)
 	}
-	return nil, ruleErr(ErrNotSupported, "tx %s: kind %s is not supported yet", tx.Hash(), tx.Kind)
+	return nil, ruleErr(ErrBadKind, "tx %s: unknown kind %d", tx.Hash(), uint8(tx.Kind))
+}
+
+func transferValue(st *State, from, to common.Address, v uint64) error {
+	if v == 0 {
+		return nil
+	}
+	if err := st.SubBalance(from, v); err != nil {
+		return err
+	}
+	return st.AddBalance(to, v)
+}
+
+// runVM runs code with input on the tape of owner, within gasLimit, and
+// stores the tape if the run succeeded.
+func runVM(st *State, owner common.Address, code, input []byte, intrinsic, gasLimit uint64) (*proto.Receipt, error) {
+	prog, err := st.program(code)
+	if err != nil {
+		// Deployed and exec'd code was validated; this is a stored
+		// contract that cannot compile, which no valid chain holds.
+		return nil, err
+	}
+	tape, err := st.LoadTape(owner)
+	if err != nil {
+		return nil, err
+	}
+	res := prog.Run(tape, input, vm.Limits{Gas: gasLimit, MaxOutput: vm.MaxOutput})
+	r := &proto.Receipt{GasUsed: intrinsic + res.GasUsed, Output: res.Output}
+	switch res.Status {
+	case vm.StatusOK:
+		r.Status = proto.StatusOK
+		return r, st.SetTape(owner, tape)
+	case vm.StatusOutOfGas:
+		r.Status = proto.StatusOutOfGas
+	default:
+		r.Status = proto.StatusFault
+	}
+	if res.Err != nil {
+		r.Error = res.Err.Error()
+	}
+	return r, nil
+}
+
+// fail is the receipt of a run that failed before it started.
+func fail(gas uint64, out []byte, err error) *proto.Receipt {
+	return &proto.Receipt{Status: proto.StatusFault, GasUsed: gas, Output: out, Error: err.Error()}
 }
 
 // ApplyBlock executes b's transactions on st and credits the miner with

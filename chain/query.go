@@ -5,6 +5,7 @@ import (
 	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/proto"
 )
@@ -141,8 +142,13 @@ func (c *Chain) Tx(h common.Hash) (*TxResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &TxResult{Tx: tx, Block: loc.Block, Height: b.Header.Height, Index: int(loc.Index),
-		Receipt: rs[loc.Index], Sender: from}, nil
+	res := &TxResult{Tx: tx, Block: loc.Block, Height: b.Header.Height, Index: int(loc.Index),
+		Receipt: rs[loc.Index], Sender: from}
+	if tx.Kind == proto.KindDeploy && res.Receipt.Status == proto.StatusOK {
+		addr := crypto.CreateAddress(from, tx.Nonce)
+		res.Contract = &addr
+	}
+	return res, nil
 }
 
 // Account returns the account at a in the head state.
@@ -159,7 +165,7 @@ func (c *Chain) StateView() (st *State, head *BlockInfo, release func(), err err
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return NewState(snap), c.info(c.head), snap.Release, nil
+	return c.newState(snap), c.info(c.head), snap.Release, nil
 }
 
 // Template is what a miner needs to build on the head.
@@ -188,7 +194,7 @@ func (c *Chain) NewTemplate() (*Template, error) {
 		Parent: c.head.header, Hash: c.head.hash,
 		Target:  NextTarget(c.g, &c.head.header, ctx.AnchorTime),
 		MinTime: MedianTime(ctx.PrevTimes) + 1,
-		State:   NewState(snap), release: snap.Release,
+		State:   c.newState(snap), release: snap.Release,
 	}, nil
 }
 
@@ -221,4 +227,14 @@ func (c *Chain) Locator() []common.Hash {
 			h -= step
 		}
 	}
+}
+
+// Code returns the code of the contract at a in the head state.
+func (c *Chain) Code(a common.Address) ([]byte, error) {
+	return NewState(c.db).Code(a)
+}
+
+// Tape returns the compact tape of a in the head state.
+func (c *Chain) Tape(a common.Address) ([]byte, error) {
+	return NewState(c.db).Tape(a)
 }

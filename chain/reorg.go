@@ -104,7 +104,7 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := NewState(c.db)
+	st := c.newState(c.db)
 	receipts, err := ApplyBlock(st, b, senders, c.g)
 	if err != nil {
 		return nil, err

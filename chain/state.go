@@ -11,6 +11,7 @@ import (
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/chain/smt"
 	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/vm"
 )
 
 // State is a mutable view of the accounts on top of a committed database
@@ -21,9 +22,20 @@ import (
 //
 // A State is not safe for concurrent use.
 type State struct {
+	// Programs caches compiled contract code by code hash (optional).
+	Programs *vm.Cache
+
 	db      smt.Reader
 	objs    map[common.Address]*stateObject
-	journal []journalEntry
+	tapes   map[common.Address]*tapeObject
+	code    map[common.Hash][]byte // code deployed by this view, by hash
+	journal []func()               // each entry undoes one change
+}
+
+// tapeObject is a contract's tape in its stored (compact) form.
+type tapeObject struct {
+	cur, orig []byte
+	modified  bool
 }
 
 type stateObject struct {
@@ -32,15 +44,10 @@ type stateObject struct {
 	modified bool
 }
 
-type journalEntry struct {
-	addr     common.Address
-	prev     proto.Account
-	modified bool
-}
-
 // NewState returns a view of the state committed in db.
 func NewState(db smt.Reader) *State {
-	return &State{db: db, objs: make(map[common.Address]*stateObject)}
+	return &State{db: db, objs: make(map[common.Address]*stateObject),
+		tapes: make(map[common.Address]*tapeObject), code: make(map[common.Hash][]byte)}
 }
 
 func (s *State) object(a common.Address) (*stateObject, error) {
@@ -79,7 +86,8 @@ func (s *State) SetAccount(a common.Address, acct proto.Account) error {
 	if err != nil {
 		return err
 	}
-	s.journal = append(s.journal, journalEntry{a, o.acct, o.modified})
+	prev, prevMod := o.acct, o.modified
+	s.journal = append(s.journal, func() { o.acct, o.modified = prev, prevMod })
 	o.acct, o.modified = acct, true
 	return nil
 }
@@ -90,9 +98,7 @@ func (s *State) Snapshot() int { return len(s.journal) }
 // RevertTo undoes every change made after the snapshot mark.
 func (s *State) RevertTo(mark int) {
 	for i := len(s.journal) - 1; i >= mark; i-- {
-		e := s.journal[i]
-		o := s.objs[e.addr]
-		o.acct, o.modified = e.prev, e.modified
+		s.journal[i]()
 	}
 	s.journal = s.journal[:mark]
 }
@@ -190,6 +196,20 @@ func (s *State) Commit(batch *leveldb.Batch) (common.Hash, []undoEntry, error) {
 			return common.Hash{}, nil, err
 		}
 	}
+	for _, c := range s.tapeChanges() {
+		key := tapeKey(c.addr)
+		if len(c.enc) == 0 {
+			batch.Delete(key)
+		} else {
+			batch.Put(key, c.enc)
+		}
+		undo = append(undo, undoEntry{Key: key, Old: c.old})
+	}
+	// Code is content-addressed and immutable: written once, never undone
+	// (another contract may share it), so it has no undo entry.
+	for h, code := range s.code {
+		batch.Put(codeKey(h), code)
+	}
 	r, err := t.Commit(batch)
 	return common.Hash(r), undo, err
 }
@@ -239,4 +259,12 @@ func ComputeStateRoot(accts map[common.Address]proto.Account) (common.Hash, erro
 		}
 	}
 	return st.Root()
+}
+
+// program compiles code, through the cache when the State has one.
+func (s *State) program(code []byte) (*vm.Program, error) {
+	if s.Programs == nil {
+		return vm.Compile(code)
+	}
+	return s.Programs.Get(crypto.Keccak256Hash(code), code)
 }

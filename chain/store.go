@@ -18,6 +18,8 @@ import (
 // table; everything one block changes is written in one batch.
 //
 //	a<addr>        account encoding (proto.Account)
+//	c<codehash>    contract code (content-addressed, never deleted)
+//	w<addr>        contract tape, trailing zero cells trimmed
 //	s...           sparse Merkle tree nodes over the accounts (package smt)
 //	b<hash>        block encoding, for every block whose data we hold
 //	i<hash>        block index record: header, cumulative work, status
@@ -36,6 +38,8 @@ var (
 func prefixed(p byte, b []byte) []byte { return append([]byte{p}, b...) }
 
 func accountKey(a common.Address) []byte { return prefixed('a', a[:]) }
+func codeKey(h common.Hash) []byte       { return prefixed('c', h[:]) }
+func tapeKey(a common.Address) []byte    { return prefixed('w', a[:]) }
 func blockKey(h common.Hash) []byte      { return prefixed('b', h[:]) }
 func indexKey(h common.Hash) []byte      { return prefixed('i', h[:]) }
 func receiptsKey(h common.Hash) []byte   { return prefixed('r', h[:]) }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/vm"
 	"github.com/tinychain/tinychain/wallet"
 )
 
@@ -72,8 +73,22 @@ func checkKind(tx *proto.Tx) error {
 			return ruleErr(ErrBadTo, "tx %s: transfer to the zero address", tx.Hash())
 		}
 		return nil
-	case proto.KindDeploy, proto.KindCall, proto.KindExec:
-		return ruleErr(ErrNotSupported, "tx %s: kind %s is not supported yet", tx.Hash(), tx.Kind)
+	case proto.KindCall:
+		if zeroTo {
+			return ruleErr(ErrBadTo, "tx %s: call of the zero address", tx.Hash())
+		}
+		return nil
+	case proto.KindDeploy, proto.KindExec:
+		if !zeroTo {
+			return ruleErr(ErrBadTo, "tx %s: %s needs the zero address in to", tx.Hash(), tx.Kind)
+		}
+		if tx.Kind == proto.KindExec && tx.Value != 0 {
+			return ruleErr(ErrBadValue, "tx %s: exec carries no value", tx.Hash())
+		}
+		if err := vm.Validate(tx.Data); err != nil {
+			return ruleErr(ErrBadCode, "tx %s: %v", tx.Hash(), err)
+		}
+		return nil
 	}
 	return ruleErr(ErrBadKind, "tx %s: unknown kind %d", tx.Hash(), uint8(tx.Kind))
 }

@@ -37,6 +37,10 @@ func (n *Node) routes() http.Handler {
 	route("POST", "/v1/txs", n.handleSendTx)
 	route("GET", "/v1/accounts/{address}", n.handleAccount)
 	route("GET", "/v1/mempool", n.handleMempool)
+	route("GET", "/v1/accounts/{address}/code", n.handleCode)
+	route("GET", "/v1/accounts/{address}/tape", n.handleTape)
+	route("POST", "/v1/eval", n.handleEval)
+	route("GET", "/v1/gas", n.handleGas)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -142,3 +142,27 @@ func (c *Client) WaitTx(ctx context.Context, h common.Hash) (*TxStatus, error) {
 		}
 	}
 }
+
+// Eval runs POST /v1/eval.
+func (c *Client) Eval(ctx context.Context, req *EvalRequest) (*EvalResult, error) {
+	var r EvalResult
+	return &r, c.do(ctx, "POST", "/v1/eval", req, &r)
+}
+
+// Gas returns GET /v1/gas.
+func (c *Client) Gas(ctx context.Context) (*Gas, error) {
+	var g Gas
+	return &g, c.do(ctx, "GET", "/v1/gas", nil, &g)
+}
+
+// Tape returns GET /v1/accounts/{addr}/tape.
+func (c *Client) Tape(ctx context.Context, a common.Address) (*Tape, error) {
+	var t Tape
+	return &t, c.do(ctx, "GET", "/v1/accounts/"+a.Hex()+"/tape", nil, &t)
+}
+
+// Code returns GET /v1/accounts/{addr}/code.
+func (c *Client) Code(ctx context.Context, a common.Address) (*Code, error) {
+	var code Code
+	return &code, c.do(ctx, "GET", "/v1/accounts/"+a.Hex()+"/code", nil, &code)
+}

@@ -40,6 +40,7 @@ type Node struct {
 	http   *http.Server
 	ln     net.Listener
 	stop   chan struct{}
+	evals  chan struct{} // semaphore: evals running
 	wg     sync.WaitGroup
 	closed sync.Once
 }
@@ -62,7 +63,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, stop: make(chan struct{})}
+	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, stop: make(chan struct{}), evals: make(chan struct{}, maxConcurrentEvals)}
 	n.Pool = chain.NewMempool(c, cfg.Mempool)
 	n.Miner = chain.NewMiner(c, n.Pool, chain.MinerConfig{Address: cfg.MinerAddr, Threads: cfg.MineThreads, Logger: cfg.Logger})
 	c.Subscribe(n.logHead)

@@ -128,11 +128,17 @@ func TestSendWaitAndBalance(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("send exit %d: %s", code, errOut)
 	}
-	var res node.TxStatus
+	var res struct {
+		Hash    string
+		Block   string
+		Height  uint64
+		Status  string
+		GasUsed uint64 `json:"gas_used"`
+	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("send --json output %q: %v", out, err)
 	}
-	if res.State != "included" || res.Receipt == nil || res.Receipt.Status != "ok" {
+	if res.Block == "" || res.Status != "ok" || res.GasUsed != chain.TxGas {
 		t.Fatalf("send result %+v", res)
 	}
 	// Read the balance back over HTTP, as a user would with curl.
@@ -152,12 +158,12 @@ func TestSendWaitAndBalance(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "balance 4321") {
 		t.Fatalf("balance: %d %q", code, out)
 	}
-	out, _, code = run(t, "tx", "--rpc", url, res.Tx.Hash.Hex())
+	out, _, code = run(t, "tx", "--rpc", url, res.Hash)
 	if code != 0 || !strings.Contains(out, "included") {
 		t.Fatalf("tx: %d %q", code, out)
 	}
-	out, _, code = run(t, "block", "--rpc", url, fmt.Sprint(*res.Height))
-	if code != 0 || !strings.Contains(out, res.Tx.Hash.Hex()) {
+	out, _, code = run(t, "block", "--rpc", url, fmt.Sprint(res.Height))
+	if code != 0 || !strings.Contains(out, res.Hash) {
 		t.Fatalf("block: %d %q", code, out)
 	}
 	out, _, code = run(t, "status", "--rpc", url)
@@ -225,5 +231,61 @@ func TestExitCodes(t *testing.T) {
 		if lines := strings.Count(strings.TrimSpace(errOut), "\n"); lines > 0 {
 			t.Errorf("%v: want a one-line reason, got %q", c.args, errOut)
 		}
+	}
+}
+
+func TestContractCommands(t *testing.T) {
+	url := startNode(t, "--genesis", writeEasyGenesis(t), "--mine", "--miner", wallet.DevAddress(9).Hex(), "--mine-threads", "1")
+	dir := t.TempDir()
+	counter := filepath.Join(dir, "counter.bf")
+	os.WriteFile(counter, []byte("+."), 0o644)
+	out, e, code := run(t, "deploy", "--rpc", url, "--dev", "0", "--code", counter, "--wait", "--json")
+	var dep struct {
+		Contract string
+		Status   string
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &dep) != nil || dep.Contract == "" || dep.Status != "ok" {
+		t.Fatalf("deploy: %d %q %s", code, out, e)
+	}
+	for i := 1; i <= 2; i++ {
+		out, e, code = run(t, "call", "--rpc", url, "--dev", "0", "--to", dep.Contract, "--wait", "--json")
+		var r struct {
+			Status  string
+			Output  string
+			GasUsed uint64 `json:"gas_used"`
+			Error   string
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil || r.Status != "ok" || r.Output != fmt.Sprintf("0x%02x", i) {
+			t.Fatalf("call %d: %d %q %s", i, code, out, e)
+		}
+	}
+	// A faulting exec is included, and the CLI exits 3.
+	bad := filepath.Join(dir, "bad.bf")
+	os.WriteFile(bad, []byte("<"), 0o644)
+	out, e, code = run(t, "exec", "--rpc", url, "--dev", "1", "--code", bad, "--gas", "5000", "--wait", "--json")
+	if code != 3 || !strings.Contains(out, `"fault"`) {
+		t.Fatalf("faulting exec: %d %q %s", code, out, e)
+	}
+	out, e, code = run(t, "eval", "--rpc", url, "--to", dep.Contract, "--json")
+	if code != 0 || !strings.Contains(out, `"output": "0x03"`) {
+		t.Fatalf("eval: %d %q %s", code, out, e)
+	}
+	hello := filepath.Join(dir, "hello.bf")
+	os.WriteFile(hello, []byte("++++++++[>++++++++<-]>+.+."), 0o644)
+	out, e, code = run(t, "vm", "run", hello)
+	if code != 0 || out != "AB" || !strings.Contains(e, "gas used") {
+		t.Fatalf("vm run: %d %q %q", code, out, e)
+	}
+	out, _, code = run(t, "vm", "run", hello, "--gas", "10", "--json")
+	if code != 0 || !strings.Contains(out, `"out_of_gas"`) || !strings.Contains(out, `"gas_used": 10`) {
+		t.Fatalf("vm run out of gas: %d %q", code, out)
+	}
+	if _, e, code = run(t, "vm", "run", "-", "--json"); code != 0 {
+		t.Fatalf("vm run stdin: %d %s", code, e)
+	}
+	unbalanced := filepath.Join(dir, "unbalanced.bf")
+	os.WriteFile(unbalanced, []byte("[["), 0o644)
+	if _, e, code = run(t, "deploy", "--rpc", url, "--dev", "0", "--code", unbalanced); code != 1 || !strings.Contains(e, "unbalanced") {
+		t.Fatalf("unbalanced deploy: %d %s", code, e)
 	}
 }

@@ -34,6 +34,11 @@ type cli struct {
 	Block   blockCmd         `cmd:"" help:"Show a block (default: the head)."`
 	Tx      txCmd            `cmd:"" help:"Show a transaction and its receipt."`
 	Balance balanceCmd       `cmd:"" help:"Show an account's balance and nonce."`
+	Deploy  deployCmd        `cmd:"" help:"Deploy a Brainfuck contract."`
+	Call    callCmd          `cmd:"" help:"Call a contract with an input."`
+	Exec    execCmd          `cmd:"" help:"Run code on the shared world tape."`
+	Eval    evalCmd          `cmd:"" help:"Dry-run code or a call on the head state."`
+	VM      vmCmd            `cmd:"" name:"vm" help:"Run Brainfuck locally, without a node."`
 	Version kong.VersionFlag `help:"Print the version."`
 }
 

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
@@ -81,10 +83,14 @@ func (f *txFlags) send(tx *proto.Tx) error {
 	tx.GasPrice = uint64(st.MinGasPrice)
 	if f.GasPrice != nil {
 		tx.GasPrice = *f.GasPrice
+	} else if g, err := cl.Gas(ctx); err == nil && uint64(g.Suggested) > tx.GasPrice {
+		tx.GasPrice = uint64(g.Suggested)
 	}
 	tx.GasLimit = f.Gas
 	if tx.GasLimit == 0 {
-		tx.GasLimit = chain.IntrinsicGas(tx)
+		if tx.GasLimit, err = estimateGas(ctx, cl, st, tx); err != nil {
+			return err
+		}
 	}
 	if tx.Sig, err = wallet.Sign(tx.SigHash(), key); err != nil {
 		return err
@@ -93,11 +99,19 @@ func (f *txFlags) send(tx *proto.Tx) error {
 	if err != nil {
 		return err
 	}
+	out := &sendResult{Hash: h}
+	if tx.Kind == proto.KindDeploy {
+		addr := crypto.CreateAddress(from, tx.Nonce)
+		out.Contract = &addr
+	}
 	if !f.Wait {
 		if f.JSON {
-			return printJSON(node.SendTxResponse{Hash: h})
+			return printJSON(out)
 		}
 		fmt.Println(h.Hex())
+		if out.Contract != nil {
+			fmt.Println("contract", out.Contract.Hex())
+		}
 		return nil
 	}
 	wctx, wcancel := context.WithTimeout(context.Background(), f.Timeout)
@@ -106,8 +120,9 @@ func (f *txFlags) send(tx *proto.Tx) error {
 	if err != nil {
 		return err
 	}
+	out.Block, out.Height, out.Receipt = res.Block, res.Height, res.Receipt
 	if f.JSON {
-		err = printJSON(res)
+		err = printJSON(out)
 	} else {
 		printTxStatus(res)
 	}
@@ -115,6 +130,17 @@ func (f *txFlags) send(tx *proto.Tx) error {
 		return &exitErr{exitTxFailed, fmt.Errorf("tx %s failed: %s %s", h, res.Receipt.Status, res.Receipt.Error)}
 	}
 	return err
+}
+
+// sendResult is what send, deploy, call and exec print with --json: the
+// tx hash, the contract a deploy creates, and with --wait where the tx was
+// included and its receipt's fields (status, gas_used, output, error).
+type sendResult struct {
+	Hash     common.Hash     `json:"hash"`
+	Contract *common.Address `json:"contract,omitempty"`
+	Block    *common.Hash    `json:"block,omitempty"`
+	Height   *uint64         `json:"height,omitempty"`
+	*node.Receipt
 }
 
 type sendCmd struct {
@@ -133,4 +159,29 @@ func (c *sendCmd) Run() error {
 		return fmt.Errorf("--amount %q: want a whole number of base units below 2^64", c.Amount)
 	}
 	return c.send(&proto.Tx{Kind: proto.KindTransfer, To: to, Value: amount})
+}
+
+// estimateGas is the gas limit send uses when --gas is not given: the
+// intrinsic gas, plus for call and exec what a dry run on the head state
+// uses, with a quarter more in case the state moves before inclusion.
+func estimateGas(ctx context.Context, cl *node.Client, st *node.Status, tx *proto.Tx) (uint64, error) {
+	gas := chain.IntrinsicGas(tx)
+	if tx.Kind != proto.KindCall && tx.Kind != proto.KindExec {
+		return gas, nil
+	}
+	req := &node.EvalRequest{GasLimit: st.BlockGasLimit - gas}
+	if tx.Kind == proto.KindCall {
+		req.To, req.InputHex = &tx.To, tx.Data
+	} else {
+		code := string(tx.Data)
+		req.Code = &code
+	}
+	res, err := cl.Eval(ctx, req)
+	if err != nil {
+		return 0, fmt.Errorf("estimating gas: %w", err)
+	}
+	if res.Status == "out_of_gas" {
+		return 0, fmt.Errorf("the run needs more gas than a block holds (%d)", st.BlockGasLimit)
+	}
+	return min(gas+res.GasUsed+res.GasUsed/4, st.BlockGasLimit), nil
 }

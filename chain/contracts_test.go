@@ -1,0 +1,179 @@
+package chain_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/wallet"
+)
+
+func signedTx(t *testing.T, g *chain.Genesis, from int, tx *proto.Tx) *proto.Tx {
+	t.Helper()
+	tx.ChainID = g.ChainID
+	if tx.GasPrice == 0 {
+		tx.GasPrice = 1
+	}
+	sig, err := wallet.Sign(tx.SigHash(), wallet.DevKey(from))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.Sig = sig
+	return tx
+}
+
+func receiptOf(t *testing.T, c *chain.Chain, tx *proto.Tx) *chain.TxResult {
+	t.Helper()
+	res, err := c.Tx(tx.Hash())
+	if err != nil {
+		t.Fatalf("tx %s: %v", tx.Hash(), err)
+	}
+	return res
+}
+
+func TestDeployCallExec(t *testing.T) {
+	g := easyGenesis()
+	tc := newTestChain(t, g, t.TempDir())
+	miner := wallet.DevAddress(9)
+	counter := []byte("count: +.")
+	deploy := signedTx(t, g, 0, &proto.Tx{Nonce: 0, Kind: proto.KindDeploy, Data: counter, Value: 7, GasLimit: 100_000})
+	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, deploy)); err != nil {
+		t.Fatal(err)
+	}
+	res := receiptOf(t, tc.c, deploy)
+	addr := crypto.CreateAddress(wallet.DevAddress(0), 0)
+	if res.Contract == nil || *res.Contract != addr || res.Receipt.Status != proto.StatusOK {
+		t.Fatalf("deploy result %+v", res)
+	}
+	if want := chain.IntrinsicGas(deploy); res.Receipt.GasUsed != want {
+		t.Fatalf("deploy gas %d, want %d", res.Receipt.GasUsed, want)
+	}
+	acct, _ := tc.c.Account(addr)
+	if !acct.IsContract() || acct.Balance != 7 {
+		t.Fatalf("contract account %+v", acct)
+	}
+	before, _ := tc.c.Account(wallet.DevAddress(0))
+	for i := 1; i <= 3; i++ {
+		call := signedTx(t, g, 0, &proto.Tx{Nonce: uint64(i), Kind: proto.KindCall, To: addr, GasLimit: 10_000})
+		if err := tc.c.ProcessBlock(tc.mineOnHead(miner, call)); err != nil {
+			t.Fatal(err)
+		}
+		r := receiptOf(t, tc.c, call).Receipt
+		if r.Status != proto.StatusOK || !bytes.Equal(r.Output, []byte{byte(i)}) {
+			t.Fatalf("call %d: %+v", i, r)
+		}
+		// +. costs 4 + 1 on top of the intrinsic gas.
+		if want := chain.IntrinsicGas(call) + 5; r.GasUsed != want {
+			t.Fatalf("call gas %d, want %d", r.GasUsed, want)
+		}
+	}
+	after, _ := tc.c.Account(wallet.DevAddress(0))
+	if paid := before.Balance - after.Balance; paid != 3*(chain.TxGas+5) {
+		t.Fatalf("caller paid %d for three calls", paid)
+	}
+	tape, _ := tc.c.Tape(addr)
+	if !bytes.Equal(tape, []byte{3}) {
+		t.Fatalf("tape %x", tape)
+	}
+	// exec on the world tape: writes cells 0 and 1.
+	ex := signedTx(t, g, 1, &proto.Tx{Kind: proto.KindExec, Data: []byte("+++>++"), GasLimit: 10_000})
+	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, ex)); err != nil {
+		t.Fatal(err)
+	}
+	world, _ := tc.c.Tape(chain.WorldTape)
+	if !bytes.Equal(world, []byte{3, 2}) {
+		t.Fatalf("world tape %x", world)
+	}
+}
+
+func TestFaultKeepsFeeRevertsRest(t *testing.T) {
+	g := easyGenesis()
+	tc := newTestChain(t, g, t.TempDir())
+	miner := wallet.DevAddress(9)
+	// Writes a cell, outputs it, then moves left of cell 0: a tape fault.
+	code := []byte("+.<")
+	deploy := signedTx(t, g, 0, &proto.Tx{Kind: proto.KindDeploy, Data: code, GasLimit: 100_000})
+	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, deploy)); err != nil {
+		t.Fatal(err)
+	}
+	addr := crypto.CreateAddress(wallet.DevAddress(0), 0)
+	before, _ := tc.c.Account(wallet.DevAddress(0))
+	call := signedTx(t, g, 0, &proto.Tx{Nonce: 1, Kind: proto.KindCall, To: addr, Value: 1000, GasLimit: 5_000})
+	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, call)); err != nil {
+		t.Fatal(err)
+	}
+	r := receiptOf(t, tc.c, call).Receipt
+	if r.Status != proto.StatusFault || r.Error == "" || !bytes.Equal(r.Output, []byte{1}) {
+		t.Fatalf("receipt %+v", r)
+	}
+	if want := chain.IntrinsicGas(call) + 4 + 1 + 1; r.GasUsed != want {
+		t.Fatalf("gas used %d, want %d", r.GasUsed, want)
+	}
+	after, _ := tc.c.Account(wallet.DevAddress(0))
+	if after.Nonce != 2 || before.Balance-after.Balance != r.GasUsed {
+		t.Fatalf("sender: nonce %d, paid %d (want fee %d only)", after.Nonce, before.Balance-after.Balance, r.GasUsed)
+	}
+	if acct, _ := tc.c.Account(addr); acct.Balance != 0 {
+		t.Fatalf("value reached the contract despite the fault: %+v", acct)
+	}
+	if tape, _ := tc.c.Tape(addr); len(tape) != 0 {
+		t.Fatalf("tape changed despite the fault: %x", tape)
+	}
+	// Out of gas uses the whole gas limit.
+	loop := signedTx(t, g, 1, &proto.Tx{Kind: proto.KindExec, Data: []byte("+[]"), GasLimit: 2_000})
+	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, loop)); err != nil {
+		t.Fatal(err)
+	}
+	r = receiptOf(t, tc.c, loop).Receipt
+	if r.Status != proto.StatusOutOfGas || r.GasUsed != 2_000 {
+		t.Fatalf("out of gas receipt %+v", r)
+	}
+	// A call of an address without code fails but is included.
+	nocode := signedTx(t, g, 2, &proto.Tx{Kind: proto.KindCall, To: common.HexToAddress("0x1234"), GasLimit: 5_000})
+	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, nocode)); err != nil {
+		t.Fatal(err)
+	}
+	if r := receiptOf(t, tc.c, nocode).Receipt; r.Status != proto.StatusFault {
+		t.Fatalf("call without code: %+v", r)
+	}
+}
+
+func TestContractReorgRestoresTape(t *testing.T) {
+	g := easyGenesis()
+	a := newTestChain(t, g, t.TempDir())
+	b := newTestChain(t, g, t.TempDir())
+	miner := wallet.DevAddress(9)
+	deploy := signedTx(t, g, 0, &proto.Tx{Kind: proto.KindDeploy, Data: []byte("+."), GasLimit: 100_000})
+	blk1 := a.mineOnHead(miner, deploy)
+	for _, tc := range []*testChain{a, b} {
+		if err := tc.c.ProcessBlock(blk1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr := crypto.CreateAddress(wallet.DevAddress(0), 0)
+	call := signedTx(t, g, 0, &proto.Tx{Nonce: 1, Kind: proto.KindCall, To: addr, GasLimit: 10_000})
+	if err := a.c.ProcessBlock(a.mineOnHead(miner, call)); err != nil {
+		t.Fatal(err)
+	}
+	if tape, _ := a.c.Tape(addr); !bytes.Equal(tape, []byte{1}) {
+		t.Fatalf("tape %x", tape)
+	}
+	for i := 0; i < 2; i++ {
+		blk := b.mineOnHead(wallet.DevAddress(8))
+		if err := b.c.ProcessBlock(blk); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.c.ProcessBlock(blk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.c.Head().Hash != b.c.Head().Hash || a.c.Head().Header.StateRoot != b.c.Head().Header.StateRoot {
+		t.Fatal("a did not follow the heavier chain")
+	}
+	if tape, _ := a.c.Tape(addr); len(tape) != 0 {
+		t.Fatalf("tape after reorg %x, want empty", tape)
+	}
+}

@@ -1,0 +1,136 @@
+package chain
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/tinychain/tinychain/vm"
+)
+
+// WorldTape is the address whose tape is the shared world tape that every
+// exec runs on (the seed's original model). It holds no key and no code.
+var WorldTape = common.Address{}
+
+// Code returns the code of the contract at a (nil for an account without).
+func (s *State) Code(a common.Address) ([]byte, error) {
+	acct, err := s.Account(a)
+	if err != nil || !acct.IsContract() {
+		return nil, err
+	}
+	if code, ok := s.code[acct.CodeHash]; ok {
+		return code, nil
+	}
+	code, err := s.db.Get(codeKey(acct.CodeHash), nil)
+	if err != nil {
+		return nil, fmt.Errorf("code %s of %s: %w", acct.CodeHash, a, err)
+	}
+	return code, nil
+}
+
+// CreateContract makes a a contract with code (its account must have none).
+func (s *State) CreateContract(a common.Address, code []byte) error {
+	acct, err := s.Account(a)
+	if err != nil {
+		return err
+	}
+	h := crypto.Keccak256Hash(code)
+	acct.CodeHash = h
+	if err := s.SetAccount(a, acct); err != nil {
+		return err
+	}
+	if _, ok := s.code[h]; !ok {
+		s.code[h] = code
+		s.journal = append(s.journal, func() { delete(s.code, h) })
+	}
+	return nil
+}
+
+func (s *State) tapeObject(a common.Address) (*tapeObject, error) {
+	if t := s.tapes[a]; t != nil {
+		return t, nil
+	}
+	t := new(tapeObject)
+	enc, err := s.db.Get(tapeKey(a), nil)
+	switch {
+	case errors.Is(err, leveldb.ErrNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("read tape of %s: %w", a, err)
+	default:
+		t.cur, t.orig = enc, enc
+	}
+	s.tapes[a] = t
+	return t, nil
+}
+
+// Tape returns a's tape in its compact form (trailing zero cells trimmed).
+func (s *State) Tape(a common.Address) ([]byte, error) {
+	t, err := s.tapeObject(a)
+	if err != nil {
+		return nil, err
+	}
+	return t.cur, nil
+}
+
+// LoadTape returns a's tape as a full VM tape, a copy the VM may change.
+func (s *State) LoadTape(a common.Address) (*vm.Tape, error) {
+	enc, err := s.Tape(a)
+	if err != nil {
+		return nil, err
+	}
+	return vm.LoadTape(enc)
+}
+
+// SetTape stores tape as a's tape and commits its hash in a's account.
+func (s *State) SetTape(a common.Address, tape *vm.Tape) error {
+	t, err := s.tapeObject(a)
+	if err != nil {
+		return err
+	}
+	enc := tape.Compact()
+	if bytes.Equal(enc, t.cur) {
+		return nil
+	}
+	acct, err := s.Account(a)
+	if err != nil {
+		return err
+	}
+	acct.TapeHash = tapeHash(enc)
+	if err := s.SetAccount(a, acct); err != nil {
+		return err
+	}
+	prev, prevMod := t.cur, t.modified
+	s.journal = append(s.journal, func() { t.cur, t.modified = prev, prevMod })
+	t.cur, t.modified = enc, true
+	return nil
+}
+
+// tapeHash commits a compact tape; the empty tape is the zero hash.
+func tapeHash(enc []byte) common.Hash {
+	if len(enc) == 0 {
+		return common.Hash{}
+	}
+	return crypto.Keccak256Hash(enc)
+}
+
+type tapeChange struct {
+	addr     common.Address
+	enc, old []byte
+}
+
+// tapeChanges lists the tapes that differ from the committed ones, in
+// address order.
+func (s *State) tapeChanges() []tapeChange {
+	var out []tapeChange
+	for a, t := range s.tapes {
+		if t.modified && !bytes.Equal(t.cur, t.orig) {
+			out = append(out, tapeChange{a, t.cur, t.orig})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].addr.Cmp(out[j].addr) < 0 })
+	return out
+}

@@ -1,0 +1,2 @@
+Echo: outputs its input up to the first zero byte
+,[.,]
