@@ -21,21 +21,27 @@ import "bytes"
 type opcode uint8
 
 const (
-	opFold  opcode = iota // adds at offsets (adds[a:b]), then ptr += move
-	opIn                  // cell = next input byte or 0
-	opOut                 // output cell
-	opJz                  // [ : if cell == 0 jump to target (after the matching ])
-	opJnz                 // ] : if cell != 0 jump to target (after the matching [)
-	opClear               // [-] or [+]: step is the counter's delta
-	opScan                // [>] [<<] ...: move by move until a zero cell
-	opMul                 // multiply loop: cell 0 steps by step; adds[a:b] per iteration
+	opAdd     opcode = iota // cell += delta (a run of + - with no move)
+	opMove                  // ptr += move (a run of < > alone)
+	opFold                  // adds at offsets (adds[a:b]), then ptr += move
+	opFoldJnz               // opFold, then the ] that ends a loop (jump to a2)
+	opIn                    // cell = next input byte or 0
+	opOut                   // output cell
+	opJz                    // [ : if cell == 0 jump to target (after the matching ])
+	opJnz                   // ] : if cell != 0 jump to target (after the matching [)
+	opClear                 // [-] or [+]: step is the counter's delta
+	opScan                  // [>] [<<] ...: move by move until a zero cell
+	opMul                   // multiply loop: cell 0 steps by step; adds[a:b] per iteration
 )
 
 type inst struct {
 	op     opcode
 	step   int8   // opClear, opMul: the counter's delta per iteration (+1 or -1)
+	delta  uint8  // opAdd: the net delta
+	jump   int32  // opFoldJnz: the instruction after the loop's [
 	move   int32  // opFold: net pointer move; opScan: the step
 	lo, hi int32  // opFold, opMul: lowest and highest cell offset reached
+	room   uint32 // TapeSize-1-(hi-lo): ptr+lo must be in [0, room] (see reach)
 	a, b   int32  // opFold, opMul: the adds; opJz, opJnz: a = target instruction
 	gas    uint64 // gas of the source commands; opMul/opClear: per iteration
 	src    int32  // byte offset of the first source command (the fallback)
@@ -85,15 +91,34 @@ func Compile(code []byte) (*Program, error) {
 		case ']':
 			jz := open[len(open)-1]
 			open = open[:len(open)-1]
-			jnz := int32(len(p.insts))
-			p.insts = append(p.insts, inst{op: opJnz, gas: GasStep, src: int32(i), a: jz + 1})
-			p.insts[jz].a = jnz + 1
+			last := len(p.insts) - 1
+			if last > int(jz) && p.canMergeJnz(last) {
+				// Fold the ] into the run of + - < > before it: one
+				// dispatch for the common loop tail.
+				in := &p.insts[last]
+				in.op, in.gas, in.jump = opFoldJnz, in.gas+GasStep, jz+1
+				p.insts[jz].a = int32(last + 1)
+			} else {
+				jnz := int32(len(p.insts))
+				p.insts = append(p.insts, inst{op: opJnz, gas: GasStep, src: int32(i), a: jz + 1})
+				p.insts[jz].a = jnz + 1
+			}
 			i++
 		default:
 			i++ // a comment
 		}
 	}
 	return p, nil
+}
+
+// canMergeJnz reports whether instruction i is a fold that a following ]
+// can join (no jump lands between them: a fold is only entered at its top).
+func (p *Program) canMergeJnz(i int) bool {
+	switch p.insts[i].op {
+	case opAdd, opMove, opFold:
+		return true
+	}
+	return false
 }
 
 // fold compiles the run of + - < > (and comments) starting at i, up to
@@ -135,8 +160,38 @@ done:
 	}
 	in.b = int32(len(p.adds))
 	in.move = cur
+	if op == opFold {
+		// The simplest runs get their own instructions.
+		switch {
+		case in.b == in.a && cur != 0:
+			in.op = opMove
+		case in.b == in.a+1 && cur == 0 && in.lo == 0 && in.hi == 0:
+			// adds[a:b] stays: a ] merged later runs it as a fold.
+			in.op, in.delta = opAdd, p.adds[in.a].delta
+		}
+	}
+	in.room = room(in.lo, in.hi)
+	if in.hi-in.lo >= TapeSize {
+		in.lo = 1 << 30 // wider than the tape: reach always fails
+	}
 	p.insts = append(p.insts, in)
 	return i
+}
+
+// room returns the largest ptr+lo for which every cell in [ptr+lo, ptr+hi]
+// is on the tape (a span wider than the tape has its lo pushed out of
+// range by fold, so reach always fails and the plain interpreter runs it).
+func room(lo, hi int32) uint32 {
+	if span := hi - lo; span < TapeSize {
+		return uint32(TapeSize - 1 - span)
+	}
+	return 0
+}
+
+// reach reports whether every cell in [ptr+lo, ptr+hi] is on the tape, in
+// one unsigned comparison.
+func (in *inst) reach(ptr int) bool {
+	return uint(ptr+int(in.lo)) <= uint(in.room)
 }
 
 // fuse compiles the loop code[open..close] into one clear, scan or
@@ -220,8 +275,33 @@ func (p *Program) Run(tape *Tape, input []byte, lim Limits) Result {
 	for pc := 0; pc < len(insts); pc++ {
 		in := &insts[pc]
 		switch in.op {
+		case opAdd:
+			if gas < in.gas {
+				return p.fallback(&m, pc, ptr, gas)
+			}
+			gas -= in.gas
+			t[ptr] += in.delta
+		case opMove:
+			np := ptr + int(in.move)
+			if gas < in.gas || !in.reach(ptr) {
+				return p.fallback(&m, pc, ptr, gas)
+			}
+			gas -= in.gas
+			ptr = np
+		case opFoldJnz:
+			if gas < in.gas || !in.reach(ptr) {
+				return p.fallback(&m, pc, ptr, gas)
+			}
+			gas -= in.gas
+			for _, a := range adds[in.a:in.b] {
+				t[ptr+int(a.off)] += a.delta
+			}
+			ptr += int(in.move)
+			if t[ptr] != 0 {
+				pc = int(in.jump) - 1
+			}
 		case opFold:
-			if gas < in.gas || ptr+int(in.lo) < 0 || ptr+int(in.hi) >= TapeSize {
+			if gas < in.gas || !in.reach(ptr) {
 				return p.fallback(&m, pc, ptr, gas)
 			}
 			gas -= in.gas
@@ -290,7 +370,7 @@ func (p *Program) Run(tape *Tape, input []byte, lim Limits) Result {
 			}
 			n := iterations(v, in.step)
 			need := GasStep + n*in.gas
-			if gas < need || ptr+int(in.lo) < 0 || ptr+int(in.hi) >= TapeSize {
+			if gas < need || !in.reach(ptr) {
 				return p.fallback(&m, pc, ptr, gas)
 			}
 			gas -= need

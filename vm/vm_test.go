@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tinychain/tinychain/vm"
@@ -74,6 +75,8 @@ func TestSemantics(t *testing.T) {
 		{"out of gas in folded run", "+++>+++", vm.Tape{}, "", vm.Limits{Gas: 14}, vm.StatusOutOfGas, vm.ErrOutOfGas, 14, ""},
 		{"nested loops", "++[>++[>+<-]<-]>>.", vm.Tape{}, "", big, vm.StatusOK, nil, 0, "\x04"},
 		{"comments are free", "hello + world", vm.Tape{}, "", big, vm.StatusOK, nil, 4, ""},
+		{"fold wider than the tape", strings.Repeat(">", vm.TapeSize) + "+", vm.Tape{}, "", big, vm.StatusFault, vm.ErrTapeRight, vm.TapeSize, ""},
+		{"loop tail folded into ]", "+++[>++<-]>.", vm.Tape{}, "", big, vm.StatusOK, nil, 12 + 1 + 3*(1+8+1+4+1) + 1 + 1, "\x06"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
