@@ -30,13 +30,18 @@ func easyGenesis() *chain.Genesis {
 }
 
 type testChain struct {
-	t   *testing.T
+	t   testing.TB
 	g   *chain.Genesis
 	c   *chain.Chain
 	now atomic.Int64 // ms
 }
 
-func newTestChain(t *testing.T, g *chain.Genesis, dir string) *testChain {
+// newTestChainTB opens a chain in a fresh temp dir.
+func newTestChainTB(t testing.TB, g *chain.Genesis) *testChain {
+	return newTestChain(t, g, t.TempDir())
+}
+
+func newTestChain(t testing.TB, g *chain.Genesis, dir string) *testChain {
 	t.Helper()
 	tc := &testChain{t: t, g: g}
 	tc.now.Store(int64(g.Timestamp) + 1_000_000_000)

@@ -1,0 +1,130 @@
+package chain_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"math/big"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/wallet"
+)
+
+// importBlocks mines n blocks of txsPerBlock transfers (from the ten dev
+// keys to fresh addresses) and returns their encodings.
+func importBlocks(b *testing.B, g *chain.Genesis, n, txsPerBlock int) [][]byte {
+	b.Helper()
+	tc := newTestChainTB(b, g)
+	nonces := make([]uint64, wallet.DevKeys)
+	var out [][]byte
+	for i := 0; i < n; i++ {
+		txs := make([]*proto.Tx, txsPerBlock)
+		for j := range txs {
+			from := j % wallet.DevKeys
+			to := common.BigToAddress(big.NewInt(int64(1_000_000 + i*txsPerBlock + j)))
+			tx := &proto.Tx{ChainID: g.ChainID, Nonce: nonces[from], Kind: proto.KindTransfer, To: to, Value: 1,
+				GasLimit: chain.TxGas, GasPrice: 1}
+			nonces[from]++
+			tx.Sig, _ = wallet.Sign(tx.SigHash(), wallet.DevKey(from))
+			txs[j] = tx
+		}
+		blk := tc.mineOnHead(wallet.DevAddress(9), txs...)
+		if err := tc.c.ProcessBlock(blk); err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, blk.Encode())
+	}
+	return out
+}
+
+// BenchmarkImportBlocks imports blocks of 1,000 signed transfers into a
+// fresh chain, decoding each from bytes so that signatures are recovered
+// as for a block from the network.
+func BenchmarkImportBlocks(b *testing.B) {
+	g := easyGenesis()
+	g.BlockGasLimit = 2_000 * chain.TxGas
+	const perBlock = 1000
+	encs := importBlocks(b, g, 5, perBlock)
+	b.ResetTimer()
+	var blocks int
+	var dur time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		tc := newTestChainTB(b, g)
+		b.StartTimer()
+		start := time.Now()
+		for _, enc := range encs {
+			blk, err := proto.DecodeBlock(enc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := tc.c.ProcessBlock(blk); err != nil {
+				b.Fatal(err)
+			}
+			blocks++
+		}
+		dur += time.Since(start)
+	}
+	b.ReportMetric(float64(blocks)/dur.Seconds(), "blocks/s")
+	b.ReportMetric(float64(blocks*perBlock)/dur.Seconds(), "tx/s")
+}
+
+// BenchmarkSenderRecovery recovers the sender of fresh decoded txs: the
+// limit of block import on one core.
+func BenchmarkSenderRecovery(b *testing.B) {
+	g := easyGenesis()
+	tx := &proto.Tx{ChainID: g.ChainID, Kind: proto.KindTransfer, To: common.HexToAddress("0x01"), Value: 1, GasLimit: chain.TxGas, GasPrice: 1}
+	tx.Sig, _ = wallet.Sign(tx.SigHash(), wallet.DevKey(0))
+	enc := tx.Encode()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t, _ := proto.DecodeTx(enc)
+		if _, err := chain.Sender(t); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "recoveries/s")
+}
+
+// BenchmarkMining measures the miner's hashes/s on one thread, next to
+// BenchmarkSHA256Header, plain SHA-256 of a header-sized buffer: the limit.
+func BenchmarkMining(b *testing.B) {
+	h := &proto.Header{Version: 1, Height: 1, Timestamp: 1, Target: common.Hash{}} // target 0: never met
+	var n atomic.Uint64
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ResetTimer()
+	start := time.Now()
+	go func() {
+		for n.Load() < uint64(b.N) {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	chain.Solve(ctx, h, 1, &n)
+	b.ReportMetric(float64(n.Load())/time.Since(start).Seconds(), "hashes/s")
+}
+
+func BenchmarkSHA256Header(b *testing.B) {
+	h := &proto.Header{Version: 1, Height: 1, Timestamp: 1, Nonce: 1 << 56}
+	buf := h.Encode()
+	for i := 0; i < b.N; i++ {
+		buf[len(buf)-1] = byte(i)
+		_ = sha256.Sum256(buf)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "hashes/s")
+}
+
+// BenchmarkKeccak is the state's hash, for comparison.
+func BenchmarkKeccak(b *testing.B) {
+	buf := make([]byte, 65)
+	for i := 0; i < b.N; i++ {
+		buf[0] = byte(i)
+		_ = crypto.Keccak256Hash(buf)
+	}
+}
