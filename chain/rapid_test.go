@@ -160,4 +160,3 @@ func TestApplyRollbackRestoresRoot(t *testing.T) {
 		}
 	})
 }
-
