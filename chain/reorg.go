@@ -18,9 +18,12 @@ import (
 func (c *Chain) updateBestChain() []*HeadEvent {
 	var evs []*HeadEvent
 	for {
+		// The head competes too: on equal work the first seen wins, so
+		// after a failed reorganisation the head returns to the chain it
+		// left when that chain was seen first.
 		best := c.head
 		for t := range c.tips {
-			if t.better(best) && t.work.Cmp(c.head.work) > 0 {
+			if t.better(best) {
 				best = t
 			}
 		}
