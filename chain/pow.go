@@ -12,7 +12,11 @@
 // every half-life that the parent block is behind that schedule the target
 // doubles (mining gets twice as easy); for every half-life ahead it halves:
 //
-//	target = genesis_target × 2^((parent_time − genesis_time − spacing × parent_height) / half_life)
+//	target = anchor_target × 2^((parent_time − anchor_parent_time − spacing × (parent_height − anchor_height + 1)) / half_life)
+//
+// tinychain anchors at block 1 (see NextTarget in validate.go): block 1
+// carries the genesis target, and its parent is taken to be one spacing
+// before it, so a genesis older than the first mined block costs nothing.
 //
 // Why ASERT: a small network's hashrate swings by whole factors as nodes
 // come and go. An every-N-blocks retarget (Bitcoin's 2016) stalls when
