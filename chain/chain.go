@@ -52,8 +52,10 @@ type Chain struct {
 	// badReasons keeps why blocks failed their state transition (bounded).
 	badReasons map[common.Hash]error
 
-	notifyMu  sync.Mutex
+	notifyMu  sync.Mutex // held by the one goroutine delivering events
 	listeners []func(*HeadEvent)
+	evMu      sync.Mutex
+	pending   []*HeadEvent // events not yet delivered, in order
 	closeOnce sync.Once
 }
 
@@ -262,29 +264,46 @@ func (c *Chain) Close() error {
 }
 
 // Subscribe registers f to be called, in order, after every head change.
-// f runs outside the chain lock and may call the Chain.
+// f runs outside the chain lock and may read the Chain; it must not call
+// ProcessBlock or RetryFutureBlocks (events are delivered one at a time).
 func (c *Chain) Subscribe(f func(*HeadEvent)) {
 	c.notifyMu.Lock()
 	c.listeners = append(c.listeners, f)
 	c.notifyMu.Unlock()
 }
 
-// unlockAndNotify releases the chain lock and tells the listeners about
-// evs. The notify lock is taken before the chain lock is released, so
-// listeners see head changes in the order they happened.
+// unlockAndNotify queues evs, releases the chain lock and tells the
+// listeners. Events are queued under the chain lock, so in the order the
+// head moved, and one drainer at a time delivers them in that order.
+// Listeners run with no chain lock held, so they may read the chain.
 //
 // MUST be called with the chain lock held (for writing).
 func (c *Chain) unlockAndNotify(evs []*HeadEvent) {
-	if len(evs) == 0 {
-		c.mu.Unlock()
-		return
+	if len(evs) > 0 {
+		c.evMu.Lock()
+		c.pending = append(c.pending, evs...)
+		c.evMu.Unlock()
 	}
-	c.notifyMu.Lock()
 	c.mu.Unlock()
+	c.drainEvents()
+}
+
+// drainEvents delivers queued events until none are left.
+func (c *Chain) drainEvents() {
+	c.notifyMu.Lock()
 	defer c.notifyMu.Unlock()
-	for _, ev := range evs {
-		for _, f := range c.listeners {
-			f(ev)
+	for {
+		c.evMu.Lock()
+		evs := c.pending
+		c.pending = nil
+		c.evMu.Unlock()
+		if len(evs) == 0 {
+			return
+		}
+		for _, ev := range evs {
+			for _, f := range c.listeners {
+				f(ev)
+			}
 		}
 	}
 }

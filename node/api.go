@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -41,6 +42,7 @@ func (n *Node) routes() http.Handler {
 	route("GET", "/v1/accounts/{address}/tape", n.handleTape)
 	route("POST", "/v1/eval", n.handleEval)
 	route("GET", "/v1/gas", n.handleGas)
+	route("GET", "/v1/peers", n.handlePeers)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -118,7 +120,7 @@ func (n *Node) status() *Status {
 	head := n.Chain.Head()
 	count, bytes := n.Pool.Stats()
 	g := n.Chain.Genesis()
-	return &Status{
+	st := &Status{
 		ChainID: g.ChainID, Genesis: n.Chain.GenesisHash(),
 		Height: head.Header.Height, Head: head.Hash, HeadTime: head.Header.Timestamp,
 		TotalWork: (*hexutil.Big)(head.TotalWork), ListenAddrs: []string{},
@@ -126,6 +128,18 @@ func (n *Node) status() *Status {
 		Mining: n.Miner.Running(), Hashrate: n.Miner.Hashrate(),
 		MinGasPrice: g.MinGasPrice, BlockGasLimit: g.BlockGasLimit, Version: n.cfg.Version,
 	}
+	if n.Net != nil {
+		st.PeerID, st.ListenAddrs, st.Peers, st.Syncing = n.Net.PeerID(), n.Net.ListenAddrs(), n.Net.PeerCount(), n.Net.Syncing()
+	}
+	return st
+}
+
+func (n *Node) handlePeers(w http.ResponseWriter, r *http.Request) {
+	peers := []gossip.PeerInfo{}
+	if n.Net != nil {
+		peers = append(peers, n.Net.Peers()...)
+	}
+	writeJSON(w, http.StatusOK, peers)
 }
 
 func (n *Node) handleStatus(w http.ResponseWriter, r *http.Request) {

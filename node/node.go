@@ -14,6 +14,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/gossip"
 )
 
 // Config configures a Node.
@@ -25,8 +26,11 @@ type Config struct {
 	MinerAddr   common.Address
 	MineThreads int
 	Mempool     chain.MempoolConfig
-	Logger      *slog.Logger
-	Version     string
+	// P2P, when set, starts the libp2p network (its Chain and Mempool are
+	// filled in by New).
+	P2P     *gossip.Config
+	Logger  *slog.Logger
+	Version string
 }
 
 // Node is a running tinychain node.
@@ -36,6 +40,7 @@ type Node struct {
 	Chain *chain.Chain
 	Pool  *chain.Mempool
 	Miner *chain.Miner
+	Net   *gossip.Network // nil without P2P
 
 	http   *http.Server
 	ln     net.Listener
@@ -65,7 +70,17 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, stop: make(chan struct{}), evals: make(chan struct{}, maxConcurrentEvals)}
 	n.Pool = chain.NewMempool(c, cfg.Mempool)
-	n.Miner = chain.NewMiner(c, n.Pool, chain.MinerConfig{Address: cfg.MinerAddr, Threads: cfg.MineThreads, Logger: cfg.Logger})
+	if cfg.P2P != nil {
+		pc := *cfg.P2P
+		pc.DataDir, pc.Chain, pc.Mempool, pc.Logger = cfg.DataDir, c, n.Pool, cfg.Logger
+		if n.Net, err = gossip.New(pc); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	n.Miner = chain.NewMiner(c, n.Pool, chain.MinerConfig{Address: cfg.MinerAddr, Threads: cfg.MineThreads, Logger: cfg.Logger,
+		// Mining on a stale head while catching up only makes orphans.
+		Paused: func() bool { return n.Net != nil && n.Net.Syncing() }})
 	c.Subscribe(n.logHead)
 	n.http = &http.Server{
 		Handler:           n.routes(),
@@ -105,6 +120,11 @@ func (n *Node) Start() error {
 			}
 		}
 	}()
+	if n.Net != nil {
+		if err := n.Net.Start(); err != nil {
+			return err
+		}
+	}
 	head := n.Chain.Head()
 	n.log.Info("node started", "http", ln.Addr().String(), "chain_id", n.cfg.Genesis.ChainID,
 		"height", head.Header.Height, "head", head.Hash)
@@ -129,6 +149,9 @@ func (n *Node) Close() error {
 	n.closed.Do(func() {
 		close(n.stop)
 		n.Miner.Stop()
+		if n.Net != nil {
+			n.Net.Close()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if n.ln != nil {

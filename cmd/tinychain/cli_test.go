@@ -61,7 +61,8 @@ func writeEasyGenesis(t *testing.T) string {
 // startNode runs `tinychain node` and returns its API URL.
 func startNode(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"node", "--http", "127.0.0.1:0", "--datadir", t.TempDir()}, args...)...)
+	cmd := exec.Command(binary, append([]string{"node", "--http", "127.0.0.1:0", "--datadir", t.TempDir(),
+		"--listen", "/ip4/127.0.0.1/tcp/0", "--mdns=false"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

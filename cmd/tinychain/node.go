@@ -11,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -25,14 +26,17 @@ func defaultDataDir() string {
 }
 
 type nodeCmd struct {
-	Datadir     string `help:"Data directory (chain database, keystore)." default:"${datadir}" type:"path"`
-	Genesis     string `help:"Genesis: 'devnet' or a JSON file." default:"devnet"`
-	HTTP        string `name:"http" help:"HTTP API listen address." default:"127.0.0.1:8080"`
-	Mine        bool   `help:"Mine blocks."`
-	Miner       string `help:"Address that takes block rewards (default on the devnet: dev key 0)."`
-	MineThreads int    `help:"Mining threads (default: all cores)." default:"0"`
-	LogLevel    string `help:"Log level: debug, info, warn, error." default:"info" enum:"debug,info,warn,error"`
-	LogFormat   string `help:"Log format: text or json." default:"text" enum:"text,json"`
+	Datadir     string   `help:"Data directory (chain database, keystore)." default:"${datadir}" type:"path"`
+	Genesis     string   `help:"Genesis: 'devnet' or a JSON file." default:"devnet"`
+	HTTP        string   `name:"http" help:"HTTP API listen address." default:"127.0.0.1:8080"`
+	Mine        bool     `help:"Mine blocks."`
+	Miner       string   `help:"Address that takes block rewards (default on the devnet: dev key 0)."`
+	MineThreads int      `help:"Mining threads (default: all cores)." default:"0"`
+	Listen      []string `help:"p2p listen multiaddrs (default TCP and QUIC on port 4001)."`
+	Bootstrap   []string `help:"Peers to dial and keep dialling (multiaddrs with /p2p/<id>)."`
+	MDNS        bool     `name:"mdns" help:"Find peers on the local network (--mdns=false to turn off)." default:"true" negatable:""`
+	LogLevel    string   `help:"Log level: debug, info, warn, error." default:"info" enum:"debug,info,warn,error"`
+	LogFormat   string   `help:"Log format: text or json." default:"text" enum:"text,json"`
 }
 
 func newLogger(level, format string) *slog.Logger {
@@ -74,6 +78,7 @@ func (c *nodeCmd) Run() error {
 	n, err := node.New(node.Config{
 		DataDir: c.Datadir, Genesis: g, HTTPAddr: c.HTTP,
 		Mine: c.Mine, MinerAddr: minerAddr, MineThreads: c.MineThreads,
+		P2P:    &gossip.Config{Listen: c.Listen, Bootstrap: c.Bootstrap, MDNS: c.MDNS},
 		Logger: log, Version: version,
 	})
 	if err != nil {

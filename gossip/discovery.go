@@ -1,0 +1,70 @@
+package gossip
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// startDiscovery dials the bootstrap peers (and redials them when lost)
+// and, if asked, finds peers on the local network with mDNS.
+func (n *Network) startDiscovery() error {
+	var boot []peer.AddrInfo
+	for _, s := range n.cfg.Bootstrap {
+		addr, err := ma.NewMultiaddr(s)
+		if err != nil {
+			return fmt.Errorf("bootstrap %q: %w", s, err)
+		}
+		info, err := peer.AddrInfoFromP2pAddr(addr)
+		if err != nil {
+			return fmt.Errorf("bootstrap %q: %w (want .../p2p/<peer id>)", s, err)
+		}
+		boot = append(boot, *info)
+	}
+	if len(boot) > 0 {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			for {
+				for _, b := range boot {
+					if len(n.h.Network().ConnsToPeer(b.ID)) == 0 {
+						if err := n.h.Connect(n.ctx, b); err != nil {
+							n.log.Debug("bootstrap dial", "peer", b.ID, "err", err)
+						}
+					}
+				}
+				select {
+				case <-n.ctx.Done():
+					return
+				case <-time.After(10 * time.Second):
+				}
+			}
+		}()
+	}
+	if n.cfg.MDNS {
+		svc := mdns.NewMdnsService(n.h, fmt.Sprintf("tinychain-%d", n.chain.Genesis().ChainID), n)
+		if err := svc.Start(); err != nil {
+			return fmt.Errorf("mdns: %w", err)
+		}
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); <-n.ctx.Done(); svc.Close() }()
+	}
+	return nil
+}
+
+// HandlePeerFound connects to a peer found by mDNS.
+func (n *Network) HandlePeerFound(info peer.AddrInfo) {
+	if info.ID == n.h.ID() {
+		return
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.h.Connect(n.ctx, info); err != nil {
+			n.log.Debug("mdns dial", "peer", info.ID, "err", err)
+		}
+	}()
+}

@@ -1,0 +1,20 @@
+// Package gossip owns tinychain's peer-to-peer network: a libp2p host
+// (TCP and QUIC, Noise, yamux) whose identity lives in the data dir,
+// GossipSub topics for blocks and transactions with validators that run
+// the cheap consensus checks before anything is forwarded, the sync
+// protocol over libp2p streams (status exchange, blocks by locator), and
+// discovery (bootstrap peers, mDNS).
+//
+// Topics: /tinychain/<chain_id>/blocks/1 and /tinychain/<chain_id>/txs/1.
+// Messages are unsigned (StrictNoSign): the payload is exactly the block's
+// or tx's canonical encoding, and the message id is its hash, so two
+// copies of one block are one message. A validator rejects what is
+// provably invalid (the sender's score drops) and ignores what cannot be
+// decided yet (unknown parent, future timestamp, already seen).
+//
+// Streams: /tinychain/<chain_id>/status/1 exchanges {genesis, head,
+// height, total work} on connect (another genesis: the peer is dropped);
+// /tinychain/<chain_id>/blocks/1 answers a block locator with the
+// main-chain blocks after the fork point. Every message is a uvarint
+// length and an RLP body, bounded before it is read.
+package gossip

@@ -1,0 +1,225 @@
+package gossip
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/tinychain/tinychain/chain"
+)
+
+// Config configures the network.
+type Config struct {
+	DataDir   string   // holds p2p.key
+	Listen    []string // multiaddrs; default TCP and QUIC on port 4001
+	Bootstrap []string // multiaddrs with /p2p/<id>, redialled when lost
+	MDNS      bool     // find peers on the local network
+	Chain     *chain.Chain
+	Mempool   *chain.Mempool
+	Logger    *slog.Logger
+}
+
+// DefaultListen are the listen addresses when none are given.
+var DefaultListen = []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1"}
+
+// Network is a running libp2p node of one chain.
+type Network struct {
+	cfg    Config
+	h      host.Host
+	ps     *pubsub.PubSub
+	blocks *pubsub.Topic
+	txs    *pubsub.Topic
+	chain  *chain.Chain
+	pool   *chain.Mempool
+	log    *slog.Logger
+
+	protoStatus, protoBlocks protocol.ID
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+
+	mu      sync.Mutex
+	peers   map[peer.ID]*statusMsg
+	scores  map[peer.ID]float64
+	strikes map[peer.ID]int
+
+	syncing  atomic.Bool
+	syncLock sync.Mutex
+	txOut    chan []byte
+}
+
+// PeerInfo is a connected peer, for GET /v1/peers.
+type PeerInfo struct {
+	ID        string      `json:"peer_id"`
+	Addrs     []string    `json:"addrs"`
+	Direction string      `json:"direction"`
+	Head      common.Hash `json:"head"`
+	Height    uint64      `json:"height"`
+	Score     float64     `json:"score"`
+}
+
+// New starts the host, joins the topics and registers the protocols.
+func New(cfg Config) (*Network, error) {
+	if len(cfg.Listen) == 0 {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	h, err := newHost(cfg.DataDir, cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("p2p host: %w", err)
+	}
+	id := cfg.Chain.Genesis().ChainID
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &Network{
+		cfg: cfg, h: h, chain: cfg.Chain, pool: cfg.Mempool, log: cfg.Logger,
+		protoStatus: protocol.ID(fmt.Sprintf("/tinychain/%d/status/1", id)),
+		protoBlocks: protocol.ID(fmt.Sprintf("/tinychain/%d/blocks/1", id)),
+		ctx:         ctx, cancel: cancel,
+		peers: map[peer.ID]*statusMsg{}, scores: map[peer.ID]float64{}, strikes: map[peer.ID]int{},
+		txOut: make(chan []byte, 1024),
+	}
+	if err := n.joinTopics(); err != nil {
+		h.Close()
+		cancel()
+		return nil, err
+	}
+	h.SetStreamHandler(n.protoStatus, n.handleStatus)
+	h.SetStreamHandler(n.protoBlocks, n.handleBlocks)
+	h.Network().Notify(&network.NotifyBundle{
+		ConnectedF: func(_ network.Network, c network.Conn) {
+			n.wg.Add(1)
+			go func() { defer n.wg.Done(); n.exchangeStatus(c.RemotePeer()) }()
+		},
+		DisconnectedF: func(_ network.Network, c network.Conn) {
+			n.mu.Lock()
+			delete(n.peers, c.RemotePeer())
+			n.mu.Unlock()
+		},
+	})
+	return n, nil
+}
+
+// Start runs discovery, relaying and the sync loop.
+func (n *Network) Start() error {
+	n.cfg.Chain.Subscribe(n.onHead)
+	if n.pool != nil {
+		n.pool.OnAdd(func(tx *txT) {
+			select {
+			case n.txOut <- tx.Encode():
+			default: // relay queue full: the tx stays in our mempool and is mined here
+			}
+		})
+	}
+	n.wg.Add(2)
+	go n.publishTxs()
+	go n.resyncLoop()
+	if err := n.startDiscovery(); err != nil {
+		return err
+	}
+	n.log.Info("p2p started", "peer_id", n.h.ID(), "addrs", n.ListenAddrs())
+	return nil
+}
+
+// Close stops the network. Safe to call twice.
+func (n *Network) Close() error {
+	var err error
+	n.once.Do(func() {
+		n.cancel()
+		err = n.h.Close()
+		n.wg.Wait()
+	})
+	return err
+}
+
+// PeerID returns the host's peer ID.
+func (n *Network) PeerID() string { return n.h.ID().String() }
+
+// ListenAddrs returns the host's addresses with its peer ID.
+func (n *Network) ListenAddrs() []string {
+	var out []string
+	for _, a := range n.h.Addrs() {
+		out = append(out, a.String()+"/p2p/"+n.h.ID().String())
+	}
+	return out
+}
+
+// Syncing reports whether the node is catching up with a peer ahead.
+func (n *Network) Syncing() bool { return n.syncing.Load() }
+
+// Peers returns the connected peers with what they told us of their head.
+func (n *Network) Peers() []PeerInfo {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []PeerInfo
+	for _, p := range n.h.Network().Peers() {
+		info := PeerInfo{ID: p.String(), Score: n.scores[p], Direction: "unknown"}
+		for _, a := range n.h.Peerstore().Addrs(p) {
+			info.Addrs = append(info.Addrs, a.String())
+		}
+		if conns := n.h.Network().ConnsToPeer(p); len(conns) > 0 {
+			info.Direction = conns[0].Stat().Direction.String()
+		}
+		if st := n.peers[p]; st != nil {
+			info.Head, info.Height = st.Head, st.Height
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// PeerCount returns the number of connected peers.
+func (n *Network) PeerCount() int { return len(n.h.Network().Peers()) }
+
+// ahead reports whether st has more work than our head.
+func (n *Network) ahead(st *statusMsg) bool {
+	return new(big.Int).SetBytes(st.Work).Cmp(n.chain.Head().TotalWork) > 0
+}
+
+// strike counts an invalid message from p and disconnects p after a few;
+// peer scoring lowers it in the mesh meanwhile.
+func (n *Network) strike(p peer.ID, why error) {
+	n.mu.Lock()
+	n.strikes[p]++
+	s := n.strikes[p]
+	n.mu.Unlock()
+	n.log.Warn("invalid data from peer", "peer", p, "strikes", s, "err", why)
+	if s >= maxStrikes {
+		n.log.Warn("disconnecting peer", "peer", p)
+		n.h.Network().ClosePeer(p)
+	}
+}
+
+const maxStrikes = 3
+
+// resyncLoop checks now and then whether a peer is ahead and syncs.
+func (n *Network) resyncLoop() {
+	defer n.wg.Done()
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-t.C:
+			for _, p := range n.h.Network().Peers() {
+				n.exchangeStatus(p)
+			}
+		}
+	}
+}

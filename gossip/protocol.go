@@ -1,0 +1,82 @@
+package gossip
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rlp"
+)
+
+// statusMsg is what peers tell each other on connect.
+type statusMsg struct {
+	Genesis common.Hash
+	Head    common.Hash
+	Height  uint64
+	Work    []byte // cumulative work of the head, big-endian
+}
+
+// blocksReq asks for main-chain blocks after the first locator hash the
+// peer knows on its main chain.
+type blocksReq struct {
+	Locator []common.Hash
+	Max     uint32
+}
+
+// Bounds of the stream messages, checked before anything is read.
+const (
+	maxStatusSize  = 256
+	maxLocator     = 64
+	maxReqSize     = 16 + maxLocator*(common.HashLength+1)
+	maxBlocksReply = 128 // blocks per reply
+)
+
+var errFrameTooLarge = errors.New("frame too large")
+
+// writeFrame writes a uvarint length and b.
+func writeFrame(w io.Writer, b []byte) error {
+	var hdr [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(hdr[:], uint64(len(b)))
+	if _, err := w.Write(hdr[:n]); err != nil {
+		return err
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// readFrame reads one frame of at most max bytes.
+func readFrame(r *bufio.Reader, max int) ([]byte, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(max) {
+		return nil, fmt.Errorf("%w: %d > %d", errFrameTooLarge, n, max)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// writeMsg writes v RLP-encoded in a frame.
+func writeMsg(w io.Writer, v any) error {
+	b, err := rlp.EncodeToBytes(v)
+	if err != nil {
+		return err
+	}
+	return writeFrame(w, b)
+}
+
+// readMsg reads a frame of at most max bytes and decodes it into v.
+func readMsg(r *bufio.Reader, max int, v any) error {
+	b, err := readFrame(r, max)
+	if err != nil {
+		return err
+	}
+	return rlp.DecodeBytes(b, v)
+}

@@ -1,0 +1,201 @@
+package gossip
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/rlp"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/proto"
+)
+
+type txT = proto.Tx
+
+// joinTopics starts GossipSub and joins the block and tx topics.
+func (n *Network) joinTopics() error {
+	g := n.chain.Genesis()
+	blocksTopic := fmt.Sprintf("/tinychain/%d/blocks/1", g.ChainID)
+	txsTopic := fmt.Sprintf("/tinychain/%d/txs/1", g.ChainID)
+	invalidHeavy := &pubsub.TopicScoreParams{
+		TopicWeight:                    1,
+		TimeInMeshQuantum:              time.Second,
+		InvalidMessageDeliveriesWeight: -100,
+		InvalidMessageDeliveriesDecay:  0.9,
+	}
+	ps, err := pubsub.NewGossipSub(n.ctx, n.h,
+		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
+		pubsub.WithNoAuthor(),
+		pubsub.WithMessageIdFn(messageID(blocksTopic)),
+		pubsub.WithMaxMessageSize(g.MaxBlockBytes+4096),
+		pubsub.WithFloodPublish(true),
+		pubsub.WithPeerScore(&pubsub.PeerScoreParams{
+			Topics:           map[string]*pubsub.TopicScoreParams{blocksTopic: invalidHeavy, txsTopic: invalidHeavy},
+			AppSpecificScore: func(peer.ID) float64 { return 0 },
+			DecayInterval:    time.Second,
+			DecayToZero:      0.01,
+			RetainScore:      10 * time.Minute,
+		}, &pubsub.PeerScoreThresholds{
+			GossipThreshold:   -100,
+			PublishThreshold:  -200,
+			GraylistThreshold: -300,
+		}),
+		pubsub.WithPeerScoreInspect(func(scores map[peer.ID]float64) {
+			n.mu.Lock()
+			n.scores = scores
+			n.mu.Unlock()
+		}, time.Second),
+	)
+	if err != nil {
+		return fmt.Errorf("gossipsub: %w", err)
+	}
+	n.ps = ps
+	if err := ps.RegisterTopicValidator(blocksTopic, n.validateBlock); err != nil {
+		return err
+	}
+	if err := ps.RegisterTopicValidator(txsTopic, n.validateTx); err != nil {
+		return err
+	}
+	if n.blocks, err = ps.Join(blocksTopic); err != nil {
+		return err
+	}
+	if n.txs, err = ps.Join(txsTopic); err != nil {
+		return err
+	}
+	// Subscribing makes us part of the mesh; the validators do the work.
+	for _, t := range []*pubsub.Topic{n.blocks, n.txs} {
+		sub, err := t.Subscribe()
+		if err != nil {
+			return err
+		}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			for {
+				if _, err := sub.Next(n.ctx); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	return nil
+}
+
+// messageID is the block hash (SHA-256 of the header's encoding, the
+// block's first RLP element) or the tx hash (Keccak-256 of the bytes).
+func messageID(blocksTopic string) pubsub.MsgIdFunction {
+	return func(m *pb.Message) string {
+		if m.GetTopic() == blocksTopic {
+			if content, _, err := rlp.SplitList(m.Data); err == nil {
+				if _, _, rest, err := rlp.Split(content); err == nil {
+					h := sha256.Sum256(content[:len(content)-len(rest)])
+					return string(h[:])
+				}
+			}
+			h := sha256.Sum256(m.Data)
+			return string(h[:])
+		}
+		return string(crypto.Keccak256(m.Data))
+	}
+}
+
+// validateBlock decodes a gossiped block and hands it to the chain: valid
+// => accept (forward), provably invalid => reject (the sender's score
+// drops), undecidable yet (duplicate, orphan, future) => ignore. An orphan
+// makes us sync from the peer that sent it.
+func (n *Network) validateBlock(_ context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+	if from == n.h.ID() {
+		return pubsub.ValidationAccept
+	}
+	if len(m.Data) > n.chain.Genesis().MaxBlockBytes {
+		n.strike(from, fmt.Errorf("block of %d bytes", len(m.Data)))
+		return pubsub.ValidationReject
+	}
+	b, err := proto.DecodeBlock(m.Data)
+	if err != nil {
+		n.strike(from, err)
+		return pubsub.ValidationReject
+	}
+	err = n.chain.ProcessBlock(b)
+	switch {
+	case err == nil:
+		return pubsub.ValidationAccept
+	case errors.Is(err, chain.ErrOrphan):
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); n.syncWith(from) }()
+		return pubsub.ValidationIgnore
+	case errors.Is(err, chain.ErrDuplicate), errors.Is(err, chain.ErrFutureBlock):
+		return pubsub.ValidationIgnore
+	case chain.CodeOf(err) != 0:
+		n.strike(from, err)
+		return pubsub.ValidationReject
+	}
+	n.log.Error("block from gossip", "err", err)
+	return pubsub.ValidationIgnore
+}
+
+// validateTx decodes a gossiped tx and offers it to the mempool.
+func (n *Network) validateTx(_ context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+	if from == n.h.ID() {
+		return pubsub.ValidationAccept
+	}
+	tx, err := proto.DecodeTx(m.Data)
+	if err != nil {
+		n.strike(from, err)
+		return pubsub.ValidationReject
+	}
+	if _, err := chain.CheckTx(tx, n.chain.Genesis()); err != nil {
+		n.strike(from, err)
+		return pubsub.ValidationReject
+	}
+	if err := n.pool.Add(tx); err != nil {
+		// Known, nonce used or ahead, underpriced, pool full: not the
+		// sender's fault (it may know a block we do not).
+		return pubsub.ValidationIgnore
+	}
+	return pubsub.ValidationAccept
+}
+
+// onHead publishes a block this node connected on its own (mined), so
+// peers hear of it; blocks that came from peers were forwarded already.
+func (n *Network) onHead(ev *chain.HeadEvent) {
+	if n.Syncing() || len(ev.Connected) == 0 {
+		return
+	}
+	b := ev.Connected[len(ev.Connected)-1]
+	if err := n.blocks.Publish(n.ctx, b.Encode()); err != nil && n.ctx.Err() == nil {
+		n.log.Debug("publish block", "block", b.Hash(), "err", err)
+	}
+	// Txs of abandoned blocks that are back in the mempool go out again.
+	for _, ab := range ev.Disconnected {
+		for _, tx := range ab.Txs {
+			if n.pool.Get(tx.Hash()) != nil {
+				select {
+				case n.txOut <- tx.Encode():
+				default:
+				}
+			}
+		}
+	}
+}
+
+// publishTxs relays txs accepted by the mempool.
+func (n *Network) publishTxs() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case b := <-n.txOut:
+			if err := n.txs.Publish(n.ctx, b); err != nil && n.ctx.Err() == nil {
+				n.log.Debug("publish tx", "err", err)
+			}
+		}
+	}
+}
