@@ -68,3 +68,25 @@ func (n *Network) HandlePeerFound(info peer.AddrInfo) {
 		}
 	}()
 }
+
+// Connect dials a peer given as a multiaddr with /p2p/<id>.
+func (n *Network) Connect(addr string) error {
+	a, err := ma.NewMultiaddr(addr)
+	if err != nil {
+		return err
+	}
+	info, err := peer.AddrInfoFromP2pAddr(a)
+	if err != nil {
+		return err
+	}
+	return n.h.Connect(n.ctx, *info)
+}
+
+// Disconnect closes every connection to the peer with the given ID.
+func (n *Network) Disconnect(id string) error {
+	p, err := peer.Decode(id)
+	if err != nil {
+		return err
+	}
+	return n.h.Network().ClosePeer(p)
+}

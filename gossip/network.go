@@ -44,7 +44,7 @@ type Network struct {
 	pool   *chain.Mempool
 	log    *slog.Logger
 
-	protoStatus, protoBlocks protocol.ID
+	protoStatus, protoBlocks, protoTxs protocol.ID
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -89,6 +89,7 @@ func New(cfg Config) (*Network, error) {
 		cfg: cfg, h: h, chain: cfg.Chain, pool: cfg.Mempool, log: cfg.Logger,
 		protoStatus: protocol.ID(fmt.Sprintf("/tinychain/%d/status/1", id)),
 		protoBlocks: protocol.ID(fmt.Sprintf("/tinychain/%d/blocks/1", id)),
+		protoTxs:    protocol.ID(fmt.Sprintf("/tinychain/%d/txpush/1", id)),
 		ctx:         ctx, cancel: cancel,
 		peers: map[peer.ID]*statusMsg{}, scores: map[peer.ID]float64{}, strikes: map[peer.ID]int{},
 		txOut: make(chan []byte, 1024),
@@ -100,10 +101,17 @@ func New(cfg Config) (*Network, error) {
 	}
 	h.SetStreamHandler(n.protoStatus, n.handleStatus)
 	h.SetStreamHandler(n.protoBlocks, n.handleBlocks)
+	h.SetStreamHandler(n.protoTxs, n.handleTxs)
 	h.Network().Notify(&network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
 			n.wg.Add(1)
-			go func() { defer n.wg.Done(); n.exchangeStatus(c.RemotePeer()) }()
+			go func() {
+				defer n.wg.Done()
+				n.exchangeStatus(c.RemotePeer())
+				if n.pool != nil {
+					n.pushTxs(c.RemotePeer(), n.pool.Pending()) // what it may have missed
+				}
+			}()
 		},
 		DisconnectedF: func(_ network.Network, c network.Conn) {
 			n.mu.Lock()

@@ -68,8 +68,7 @@ func mineBlocks(t *testing.T, n *node.Node, k int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var c atomic.Uint64
-		chain.Solve(context.Background(), &b.Header, 1, &c)
+		solve(b)
 		if err := n.Chain.ProcessBlock(b); err != nil {
 			t.Fatal(err)
 		}
@@ -142,4 +141,9 @@ func TestAnotherGenesisIsDropped(t *testing.T) {
 	if a.Net.PeerCount() != 0 || b.Net.PeerCount() != 0 {
 		t.Fatalf("peers on another genesis stay connected: %d %d", a.Net.PeerCount(), b.Net.PeerCount())
 	}
+}
+
+func solve(b *proto.Block) {
+	var c atomic.Uint64
+	chain.Solve(context.Background(), &b.Header, 1, &c)
 }

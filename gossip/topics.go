@@ -165,24 +165,23 @@ func (n *Network) validateTx(_ context.Context, from peer.ID, m *pubsub.Message)
 // onHead publishes a block this node connected on its own (mined), so
 // peers hear of it; blocks that came from peers were forwarded already.
 func (n *Network) onHead(ev *chain.HeadEvent) {
-	if n.Syncing() || len(ev.Connected) == 0 {
-		return
+	if !n.Syncing() && len(ev.Connected) > 0 {
+		b := ev.Connected[len(ev.Connected)-1]
+		if err := n.blocks.Publish(n.ctx, b.Encode()); err != nil && n.ctx.Err() == nil {
+			n.log.Debug("publish block", "block", b.Hash(), "err", err)
+		}
 	}
-	b := ev.Connected[len(ev.Connected)-1]
-	if err := n.blocks.Publish(n.ctx, b.Encode()); err != nil && n.ctx.Err() == nil {
-		n.log.Debug("publish block", "block", b.Hash(), "err", err)
-	}
-	// Txs of abandoned blocks that are back in the mempool go out again.
+	// Txs of abandoned blocks that are back in the mempool go out again,
+	// pushed to each peer: GossipSub would drop them as seen.
+	var back []*proto.Tx
 	for _, ab := range ev.Disconnected {
 		for _, tx := range ab.Txs {
 			if n.pool.Get(tx.Hash()) != nil {
-				select {
-				case n.txOut <- tx.Encode():
-				default:
-				}
+				back = append(back, tx)
 			}
 		}
 	}
+	n.pushToAll(back)
 }
 
 // publishTxs relays txs accepted by the mempool.
