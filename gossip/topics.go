@@ -18,6 +18,10 @@ import (
 
 type txT = proto.Tx
 
+// graylistScore is the score below which a peer is ignored and dropped:
+// two invalid deliveries get there (the penalty is squared).
+const graylistScore = -300
+
 // joinTopics starts GossipSub and joins the block and tx topics.
 func (n *Network) joinTopics() error {
 	g := n.chain.Genesis()
@@ -44,12 +48,20 @@ func (n *Network) joinTopics() error {
 		}, &pubsub.PeerScoreThresholds{
 			GossipThreshold:   -100,
 			PublishThreshold:  -200,
-			GraylistThreshold: -300,
+			GraylistThreshold: graylistScore,
 		}),
 		pubsub.WithPeerScoreInspect(func(scores map[peer.ID]float64) {
 			n.mu.Lock()
 			n.scores = scores
 			n.mu.Unlock()
+			// A graylisted peer's messages are ignored; one that sank
+			// that low by invalid deliveries is disconnected too.
+			for p, s := range scores {
+				if s <= graylistScore {
+					n.log.Warn("disconnecting peer with a low score", "peer", p, "score", s)
+					n.h.Network().ClosePeer(p)
+				}
+			}
 		}, time.Second),
 	)
 	if err != nil {
