@@ -92,3 +92,19 @@ func mineWith(t *testing.T, n *node.Node, k int, txs ...*proto.Tx) {
 		txs = nil
 	}
 }
+
+// TestEmptyMeshStillDelivers: a block published the moment two nodes
+// connect, before either knows the other's subscriptions, still arrives
+// (through the status exchange and sync if GossipSub had no one to send to).
+func TestEmptyMeshStillDelivers(t *testing.T) {
+	g := easyGenesis()
+	a := startNode(t, g, false)
+	b := startNode(t, g, false)
+	if err := a.Net.Connect(b.Net.ListenAddrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	mineBlocks(t, a, 1)
+	waitFor(t, "the block to arrive", 20*time.Second, func() bool {
+		return b.Chain.Head().Hash == a.Chain.Head().Hash
+	})
+}
