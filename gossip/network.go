@@ -57,6 +57,7 @@ type Network struct {
 	strikes map[peer.ID]int
 
 	syncing  atomic.Bool
+	progress atomic.Pointer[SyncProgress]
 	syncLock sync.Mutex
 	txOut    chan []byte
 }

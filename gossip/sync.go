@@ -116,10 +116,22 @@ func (n *Network) syncWith(p peer.ID) {
 		if target > head && rate > 0 {
 			eta = time.Duration(float64(target-head)/rate) * time.Second
 		}
+		n.progress.Store(&SyncProgress{Height: head, Target: target, BlocksPerSec: rate, ETA: eta})
 		n.log.Info("syncing", "peer", p, "height", head, "target", target, "blocks_per_s", int(rate), "eta", eta.Round(time.Second))
 	}
 	n.syncing.Store(false)
+	n.progress.Store(nil)
 }
+
+// SyncProgress is where a sync stands.
+type SyncProgress struct {
+	Height, Target uint64
+	BlocksPerSec   float64
+	ETA            time.Duration
+}
+
+// Progress returns the running sync's progress, or nil when not syncing.
+func (n *Network) Progress() *SyncProgress { return n.progress.Load() }
 
 // fetchBlocks asks p for the blocks after our locator.
 func (n *Network) fetchBlocks(p peer.ID, locator []common.Hash) ([]*proto.Block, error) {

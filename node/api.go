@@ -130,6 +130,9 @@ func (n *Node) status() *Status {
 	}
 	if n.Net != nil {
 		st.PeerID, st.ListenAddrs, st.Peers, st.Syncing = n.Net.PeerID(), n.Net.ListenAddrs(), n.Net.PeerCount(), n.Net.Syncing()
+		if p := n.Net.Progress(); p != nil {
+			st.SyncTarget, st.SyncRate, st.SyncETA = p.Target, p.BlocksPerSec, p.ETA.Seconds()
+		}
 	}
 	return st
 }

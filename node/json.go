@@ -22,6 +22,9 @@ type Status struct {
 	HeadTime      uint64       `json:"head_timestamp"`
 	TotalWork     *hexutil.Big `json:"total_work"`
 	Syncing       bool         `json:"syncing"`
+	SyncTarget    uint64       `json:"sync_target,omitempty"` // the height being synced to
+	SyncRate      float64      `json:"sync_blocks_per_s,omitempty"`
+	SyncETA       float64      `json:"sync_eta_s,omitempty"`
 	PeerID        string       `json:"peer_id"`
 	ListenAddrs   []string     `json:"listen_addrs"`
 	Peers         int          `json:"peers"`

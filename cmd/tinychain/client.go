@@ -54,7 +54,11 @@ func (c *statusCmd) Run() error {
 	fmt.Printf("peers     %d\n", s.Peers)
 	fmt.Printf("mempool   %d txs, %d bytes\n", s.MempoolSize, s.MempoolBytes)
 	if s.Syncing {
-		fmt.Printf("syncing   yes\n")
+		pct := 0.0
+		if s.SyncTarget > 0 {
+			pct = 100 * float64(s.Height) / float64(s.SyncTarget)
+		}
+		fmt.Printf("syncing   %.1f%% of %d, %.0f blocks/s, eta %s\n", pct, s.SyncTarget, s.SyncRate, time.Duration(s.SyncETA*float64(time.Second)).Round(time.Second))
 	}
 	if s.Mining {
 		fmt.Printf("mining    yes, %s\n", formatHashrate(s.Hashrate))
