@@ -1,26 +1,57 @@
 // Package vm is tinychain's Brainfuck virtual machine and its gas metering.
+// It owns the execution semantics of contracts; what a call's result does
+// to state (reverting a failed run's tape, receipts) is the caller's.
 //
-// Semantics: commands > < + - . , [ ]; every other byte is a comment. The
-// tape has TapeSize (30,000) cells of 8 bits that wrap mod 256; the pointer
-// starts at cell 0 and moving it outside [0, TapeSize) is a tape fault.
-// , stores the next input byte, or 0 past the end of the input. . appends
-// the cell to the output; more than MaxOutput (65,536) bytes is a fault.
-// Code whose brackets do not balance never runs (ErrUnbalanced).
+// # Semantics
 //
-// Gas: every executed command costs GasStep (1); + - and , cost GasWrite
-// (3) more. A command whose cost does not fit in the gas left is not run:
-// the run is out of gas and uses its whole limit. A fault uses the gas
-// charged up to and including the faulting command.
+// Commands are > < + - . , [ ]; every other byte is a comment. Code whose
+// brackets do not balance never runs (ErrUnbalanced; Validate, Compile).
+// The tape has TapeSize (30,000) cells of 8 bits that wrap mod 256; the
+// pointer starts at cell 0 on every run, and a move that would take it
+// outside [0, TapeSize) is a tape fault (ErrTapeLeft, ErrTapeRight, both
+// wrapping ErrTapeFault). , stores the next input byte, or 0 past the end
+// of the input. . appends the cell to the output; a . when the output
+// already holds the cap (Limits.MaxOutput, the chain's is MaxOutput,
+// 65,536) is a fault (ErrOutputOverflow). [ jumps past its matching ] when
+// the cell is 0; ] jumps back past its matching [ when it is not.
 //
-// Two interpreters share these rules. RunPlain runs command by command and
-// is the readable definition. Program.Run, what nodes run, compiles the
-// code once (Compile; Cache keeps compiled programs by code hash): it folds
-// runs of + - < >, turns clear, scan and multiply loops into single
-// instructions and precomputes jumps. Each instruction knows the exact gas
-// of its source commands (as a function of the iteration count for fused
-// loops) and the cells it can reach; when a check would fail it hands the
-// run to the plain interpreter at its first source command, which then
-// finds the exact failing command. A differential fuzz test
-// (FuzzInterpreters) holds the two equal: same status, gas, output, error
-// and tape.
+// # Gas
+//
+//	command       gas
+//	> < . [ ]     GasStep (1)
+//	+ - ,         GasStep + GasWrite (4)
+//
+// Every executed command is charged, brackets each time they execute, so a
+// loop of n iterations costs its [ once and its body and ] n times. A
+// command whose cost does not fit in the gas left is not run: the run is
+// out of gas (StatusOutOfGas) and uses its whole limit. A fault
+// (StatusFault) uses the gas charged up to and including the faulting
+// command. Either way the Result keeps the output produced before the
+// failure, Err names the failing command's byte offset (PosError), and the
+// tape is left as it was at that moment: reverting is the caller's job.
+//
+// # Two interpreters
+//
+// RunPlain runs command by command and is the readable definition. Program
+// .Run is what nodes run: Compile turns the code into blocks of
+// instructions (Cache keeps compiled programs by code hash). Within a
+// block, runs of + - < > fold into adds at offsets from the block's
+// pointer, and clear ([-] [+]), multiply ([->+>++<<]) and [] loops become
+// single instructions; a block ends at a plain bracket or a scan loop
+// ([>] [<<]), whose instruction moves the pointer to the first zero cell.
+//
+// The fast interpreter stays exact because it never guesses. On entering a
+// block it checks, once, that the gas left covers the block's static gas
+// (the gas of every source command in it, counted as the plain interpreter
+// counts them) and that every cell the block can reach is on the tape. A
+// fused loop checks its own gas, a function of its iteration count, which
+// follows from the cell's value (v or 256-v iterations, or the distance to
+// the zero cell for a scan); . checks the output cap. When any check
+// fails, the run is handed to the plain interpreter at that block's or
+// instruction's first source command, with exactly the state the plain
+// interpreter would have there, so the plain interpreter finds the exact
+// failing command, charges exactly, and leaves the same tape; when it
+// merely reaches the next block (a conservative check failed), it hands the
+// run back. A differential fuzz test (FuzzInterpreters) and the standard
+// programs' exact gas hold the two equal.
 package vm

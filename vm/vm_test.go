@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -168,96 +166,6 @@ func TestCache(t *testing.T) {
 	}
 	if _, err := c.Get([32]byte{2}, []byte("[")); !errors.Is(err, vm.ErrUnbalanced) {
 		t.Fatalf("bad code: %v", err)
-	}
-}
-
-// The standard programs from ../shared/bf, with their exact gas.
-var programs = []struct {
-	name string
-	gas  uint64
-}{
-	{"hanoi", 19_175_419_004},
-	{"factor", 7_272_125_670},
-	{"long", 19_582_730_787},
-	{"mandelbrot", 11_591_137_833},
-	{"dbfi", 10_236_353_755},
-}
-
-func loadProgram(tb testing.TB, name string) (code, input, want []byte) {
-	dir := filepath.Join("..", "..", "shared", "bf")
-	code, err := os.ReadFile(filepath.Join(dir, name+".b"))
-	if err != nil {
-		tb.Skipf("../shared/bf is not here (%v): skipping the standard programs", err)
-	}
-	input, _ = os.ReadFile(filepath.Join(dir, name+".b.in"))
-	want, _ = os.ReadFile(filepath.Join(dir, name+".b.out"))
-	return code, input, want
-}
-
-func TestStandardProgramsExactGas(t *testing.T) {
-	if testing.Short() {
-		t.Skip("long: runs 68 billion gas")
-	}
-	for _, p := range programs {
-		t.Run(p.name, func(t *testing.T) {
-			code, input, want := loadProgram(t, p.name)
-			prog, err := vm.Compile(code)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var tape vm.Tape
-			res := prog.Run(&tape, input, vm.Limits{Gas: p.gas, MaxOutput: vm.MaxOutput})
-			if res.Status != vm.StatusOK || res.GasUsed != p.gas || !bytes.Equal(res.Output, want) {
-				t.Fatalf("%s gas %d (want %d) err %v, output ok %v", res.Status, res.GasUsed, p.gas, res.Err, bytes.Equal(res.Output, want))
-			}
-			// One gas less: out of gas, using the whole limit.
-			var tape2 vm.Tape
-			res = prog.Run(&tape2, input, vm.Limits{Gas: p.gas - 1, MaxOutput: vm.MaxOutput})
-			if res.Status != vm.StatusOutOfGas || res.GasUsed != p.gas-1 {
-				t.Fatalf("with one gas less: %s gas %d", res.Status, res.GasUsed)
-			}
-		})
-	}
-}
-
-// BenchmarkPrograms runs both interpreters on the standard programs and
-// reports gas/s and commands/s (executed source commands).
-func BenchmarkPrograms(b *testing.B) {
-	for _, interp := range []string{"fast", "plain"} {
-		for _, p := range programs {
-			b.Run(interp+"/"+p.name, func(b *testing.B) {
-				code, input, want := loadProgram(b, p.name)
-				prog, err := vm.Compile(code)
-				if err != nil {
-					b.Fatal(err)
-				}
-				var cmds uint64
-				if interp == "plain" {
-					cmds = 0
-				}
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					var tape vm.Tape
-					var res vm.Result
-					lim := vm.Limits{Gas: p.gas, MaxOutput: vm.MaxOutput}
-					if interp == "fast" {
-						res = prog.Run(&tape, input, lim)
-					} else {
-						n := uint64(0)
-						res = vm.RunPlain(code, &tape, input, lim, func(int, byte, int, byte, uint64) { n++ })
-						cmds = n
-					}
-					if !bytes.Equal(res.Output, want) || res.GasUsed != p.gas {
-						b.Fatalf("wrong run: %s gas %d", res.Status, res.GasUsed)
-					}
-				}
-				sec := b.Elapsed().Seconds() / float64(b.N)
-				b.ReportMetric(float64(p.gas)/sec, "gas/s")
-				if cmds > 0 {
-					b.ReportMetric(float64(cmds)/sec, "commands/s")
-				}
-			})
-		}
 	}
 }
 

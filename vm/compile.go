@@ -1,0 +1,242 @@
+package vm
+
+import (
+	"bytes"
+	"math"
+)
+
+// Compilation for the fast interpreter. A Program is the code as a flat
+// list of instructions grouped in blocks. A block is a straight line of
+// source commands, entered only at its top, that ends at the first plain
+// bracket or scan loop. Inside a block the pointer does not move: + - , .
+// and the fused clear, multiply and "[]" loops act at an offset from the
+// pointer the block started at, and the block's net move is applied by its
+// last instruction. So the block's static gas (every command but the data
+// dependent part of its fused loops) and the span of cells its commands can
+// reach are known at compile time, and one check on entering the block
+// replaces a gas check and a tape check per command. When that check
+// fails, the plain interpreter runs the block instead and finds the exact
+// command at fault.
+
+type opcode uint8
+
+const (
+	opNone    opcode = iota // a block header or an entry: never dispatched
+	opIn                    // cell[off] = next input byte, or 0
+	opOut                   // output cell[off]; may fall back
+	opMul                   // fused multiply loop on cell[off]; a targets follow the adds
+	opMul1                  // fused multiply loop on cell[off] with one target: cell[a] += f * iterations
+	opMul2                  // opMul1, and a second target in the entry after the adds
+	opClear                 // fused clear loop on cell[off]
+	opForever               // "[]" on cell[off]: out of gas unless the cell is 0
+	opJz                    // ptr += off; [ : to block b if the cell is 0, else block a
+	opJnz                   // ptr += off; ] : to block a if the cell is not 0, else block b
+	opScan                  // ptr += off; scan loop of step a, then block b
+	opEnd                   // the end of the code
+)
+
+// inst is an instruction, an entry of the instruction before it, or a
+// block header. Every instruction first adds its k entries (the + - that
+// come before it in the source, folded by cell: cell[off] += n), then does
+// its own work. Offsets are relative to the pointer at the block's start;
+// blocks are named by the index of their header.
+//
+// A header holds the block's entry check: its static gas in k (as a
+// uint32; a block costing more always falls back), and in a and b the
+// range of pointers for which every cell the block can reach is on the
+// tape: a <= ptr < a+b, b = 0 when there is none. Its off is the byte
+// offset where the plain interpreter runs the block when the check fails.
+type inst struct {
+	op  opcode
+	n   uint8 // entry: delta (for opMul's targets: per iteration); opMul: iterations per counter value (1 or 255)
+	set uint8 // opMul, opMul1, opMul2, opClear: the counter's value after the loop (a folded [-]+++)
+	f   uint8 // opMul1, opMul2: the (first) target's factor
+	off int32 // cell offset; for jumps and scans, the block's net pointer move
+	k   int32 // number of add entries following the instruction
+	a   int32 // opMul: number of target entries after the adds; opMul1, opMul2: the (first) target's offset; opJz, opJnz: body block; opScan: step
+	b   int32 // opJz, opJnz: block after the loop; opScan: next block; opMul, opMul1, opMul2, opClear: gas per iteration
+}
+
+// fallback is what an instruction that can fail inside a block needs to
+// hand the run over to the plain interpreter at its own first command.
+type fallback struct {
+	src  int32  // byte offset of the instruction's first source command
+	rest uint64 // static gas of the block from that command on, charged in advance
+}
+
+// Program is compiled code, safe for concurrent use by many runs.
+type Program struct {
+	code  []byte // the source, for the plain fallback
+	jump  []int32
+	insts []inst
+	fall  []fallback // by instruction; set for those that can fail: opOut, the fused loops, opScan
+	stops []int32    // by code offset right after a bracket: the block starting there, or -1
+}
+
+// Compile validates and compiles code. It keeps its own copy of code.
+func Compile(code []byte) (*Program, error) {
+	code = bytes.Clone(code)
+	jump, err := matchBrackets(code)
+	if err != nil {
+		return nil, err
+	}
+	p := &Program{code: code, jump: jump, stops: make([]int32, len(code)+1)}
+	for i := range p.stops {
+		p.stops[i] = -1
+	}
+	c := compiler{p: p, last: -1}
+	c.startBlock(0)
+	var loops []int32 // the opJz of each open plain loop
+	for i := 0; i < len(code); i++ {
+		switch code[i] {
+		case '+':
+			c.add(1)
+		case '-':
+			c.add(255)
+		case '>':
+			c.move(1)
+		case '<':
+			c.move(-1)
+		case ',':
+			c.emit(inst{op: opIn, off: int32(c.cur)})
+			c.gas += GasStep + GasWrite
+		case '.':
+			c.mid(inst{op: opOut, off: int32(c.cur)}, i)
+			c.gas += GasStep
+		case '[':
+			end := int(jump[i])
+			if c.fuse(i, end) {
+				i = end
+				continue
+			}
+			jz := c.emit(inst{op: opJz, off: int32(c.cur)})
+			c.gas += GasStep
+			p.insts[jz].a = c.endBlock(i + 1)
+			loops = append(loops, jz)
+		case ']':
+			jz := loops[len(loops)-1]
+			loops = loops[:len(loops)-1]
+			jnz := c.emit(inst{op: opJnz, off: int32(c.cur), a: p.insts[jz].a})
+			c.gas += GasStep
+			after := c.endBlock(i + 1)
+			p.insts[jz].b, p.insts[jnz].b = after, after
+		}
+	}
+	c.emit(inst{op: opEnd})
+	c.closeBlock()
+	return p, nil
+}
+
+// compiler holds the block being compiled.
+type compiler struct {
+	p      *Program
+	hdr    int32        // the block's header
+	cur    int          // pointer offset from the block's start
+	lo, hi int          // lowest and highest cell offset the block can reach
+	gas    uint64       // static gas so far
+	pend   []pendingAdd // adds not yet emitted, in order of first touch
+	last   int32        // the last instruction emitted (not an entry)
+	mids   []midInst
+}
+
+type pendingAdd struct {
+	off   int
+	delta uint8
+}
+
+type midInst struct {
+	pc     int32
+	before uint64 // static gas of the block before the instruction
+}
+
+// emit appends an instruction with the pending adds as its entries and
+// returns its index. Adds commute, so their order is free. An add on the
+// cell of a clear loop just before, in the same block, sets the loop's
+// final value instead.
+func (c *compiler) emit(in inst) int32 {
+	prev := c.last
+	clear := prev > c.hdr && c.p.insts[prev].op == opClear && c.p.insts[prev].set == 0
+	pc := c.entry(in)
+	for _, a := range c.pend {
+		if a.delta == 0 {
+			continue
+		}
+		if clear && int(c.p.insts[prev].off) == a.off {
+			c.p.insts[prev].set = a.delta
+			continue
+		}
+		c.entry(inst{n: a.delta, off: int32(a.off)})
+		c.p.insts[pc].k++
+	}
+	c.pend = c.pend[:0]
+	c.last = pc
+	return pc
+}
+
+// entry appends an instruction as it is and returns its index.
+func (c *compiler) entry(e inst) int32 {
+	c.p.insts = append(c.p.insts, e)
+	c.p.fall = append(c.p.fall, fallback{})
+	return int32(len(c.p.insts) - 1)
+}
+
+// mid emits an instruction that may fall back inside its block, src being
+// the byte offset of its first source command.
+func (c *compiler) mid(in inst, src int) int32 {
+	pc := c.emit(in)
+	c.p.fall[pc].src = int32(src)
+	c.mids = append(c.mids, midInst{pc: pc, before: c.gas})
+	return pc
+}
+
+// startBlock emits the header of a block whose plain fallback starts at
+// byte offset src.
+func (c *compiler) startBlock(src int) int32 {
+	c.hdr = c.entry(inst{off: int32(src)})
+	c.cur, c.lo, c.hi, c.gas = 0, 0, 0, 0
+	c.mids = c.mids[:0]
+	return c.hdr
+}
+
+// closeBlock fills in the block's header and the fallback data of the
+// instructions inside it.
+func (c *compiler) closeBlock() {
+	h := &c.p.insts[c.hdr]
+	if span := TapeSize - c.hi + c.lo; span > 0 && c.gas <= math.MaxUint32 {
+		h.a, h.b = int32(-c.lo), int32(span)
+		h.k = int32(uint32(c.gas))
+	}
+	for _, m := range c.mids {
+		c.p.fall[m.pc].rest = c.gas - m.before
+	}
+}
+
+// endBlock closes the block and starts the one entered at byte offset src,
+// right after a bracket, where the plain fallback hands back.
+func (c *compiler) endBlock(src int) int32 {
+	c.closeBlock()
+	hdr := c.startBlock(src)
+	c.p.stops[src] = hdr
+	return hdr
+}
+
+func (c *compiler) add(delta uint8) {
+	c.gas += GasStep + GasWrite
+	for i := range c.pend {
+		if c.pend[i].off == c.cur {
+			c.pend[i].delta += delta
+			return
+		}
+	}
+	c.pend = append(c.pend, pendingAdd{off: c.cur, delta: delta})
+}
+
+func (c *compiler) move(d int) {
+	c.gas += GasStep
+	c.cur += d
+	c.reach(c.cur, c.cur)
+}
+
+func (c *compiler) reach(lo, hi int) {
+	c.lo, c.hi = min(c.lo, lo), max(c.hi, hi)
+}
