@@ -4,8 +4,12 @@ import (
 	"fmt"
 	"time"
 
+	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
+	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
+	dutil "github.com/libp2p/go-libp2p/p2p/discovery/util"
 	ma "github.com/multiformats/go-multiaddr"
 )
 
@@ -43,6 +47,11 @@ func (n *Network) startDiscovery() error {
 				}
 			}
 		}()
+	}
+	if n.cfg.DHT {
+		if err := n.startDHT(boot); err != nil {
+			return err
+		}
 	}
 	if n.cfg.MDNS {
 		svc := mdns.NewMdnsService(n.h, fmt.Sprintf("tinychain-%d", n.chain.Genesis().ChainID), n)
@@ -89,4 +98,46 @@ func (n *Network) Disconnect(id string) error {
 		return err
 	}
 	return n.h.Network().ClosePeer(p)
+}
+
+// dhtInterval is how often the DHT is asked for more peers.
+const dhtInterval = 5 * time.Second
+
+// startDHT runs a Kademlia DHT in the chain's own namespace (its protocol
+// prefix is /tinychain/<chain_id>, so it never mixes with the IPFS DHT),
+// advertises this node under the chain's rendezvous and dials the peers
+// found there.
+func (n *Network) startDHT(boot []peer.AddrInfo) error {
+	id := n.chain.Genesis().ChainID
+	kad, err := dht.New(n.h, dht.Mode(dht.ModeServer),
+		dht.ProtocolPrefix(protocol.ID(fmt.Sprintf("/tinychain/%d", id))), dht.BootstrapPeers(boot...))
+	if err != nil {
+		return fmt.Errorf("dht: %w", err)
+	}
+	if err := kad.Bootstrap(n.ctx); err != nil {
+		return fmt.Errorf("dht bootstrap: %w", err)
+	}
+	rd := drouting.NewRoutingDiscovery(kad)
+	ns := fmt.Sprintf("tinychain/%d", id)
+	dutil.Advertise(n.ctx, rd, ns) // re-advertises in the background until ctx ends
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		defer kad.Close()
+		for {
+			if peers, err := rd.FindPeers(n.ctx, ns); err == nil {
+				for p := range peers {
+					if p.ID != n.h.ID() && len(p.Addrs) > 0 && len(n.h.Network().ConnsToPeer(p.ID)) == 0 {
+						n.h.Connect(n.ctx, p)
+					}
+				}
+			}
+			select {
+			case <-n.ctx.Done():
+				return
+			case <-time.After(dhtInterval):
+			}
+		}
+	}()
+	return nil
 }

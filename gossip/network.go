@@ -25,6 +25,7 @@ type Config struct {
 	Listen    []string // multiaddrs; default TCP and QUIC on port 4001
 	Bootstrap []string // multiaddrs with /p2p/<id>, redialled when lost
 	MDNS      bool     // find peers on the local network
+	DHT       bool     // find peers through a Kademlia DHT in the chain's namespace
 	Chain     *chain.Chain
 	Mempool   *chain.Mempool
 	Logger    *slog.Logger

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -106,5 +107,34 @@ func TestEmptyMeshStillDelivers(t *testing.T) {
 	mineBlocks(t, a, 1)
 	waitFor(t, "the block to arrive", 20*time.Second, func() bool {
 		return b.Chain.Head().Hash == a.Chain.Head().Hash
+	})
+}
+
+// TestDHTDiscovery: b and c only know a; through the chain's DHT they
+// find and connect to each other.
+func TestDHTDiscovery(t *testing.T) {
+	g := easyGenesis()
+	start := func(boot ...string) *node.Node {
+		n, err := node.New(node.Config{DataDir: t.TempDir(), Genesis: g, HTTPAddr: "127.0.0.1:0",
+			P2P: &gossip.Config{Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Bootstrap: boot, DHT: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { n.Close() })
+		return n
+	}
+	a := start()
+	b := start(a.Net.ListenAddrs()[0])
+	c := start(a.Net.ListenAddrs()[0])
+	waitFor(t, "b and c to find each other through the DHT", 30*time.Second, func() bool {
+		for _, p := range b.Net.Peers() {
+			if p.ID == c.Net.PeerID() {
+				return true
+			}
+		}
+		return false
 	})
 }

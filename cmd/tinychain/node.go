@@ -35,6 +35,7 @@ type nodeCmd struct {
 	Listen      []string `help:"p2p listen multiaddrs (default TCP and QUIC on port 4001)."`
 	Bootstrap   []string `help:"Peers to dial and keep dialling (multiaddrs with /p2p/<id>)."`
 	MDNS        bool     `name:"mdns" help:"Find peers on the local network (--mdns=false to turn off)." default:"true" negatable:""`
+	DHT         bool     `name:"dht" help:"Find peers through a Kademlia DHT in the chain's own namespace."`
 	LogLevel    string   `help:"Log level: debug, info, warn, error." default:"info" enum:"debug,info,warn,error"`
 	LogFormat   string   `help:"Log format: text or json." default:"text" enum:"text,json"`
 }
@@ -78,7 +79,7 @@ func (c *nodeCmd) Run() error {
 	n, err := node.New(node.Config{
 		DataDir: c.Datadir, Genesis: g, HTTPAddr: c.HTTP,
 		Mine: c.Mine, MinerAddr: minerAddr, MineThreads: c.MineThreads,
-		P2P:    &gossip.Config{Listen: c.Listen, Bootstrap: c.Bootstrap, MDNS: c.MDNS},
+		P2P:    &gossip.Config{Listen: c.Listen, Bootstrap: c.Bootstrap, MDNS: c.MDNS, DHT: c.DHT},
 		Logger: log, Version: version,
 	})
 	if err != nil {
