@@ -14,7 +14,12 @@
 //
 // Streams: /tinychain/<chain_id>/status/1 exchanges {genesis, head,
 // height, total work} on connect (another genesis: the peer is dropped);
-// /tinychain/<chain_id>/blocks/1 answers a block locator with the
-// main-chain blocks after the fork point. Every message is a uvarint
-// length and an RLP body, bounded before it is read.
+// /tinychain/<chain_id>/hashes/1 answers a block locator with the hashes
+// of the main-chain blocks after the fork point, and
+// /tinychain/<chain_id>/bodies/1 serves blocks by hash: a node behind gets
+// the hashes from one peer and the bodies from every peer ahead, several
+// chunks at once, a failed or stalled chunk going to another peer;
+// /tinychain/<chain_id>/txpush/1 carries txs GossipSub would drop as seen.
+// Every message is a uvarint length and an RLP body, bounded before it is
+// read.
 package gossip

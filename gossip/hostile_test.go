@@ -54,8 +54,8 @@ func TestHostilePeer(t *testing.T) {
 	}
 	waitFor(t, "the victim's subscription", 10*time.Second, func() bool { return len(topic.ListPeers()) > 0 })
 
-	// An oversized frame on the blocks stream: the victim resets it.
-	s, err := h.NewStream(ctx, info.ID, protocol.ID(fmt.Sprintf("/tinychain/%d/blocks/1", g.ChainID)))
+	// An oversized frame on the hashes stream: the victim resets it.
+	s, err := h.NewStream(ctx, info.ID, protocol.ID(fmt.Sprintf("/tinychain/%d/hashes/1", g.ChainID)))
 	if err == nil {
 		var hdr [binary.MaxVarintLen64]byte
 		s.Write(hdr[:binary.PutUvarint(hdr[:], 1<<40)])

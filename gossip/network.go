@@ -45,7 +45,7 @@ type Network struct {
 	pool   *chain.Mempool
 	log    *slog.Logger
 
-	protoStatus, protoBlocks, protoTxs protocol.ID
+	protoStatus, protoHashes, protoBodies, protoTxs protocol.ID
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -90,7 +90,8 @@ func New(cfg Config) (*Network, error) {
 	n := &Network{
 		cfg: cfg, h: h, chain: cfg.Chain, pool: cfg.Mempool, log: cfg.Logger,
 		protoStatus: protocol.ID(fmt.Sprintf("/tinychain/%d/status/1", id)),
-		protoBlocks: protocol.ID(fmt.Sprintf("/tinychain/%d/blocks/1", id)),
+		protoHashes: protocol.ID(fmt.Sprintf("/tinychain/%d/hashes/1", id)),
+		protoBodies: protocol.ID(fmt.Sprintf("/tinychain/%d/bodies/1", id)),
 		protoTxs:    protocol.ID(fmt.Sprintf("/tinychain/%d/txpush/1", id)),
 		ctx:         ctx, cancel: cancel,
 		peers: map[peer.ID]*statusMsg{}, scores: map[peer.ID]float64{}, strikes: map[peer.ID]int{},
@@ -102,7 +103,8 @@ func New(cfg Config) (*Network, error) {
 		return nil, err
 	}
 	h.SetStreamHandler(n.protoStatus, n.handleStatus)
-	h.SetStreamHandler(n.protoBlocks, n.handleBlocks)
+	h.SetStreamHandler(n.protoHashes, n.handleHashes)
+	h.SetStreamHandler(n.protoBodies, n.handleBodies)
 	h.SetStreamHandler(n.protoTxs, n.handleTxs)
 	h.Network().Notify(&network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {

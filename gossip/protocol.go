@@ -19,19 +19,11 @@ type statusMsg struct {
 	Work    []byte // cumulative work of the head, big-endian
 }
 
-// blocksReq asks for main-chain blocks after the first locator hash the
-// peer knows on its main chain.
-type blocksReq struct {
-	Locator []common.Hash
-	Max     uint32
-}
-
 // Bounds of the stream messages, checked before anything is read.
 const (
-	maxStatusSize  = 256
-	maxLocator     = 64
-	maxReqSize     = 16 + maxLocator*(common.HashLength+1)
-	maxBlocksReply = 128 // blocks per reply
+	maxStatusSize = 256
+	maxLocator    = 64
+	maxReqSize    = 16 + maxLocator*(common.HashLength+1)
 )
 
 var errFrameTooLarge = errors.New("frame too large")

@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/tinychain/tinychain/chain"
@@ -71,8 +69,10 @@ func (n *Network) learnStatus(p peer.ID, st *statusMsg) {
 	}
 }
 
-// syncWith fetches main-chain blocks from p by locator, in batches,
-// validating each, until p has nothing more. One sync runs at a time.
+// syncWith catches up with p, headers first: p names the blocks after our
+// locator, and every peer that is ahead serves their bodies, several
+// chunks at once (fetchRound); each block is validated as it comes, in
+// order. One sync runs at a time.
 func (n *Network) syncWith(p peer.ID) {
 	if !n.syncLock.TryLock() {
 		return
@@ -80,29 +80,27 @@ func (n *Network) syncWith(p peer.ID) {
 	defer n.syncLock.Unlock()
 	start, got := time.Now(), 0
 	for n.ctx.Err() == nil {
-		blocks, err := n.fetchBlocks(p, n.chain.Locator())
-		if err != nil {
-			n.log.Debug("sync", "peer", p, "err", err)
-			break
-		}
-		if len(blocks) == 0 {
+		hashes, err := n.fetchHashes(p)
+		if err != nil || len(hashes) == 0 {
 			break
 		}
 		n.syncing.Store(true)
 		before := n.chain.Head().Hash
-		for _, b := range blocks {
-			err := n.chain.ProcessBlock(b)
-			if err != nil && !errors.Is(err, chain.ErrDuplicate) {
-				if chain.CodeOf(err) != 0 {
-					n.strike(p, err)
+		done, err := n.fetchRound(n.peersAhead(p), hashes, func(blocks []*proto.Block) error {
+			for _, b := range blocks {
+				err := n.chain.ProcessBlock(b)
+				if err != nil && !errors.Is(err, chain.ErrDuplicate) {
+					if chain.CodeOf(err) != 0 {
+						n.strike(p, err) // p named an invalid chain
+					}
+					return err
 				}
-				n.syncing.Store(false)
-				return
 			}
-			got++
-		}
-		if n.chain.Head().Hash == before {
-			break // nothing new came of the batch: p's chain is not heavier after all
+			return nil
+		})
+		got += done
+		if err != nil || n.chain.Head().Hash == before {
+			break // nothing new came of the round: p's chain is not heavier after all
 		}
 		n.mu.Lock()
 		target := uint64(0)
@@ -123,6 +121,20 @@ func (n *Network) syncWith(p peer.ID) {
 	n.progress.Store(nil)
 }
 
+// peersAhead returns first and every other peer whose head has more work
+// than ours: those that can serve the blocks we lack.
+func (n *Network) peersAhead(first peer.ID) []peer.ID {
+	out := []peer.ID{first}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for p, st := range n.peers {
+		if p != first && n.ahead(st) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // SyncProgress is where a sync stands.
 type SyncProgress struct {
 	Height, Target uint64
@@ -132,75 +144,3 @@ type SyncProgress struct {
 
 // Progress returns the running sync's progress, or nil when not syncing.
 func (n *Network) Progress() *SyncProgress { return n.progress.Load() }
-
-// fetchBlocks asks p for the blocks after our locator.
-func (n *Network) fetchBlocks(p peer.ID, locator []common.Hash) ([]*proto.Block, error) {
-	ctx, cancel := context.WithTimeout(n.ctx, streamTimeout)
-	defer cancel()
-	s, err := n.h.NewStream(ctx, p, n.protoBlocks)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	s.SetDeadline(time.Now().Add(streamTimeout))
-	if len(locator) > maxLocator {
-		locator = append(locator[:maxLocator-1], locator[len(locator)-1])
-	}
-	if err := writeMsg(s, &blocksReq{Locator: locator, Max: maxBlocksReply}); err != nil {
-		return nil, err
-	}
-	r := bufio.NewReader(s)
-	var out []*proto.Block
-	for len(out) <= maxBlocksReply {
-		b, err := readFrame(r, n.chain.Genesis().MaxBlockBytes)
-		if err != nil {
-			return nil, err
-		}
-		if len(b) == 0 {
-			return out, nil
-		}
-		blk, err := proto.DecodeBlock(b)
-		if err != nil {
-			n.strike(p, err)
-			return nil, err
-		}
-		out = append(out, blk)
-	}
-	return nil, fmt.Errorf("peer %s sent more blocks than asked", p)
-}
-
-// handleBlocks answers a locator with the main-chain blocks after the
-// first locator hash on our main chain, ending with an empty frame.
-func (n *Network) handleBlocks(s network.Stream) {
-	defer s.Close()
-	s.SetDeadline(time.Now().Add(streamTimeout))
-	var req blocksReq
-	if err := readMsg(bufio.NewReader(s), maxReqSize, &req); err != nil {
-		s.Reset()
-		return
-	}
-	from := uint64(0)
-	for _, h := range req.Locator {
-		if info, err := n.chain.HeaderByHash(h); err == nil && info.Main {
-			from = info.Header.Height
-			break
-		}
-	}
-	max := min(req.Max, maxBlocksReply)
-	w := bufio.NewWriter(s)
-	for h, sent := from+1, uint32(0); sent < max; h, sent = h+1, sent+1 {
-		hash, err := n.chain.HashAt(h)
-		if err != nil {
-			break
-		}
-		b, err := n.chain.Block(hash)
-		if err != nil {
-			break
-		}
-		if err := writeFrame(w, b.Encode()); err != nil {
-			return
-		}
-	}
-	writeFrame(w, nil)
-	w.Flush()
-}
