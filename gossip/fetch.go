@@ -172,7 +172,6 @@ func (n *Network) fetchRound(peers []peer.ID, hashes []common.Hash, process func
 		todo <- i
 	}
 	results := make(chan result, len(chunks))
-	var failed sync.Map // peers left out of this round
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(n.ctx)
 	defer cancel()
@@ -188,7 +187,7 @@ func (n *Network) fetchRound(peers []peer.ID, hashes []common.Hash, process func
 					blocks, err := n.fetchBodies(p, chunks[i])
 					if err != nil {
 						n.log.Debug("sync: chunk failed, giving it to another peer", "peer", p, "err", err)
-						failed.Store(p, true)
+						n.bench(p)
 						todo <- i
 						return
 					}

@@ -56,6 +56,7 @@ type Network struct {
 	peers   map[peer.ID]*statusMsg
 	scores  map[peer.ID]float64
 	strikes map[peer.ID]int
+	benched map[peer.ID]time.Time // peers sitting out syncs until then
 
 	syncing  atomic.Bool
 	progress atomic.Pointer[SyncProgress]
@@ -95,7 +96,8 @@ func New(cfg Config) (*Network, error) {
 		protoTxs:    protocol.ID(fmt.Sprintf("/tinychain/%d/txpush/1", id)),
 		ctx:         ctx, cancel: cancel,
 		peers: map[peer.ID]*statusMsg{}, scores: map[peer.ID]float64{}, strikes: map[peer.ID]int{},
-		txOut: make(chan []byte, 1024),
+		benched: map[peer.ID]time.Time{},
+		txOut:   make(chan []byte, 1024),
 	}
 	if err := n.joinTopics(); err != nil {
 		h.Close()

@@ -12,7 +12,7 @@ import (
 	"github.com/tinychain/tinychain/proto"
 )
 
-const streamTimeout = 30 * time.Second
+const streamTimeout = 15 * time.Second
 
 func (n *Network) ourStatus() *statusMsg {
 	head := n.chain.Head()
@@ -63,7 +63,10 @@ func (n *Network) learnStatus(p peer.ID, st *statusMsg) {
 	n.mu.Lock()
 	n.peers[p] = st
 	n.mu.Unlock()
-	if n.ahead(st) {
+	n.mu.Lock()
+	benched := time.Now().Before(n.benched[p])
+	n.mu.Unlock()
+	if n.ahead(st) && !benched {
 		n.wg.Add(1)
 		go func() { defer n.wg.Done(); n.syncWith(p) }()
 	}
@@ -81,7 +84,16 @@ func (n *Network) syncWith(p peer.ID) {
 	start, got := time.Now(), 0
 	for n.ctx.Err() == nil {
 		hashes, err := n.fetchHashes(p)
-		if err != nil || len(hashes) == 0 {
+		if err != nil {
+			// p stalls or fails: sit it out, and go on with another peer
+			// that is ahead, if any.
+			n.bench(p)
+			if p = n.pickAhead(); p == "" {
+				break
+			}
+			continue
+		}
+		if len(hashes) == 0 {
 			break
 		}
 		n.syncing.Store(true)
@@ -122,17 +134,40 @@ func (n *Network) syncWith(p peer.ID) {
 }
 
 // peersAhead returns first and every other peer whose head has more work
-// than ours: those that can serve the blocks we lack.
+// than ours and that is not sitting out: those that can serve the blocks
+// we lack.
 func (n *Network) peersAhead(first peer.ID) []peer.ID {
 	out := []peer.ID{first}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for p, st := range n.peers {
-		if p != first && n.ahead(st) {
+		if p != first && n.ahead(st) && time.Now().After(n.benched[p]) {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// pickAhead returns a peer that is ahead and not sitting out, or "".
+func (n *Network) pickAhead() peer.ID {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for p, st := range n.peers {
+		if n.ahead(st) && time.Now().After(n.benched[p]) {
+			return p
+		}
+	}
+	return ""
+}
+
+// benchTime is how long a peer that failed a sync request sits out.
+const benchTime = time.Minute
+
+// bench keeps p out of syncs for a while (it stalled or failed a request).
+func (n *Network) bench(p peer.ID) {
+	n.mu.Lock()
+	n.benched[p] = time.Now().Add(benchTime)
+	n.mu.Unlock()
 }
 
 // SyncProgress is where a sync stands.
