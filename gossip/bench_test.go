@@ -63,22 +63,7 @@ func BenchmarkPropagation8(b *testing.B) {
 	b.ReportMetric(float64(durs[(len(durs)-1)*99/100].Microseconds())/1000, "p99_ms")
 }
 
-func mineOne(b *testing.B, n *node.Node, txs ...*proto.Tx) {
-	tpl, err := n.Chain.NewTemplate()
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := n.Chain.Genesis()
-	blk, _, err := chain.Assemble(tpl, g, wallet.DevAddress(8), tpl.Parent.Timestamp+uint64(g.BlockIntervalMs), txs)
-	tpl.Release()
-	if err != nil {
-		b.Fatal(err)
-	}
-	solve(blk)
-	if err := n.Chain.ProcessBlock(blk); err != nil {
-		b.Fatal(err)
-	}
-}
+func mineOne(b *testing.B, n *node.Node, txs ...*proto.Tx) { mineWith(b, n, 1, txs...) }
 
 // BenchmarkSync measures a fresh node syncing 200 blocks of 100 transfers
 // from two peers.

@@ -54,26 +54,8 @@ func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
 	}
 }
 
-// mineBlocks extends n's chain by k blocks directly (no miner).
-func mineBlocks(t *testing.T, n *node.Node, k int) {
-	t.Helper()
-	for i := 0; i < k; i++ {
-		tpl, err := n.Chain.NewTemplate()
-		if err != nil {
-			t.Fatal(err)
-		}
-		g := n.Chain.Genesis()
-		b, _, err := chain.Assemble(tpl, g, wallet.DevAddress(8), tpl.Parent.Timestamp+uint64(g.BlockIntervalMs), nil)
-		tpl.Release()
-		if err != nil {
-			t.Fatal(err)
-		}
-		solve(b)
-		if err := n.Chain.ProcessBlock(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+// mineBlocks extends n's chain by k empty blocks directly (no miner).
+func mineBlocks(t testing.TB, n *node.Node, k int) { mineWith(t, n, k) }
 
 func TestThreeNodesShareBlocksAndTxs(t *testing.T) {
 	g := easyGenesis()

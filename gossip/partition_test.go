@@ -73,7 +73,7 @@ func TestEqualWorkConverges(t *testing.T) {
 }
 
 // mineWith mines k blocks on n's head with txs in the first.
-func mineWith(t *testing.T, n *node.Node, k int, txs ...*proto.Tx) {
+func mineWith(t testing.TB, n *node.Node, k int, txs ...*proto.Tx) {
 	t.Helper()
 	for i := 0; i < k; i++ {
 		tpl, err := n.Chain.NewTemplate()
