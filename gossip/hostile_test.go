@@ -9,12 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	ma "github.com/multiformats/go-multiaddr"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -74,7 +76,15 @@ func TestHostilePeer(t *testing.T) {
 	badPoW.Header.Height++
 	badPoW.Header.PrevHash = head.Hash
 	badPoW.Header.Target = [32]byte{} // nothing is under a zero target
-	payloads := [][]byte{[]byte("garbage"), badPoW.Encode(), {0xc0}, append(good.Encode(), 0)}
+	// A block with valid proof of work whose tx has a broken signature.
+	badTx := &proto.Tx{ChainID: g.ChainID, Kind: proto.KindTransfer, To: common.HexToAddress("0x42"), Value: 1, GasLimit: chain.TxGas, GasPrice: 1}
+	badTx.Sig[0], badTx.Sig[32], badTx.Sig[64] = 1, 1, 5 // V = 5
+	badSig := &proto.Block{Header: good.Header, Txs: []*proto.Tx{badTx}}
+	badSig.Header.Height, badSig.Header.PrevHash = head.Header.Height+1, head.Hash
+	badSig.Header.Timestamp = head.Header.Timestamp + 1
+	badSig.Header.TxRoot = chain.TxRoot(badSig.Txs)
+	solve(badSig)
+	payloads := [][]byte{[]byte("garbage"), badSig.Encode(), badPoW.Encode(), {0xc0}, append(good.Encode(), 0)}
 	for _, p := range payloads {
 		topic.Publish(ctx, p)
 		time.Sleep(50 * time.Millisecond)
@@ -82,8 +92,10 @@ func TestHostilePeer(t *testing.T) {
 	waitFor(t, "the hostile peer to be disconnected", 20*time.Second, func() bool {
 		return len(victim.Net.Peers()) == 1 // the honest one only
 	})
-	if _, err := victim.Chain.HeaderByHash(badPoW.Hash()); err == nil {
-		t.Fatal("a bad block was stored")
+	for _, bad := range []*proto.Block{badPoW, badSig} {
+		if _, err := victim.Chain.HeaderByHash(bad.Hash()); err == nil {
+			t.Fatal("a bad block was stored")
+		}
 	}
 	honest.Miner.Stop()
 	waitFor(t, "honest nodes to agree", 20*time.Second, func() bool {
