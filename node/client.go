@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -165,4 +166,10 @@ func (c *Client) Tape(ctx context.Context, a common.Address) (*Tape, error) {
 func (c *Client) Code(ctx context.Context, a common.Address) (*Code, error) {
 	var code Code
 	return &code, c.do(ctx, "GET", "/v1/accounts/"+a.Hex()+"/code", nil, &code)
+}
+
+// Peers returns GET /v1/peers.
+func (c *Client) Peers(ctx context.Context) ([]gossip.PeerInfo, error) {
+	var ps []gossip.PeerInfo
+	return ps, c.do(ctx, "GET", "/v1/peers", nil, &ps)
 }

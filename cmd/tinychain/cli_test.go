@@ -167,6 +167,10 @@ func TestSendWaitAndBalance(t *testing.T) {
 	if code != 0 || !strings.Contains(out, res.Hash) {
 		t.Fatalf("block: %d %q", code, out)
 	}
+	out, _, code = run(t, "peers", "--rpc", url)
+	if code != 0 || !strings.Contains(out, "no peers") {
+		t.Fatalf("peers: %d %q", code, out)
+	}
 	out, _, code = run(t, "status", "--rpc", url)
 	if code != 0 || !strings.Contains(out, "4242") || !strings.Contains(out, "mining    yes") {
 		t.Fatalf("status: %d %q", code, out)

@@ -222,3 +222,30 @@ func (c *balanceCmd) Run() error {
 	fmt.Printf("%s balance %s nonce %d\n", acct.Address, acct.Balance.String(), acct.Nonce)
 	return nil
 }
+
+type peersCmd struct {
+	rpcFlags
+}
+
+func (c *peersCmd) Run() error {
+	ctx, cancel := ctxTimeout()
+	defer cancel()
+	ps, err := c.client().Peers(ctx)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		return printJSON(ps)
+	}
+	for _, p := range ps {
+		addr := ""
+		if len(p.Addrs) > 0 {
+			addr = p.Addrs[0]
+		}
+		fmt.Printf("%s %-8s height %-8d score %6.1f %s\n", p.ID, p.Direction, p.Height, p.Score, addr)
+	}
+	if len(ps) == 0 {
+		fmt.Println("no peers")
+	}
+	return nil
+}

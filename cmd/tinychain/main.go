@@ -34,6 +34,7 @@ type cli struct {
 	Block   blockCmd         `cmd:"" help:"Show a block (default: the head)."`
 	Tx      txCmd            `cmd:"" help:"Show a transaction and its receipt."`
 	Balance balanceCmd       `cmd:"" help:"Show an account's balance and nonce."`
+	Peers   peersCmd         `cmd:"" help:"Show the connected peers."`
 	Deploy  deployCmd        `cmd:"" help:"Deploy a Brainfuck contract."`
 	Call    callCmd          `cmd:"" help:"Call a contract with an input."`
 	Exec    execCmd          `cmd:"" help:"Run code on the shared world tape."`
