@@ -169,4 +169,43 @@ func TestReorgRestoresState(t *testing.T) {
 	if _, err := a.c.Tx(blkA.Txs[0].Hash()); !errors.Is(err, chain.ErrNotFound) {
 		t.Fatalf("abandoned tx still indexed: %v", err)
 	}
+	for _, addr := range []common.Address{to, wallet.DevAddress(0)} {
+		if txs, err := a.c.AddressTxs(addr, 0, 10); err != nil || len(txs) != 0 {
+			t.Fatalf("abandoned tx still in the address index of %s: %d %v", addr, len(txs), err)
+		}
+	}
+}
+
+func TestAddressTxs(t *testing.T) {
+	g := easyGenesis()
+	tc := newTestChain(t, g, t.TempDir())
+	to := common.HexToAddress("0x00000000000000000000000000000000000000cc")
+	var sent []*proto.Tx
+	for i := 0; i < 4; i++ {
+		tx := signedTransfer(t, g, 0, uint64(i), to, 1)
+		sent = append(sent, tx)
+		if err := tc.c.ProcessBlock(tc.mineOnHead(wallet.DevAddress(9), tx)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Newest first, for the sender and the recipient alike.
+	for _, addr := range []common.Address{wallet.DevAddress(0), to} {
+		got, err := tc.c.AddressTxs(addr, 0, 10)
+		if err != nil || len(got) != 4 {
+			t.Fatalf("%s: %d txs, %v", addr, len(got), err)
+		}
+		for i, r := range got {
+			if want := sent[3-i].Hash(); r.Tx.Hash() != want || r.Height != uint64(4-i) {
+				t.Fatalf("%s: tx %d is %s at %d, want %s", addr, i, r.Tx.Hash(), r.Height, want)
+			}
+		}
+	}
+	// Paging: below height 3, at most one.
+	got, err := tc.c.AddressTxs(to, 3, 1)
+	if err != nil || len(got) != 1 || got[0].Height != 2 {
+		t.Fatalf("page below 3: %+v %v", got, err)
+	}
+	if got, _ := tc.c.AddressTxs(wallet.DevAddress(5), 0, 10); len(got) != 0 {
+		t.Fatalf("an untouched address lists %d txs", len(got))
+	}
 }

@@ -128,6 +128,9 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, error) {
 	for i, tx := range b.Txs {
 		putRLP(batch, txKey(tx.Hash()), &TxLocation{Block: n.hash, Index: uint32(i)})
 	}
+	if err := indexAddresses(batch, b, false); err != nil {
+		return nil, err
+	}
 	batch.Put(heightKey(n.height()), n.hash[:])
 	batch.Put(keyHead, n.hash[:])
 	old := n.status
@@ -166,6 +169,9 @@ func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
 	}
 	for _, tx := range b.Txs {
 		batch.Delete(txKey(tx.Hash()))
+	}
+	if err := indexAddresses(batch, b, true); err != nil {
+		return nil, err
 	}
 	batch.Delete(undoKey(n.hash))
 	batch.Delete(receiptsKey(n.hash))

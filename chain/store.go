@@ -27,6 +27,7 @@ import (
 //	u<hash>        undo data of a connected block
 //	n<height>      hash of the main-chain block at height (8 bytes big-endian)
 //	t<txhash>      location of a main-chain tx: block hash and index
+//	x<addr>...     main-chain txs touching an address (addrindex.go)
 //	head           hash of the head block
 //	genesis        hash of the genesis block this database belongs to
 var (
