@@ -21,18 +21,22 @@ import (
 type opcode uint8
 
 const (
-	opNone    opcode = iota // a block header or an entry: never dispatched
-	opIn                    // cell[off] = next input byte, or 0
-	opOut                   // output cell[off]; may fall back
-	opMul                   // fused multiply loop on cell[off]; a targets follow the adds
-	opMul1                  // fused multiply loop on cell[off] with one target: cell[a] += f * iterations
-	opMul2                  // opMul1, and a second target in the entry after the adds
-	opClear                 // fused clear loop on cell[off]
-	opForever               // "[]" on cell[off]: out of gas unless the cell is 0
-	opJz                    // ptr += off; [ : to block b if the cell is 0, else block a
-	opJnz                   // ptr += off; ] : to block a if the cell is not 0, else block b
-	opScan                  // ptr += off; scan loop of step a, then block b
-	opEnd                   // the end of the code
+	opNone     opcode = iota // a block header or an entry: never dispatched
+	opBare                   // a header whose block holds only adds and a [ or ] (see selfloop.go): never dispatched
+	opIn                     // cell[off] = next input byte, or 0
+	opOut                    // output cell[off]; may fall back
+	opMul                    // fused multiply loop on cell[off]; a targets follow the adds
+	opMul1                   // fused multiply loop on cell[off] with one target: cell[a] += f * iterations
+	opMul2                   // opMul1, and a second target in the entry after the adds
+	opClear                  // fused clear loop on cell[off]
+	opForever                // "[]" on cell[off]: out of gas unless the cell is 0
+	opJz                     // ptr += off; [ : to block b if the cell is 0, else block a
+	opJnz                    // ptr += off; ] : to block a if the cell is not 0, else block b
+	opScan                   // ptr += off; scan loop of step a, then block b
+	opEnd                    // the end of the code
+	opLoopMul1               // opJnz closing a self loop whose body is one opMul1 (see selfloop.go)
+	opLoopMul2               // opJnz closing a self loop whose body is one opMul2
+	opLoop                   // opJnz closing a self loop whose body holds only adds and clear, opMul1, opMul2
 )
 
 // inst is an instruction, an entry of the instruction before it, or a
@@ -55,6 +59,7 @@ type inst struct {
 	k   int32 // number of add entries following the instruction
 	a   int32 // opMul: number of target entries after the adds; opMul1, opMul2: the (first) target's offset; opJz, opJnz: body block; opScan: step
 	b   int32 // opJz, opJnz: block after the loop; opScan: next block; opMul, opMul1, opMul2, opClear: gas per iteration
+	z   int32 // opJz, opJnz (and the loop instructions made of it), opScan: where a zero cell leads, b threaded past bare brackets (thread.go); n is their gas
 }
 
 // fallback is what an instruction that can fail inside a block needs to
@@ -109,6 +114,7 @@ func Compile(code []byte) (*Program, error) {
 				i = end
 				continue
 			}
+			c.bare()
 			jz := c.emit(inst{op: opJz, off: int32(c.cur)})
 			c.gas += GasStep
 			p.insts[jz].a = c.endBlock(i + 1)
@@ -116,6 +122,7 @@ func Compile(code []byte) (*Program, error) {
 		case ']':
 			jz := loops[len(loops)-1]
 			loops = loops[:len(loops)-1]
+			c.bare()
 			jnz := c.emit(inst{op: opJnz, off: int32(c.cur), a: p.insts[jz].a})
 			c.gas += GasStep
 			after := c.endBlock(i + 1)
@@ -124,6 +131,8 @@ func Compile(code []byte) (*Program, error) {
 	}
 	c.emit(inst{op: opEnd})
 	c.closeBlock()
+	p.thread()
+	p.selfLoops()
 	return p, nil
 }
 
@@ -218,6 +227,14 @@ func (c *compiler) endBlock(src int) int32 {
 	hdr := c.startBlock(src)
 	c.p.stops[src] = hdr
 	return hdr
+}
+
+// bare marks the block opBare when the bracket about to be emitted is its
+// first instruction.
+func (c *compiler) bare() {
+	if c.last < c.hdr {
+		c.p.insts[c.hdr].op = opBare
+	}
 }
 
 func (c *compiler) add(delta uint8) {

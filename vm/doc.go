@@ -52,6 +52,16 @@
 // interpreter would have there, so the plain interpreter finds the exact
 // failing command, charges exactly, and leaves the same tape; when it
 // merely reaches the next block (a conservative check failed), it hands the
-// run back. A differential fuzz test (FuzzInterpreters) and the standard
+// run back.
+//
+// Three shortcuts cut the cost per block where loops are short. A jump
+// onto a zero cell skips the blocks that are a bare [ or ] (they would test
+// the same cell), charging their gas in one step when it is there
+// (thread.go). A block of only adds and a bracket runs at its entry check,
+// without a dispatch. And the ] of a loop whose body is one block of adds
+// and fused loops runs the following iterations itself, each checked and
+// charged as the block would be (selfloop.go); when a check fails it
+// leaves the machine at the start of the block or at the fused loop that
+// failed, exactly as the dispatch loop would. A differential fuzz test (FuzzInterpreters) and the standard
 // programs' exact gas hold the two equal.
 package vm

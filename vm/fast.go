@@ -39,6 +39,25 @@ enter:
 	// reach (a <= ptr < a+b, in one unsigned comparison).
 	if h := &insts[pc]; gas >= uint64(uint32(h.k)) && uint(ptr-int(h.a)) < uint(h.b) {
 		gas -= uint64(uint32(h.k))
+		if h.op == opBare {
+			// The block is its bracket and the adds before it: run it here,
+			// without a dispatch.
+			in := &insts[pc+1]
+			for j := pc + 2; j < pc+2+int(in.k); j++ {
+				e := &insts[j]
+				t[ptr+int(e.off)] += e.n
+			}
+			ptr += int(in.off)
+			if t[ptr] != 0 {
+				pc = int(in.a)
+			} else if g := uint64(in.n); gas >= g {
+				gas -= g
+				pc = int(in.z)
+			} else {
+				pc = int(in.b)
+			}
+			goto enter
+		}
 	} else {
 		m.ptr, m.gas = ptr, gas
 		return Result{}, int(h.off), false
@@ -106,16 +125,153 @@ enter:
 			ptr += int(in.off)
 			if t[ptr] != 0 {
 				pc = int(in.a)
+			} else if g := uint64(in.n); gas >= g {
+				gas -= g
+				pc = int(in.z)
 			} else {
 				pc = int(in.b)
 			}
 			goto enter
-		case opJz:
+		case opLoopMul1:
 			ptr += int(in.off)
 			if t[ptr] == 0 {
-				pc = int(in.b)
-			} else {
+				if g := uint64(in.n); gas >= g {
+					gas -= g
+					pc = int(in.z)
+				} else {
+					pc = int(in.b)
+				}
+				goto enter
+			}
+			pc = int(in.a)
+			h, mul := &insts[pc], &insts[pc+1]
+			static, lo, span := uint64(uint32(h.k)), int(h.a), uint(h.b)
+			for uint(ptr-lo) < span && gas >= static {
+				at := ptr + int(mul.off)
+				n := t[at] * mul.n
+				cost := static + uint64(n)*uint64(mul.b)
+				if cost > gas {
+					break
+				}
+				gas -= cost
+				t[ptr+int(mul.a)] += mul.f * n
+				t[at] = mul.set
+				ptr += int(in.off)
+				if t[ptr] == 0 {
+					if g := uint64(in.n); gas >= g {
+						gas -= g
+						pc = int(in.z)
+					} else {
+						pc = int(in.b)
+					}
+					break
+				}
+			}
+			goto enter
+		case opLoop:
+			ptr += int(in.off)
+			if t[ptr] == 0 {
+				if g := uint64(in.n); gas >= g {
+					gas -= g
+					pc = int(in.z)
+				} else {
+					pc = int(in.b)
+				}
+				goto enter
+			}
+			body, end := int(in.a), pc
+			h := &insts[body]
+			static, lo, span := uint64(uint32(h.k)), int(h.a), uint(h.b)
+			pc = body
+			for uint(ptr-lo) < span && gas >= static {
+				gas -= static
+				for q := body + 1; q < end; {
+					op := &insts[q]
+					next := q + 1 + int(op.k)
+					for j := q + 1; j < next; j++ {
+						e := &insts[j]
+						t[ptr+int(e.off)] += e.n
+					}
+					at := ptr + int(op.off)
+					n := t[at] * op.n
+					if cost := uint64(n) * uint64(op.b); cost <= gas {
+						gas -= cost
+					} else {
+						return p.handOver(m, q, at, gas)
+					}
+					if op.op != opClear {
+						t[ptr+int(op.a)] += op.f * n
+						if op.op == opMul2 {
+							e := &insts[next]
+							t[ptr+int(e.off)] += e.n * n
+							next++
+						}
+					}
+					t[at] = op.set
+					q = next
+				}
+				for j := end + 1; j < end+1+int(in.k); j++ {
+					e := &insts[j]
+					t[ptr+int(e.off)] += e.n
+				}
+				ptr += int(in.off)
+				if t[ptr] == 0 {
+					if g := uint64(in.n); gas >= g {
+						gas -= g
+						pc = int(in.z)
+					} else {
+						pc = int(in.b)
+					}
+					break
+				}
+			}
+			goto enter
+		case opLoopMul2:
+			ptr += int(in.off)
+			if t[ptr] == 0 {
+				if g := uint64(in.n); gas >= g {
+					gas -= g
+					pc = int(in.z)
+				} else {
+					pc = int(in.b)
+				}
+				goto enter
+			}
+			pc = int(in.a)
+			h, mul, e := &insts[pc], &insts[pc+1], &insts[pc+2]
+			static, lo, span := uint64(uint32(h.k)), int(h.a), uint(h.b)
+			for uint(ptr-lo) < span && gas >= static {
+				at := ptr + int(mul.off)
+				n := t[at] * mul.n
+				cost := static + uint64(n)*uint64(mul.b)
+				if cost > gas {
+					break
+				}
+				gas -= cost
+				t[ptr+int(mul.a)] += mul.f * n
+				t[ptr+int(e.off)] += e.n * n
+				t[at] = mul.set
+				ptr += int(in.off)
+				if t[ptr] == 0 {
+					if g := uint64(in.n); gas >= g {
+						gas -= g
+						pc = int(in.z)
+					} else {
+						pc = int(in.b)
+					}
+					break
+				}
+			}
+			goto enter
+		case opJz:
+			ptr += int(in.off)
+			if t[ptr] != 0 {
 				pc = int(in.a)
+			} else if g := uint64(in.n); gas >= g {
+				gas -= g
+				pc = int(in.z)
+			} else {
+				pc = int(in.b)
 			}
 			goto enter
 		case opScan:
@@ -128,6 +284,10 @@ enter:
 					gas -= cost
 					ptr = end
 					pc = int(in.b)
+					if g := uint64(in.n); gas >= g {
+						gas -= g
+						pc = int(in.z)
+					}
 					goto enter
 				}
 			}

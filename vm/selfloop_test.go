@@ -1,0 +1,54 @@
+package vm_test
+
+import (
+	"testing"
+
+	"github.com/tinychain/tinychain/vm"
+)
+
+// TestLoopsEveryGas runs the shapes that jump threading, bare blocks and
+// the self-loop instructions compile (see selfloop.go and thread.go) with
+// every gas limit from 0 to what they need, on tapes whose ends they
+// reach: both interpreters must agree on each run, so every point where
+// the gas can run out, inside an iteration or between two, is checked.
+func TestLoopsEveryGas(t *testing.T) {
+	ones := end2()
+	ends := end2() // a zero at the last cell stops a scan there
+	ends[vm.TapeSize-1] = 0
+	cases := []struct {
+		name string
+		code string
+		tape vm.Tape
+	}{
+		{"threaded ]]]", "+++++[->+<[->+<[->+<[-]]]]>.", vm.Tape{}},
+		{"threaded after a scan", "+[[>]]", tapeOf(0, 1, 1, 0)},
+		{"bare blocks", "++++[>>+<[>+<-]<-]>>.", vm.Tape{}},
+		{"bare self loop", "+[+>+]", vm.Tape{}},
+		{"mul1 self loop", "[>>[-<+>]>]", tapeOf(1, 0, 5, 1, 0, 200, 1, 0, 3, 0)},
+		{"mul1 self loop up", "[>>[+<++>]>]", tapeOf(1, 0, 250, 1, 0, 254, 0)},
+		{"mul2 self loop", "[>>[-<+<+++>>]>]", tapeOf(1, 0, 7, 1, 0, 2, 1, 0, 9, 0)},
+		{"self loop of several", "[>[-]>[->+<]>[-<<+>>]+>]", tapeOf(1, 9, 4, 1, 1, 3, 0, 8, 1)},
+		{"self loop with adds", "[>+>[-<+>]++<<->>>[-]-]", tapeOf(3, 0, 2, 1, 5, 6, 0, 0, 4, 1)},
+		{"self loop right off the tape", "[>>[-<+>]>]", ones},
+		{"self loop of several right off the tape", "[>[-]>[->+<]>]", ones},
+		{"self loop left off the tape", "[>]<[<<[->+<]<]", ends},
+		{"mul2 self loop left off the tape", "[>]<[<[->+>+<<]<]", ends},
+		{"self loop of several left off the tape", "[>]<[<[-]<[->+<]<]", ends},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			full, _ := both(t, c.code, c.tape, nil, vm.Limits{Gas: 1 << 30})
+			need := full.GasUsed
+			step := uint64(1)
+			if need > 1000 {
+				step = need / 1000
+			}
+			for gas := uint64(0); gas <= need+1; gas += step {
+				both(t, c.code, c.tape, nil, vm.Limits{Gas: gas})
+			}
+			for gas := need - min(need, 300); gas <= need+1; gas++ {
+				both(t, c.code, c.tape, nil, vm.Limits{Gas: gas})
+			}
+		})
+	}
+}
