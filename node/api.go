@@ -33,16 +33,19 @@ func (n *Node) routes() http.Handler {
 		allowed[path] = append(allowed[path], method)
 	}
 	route("GET", "/v1/status", n.handleStatus)
+	route("GET", "/v1/blocks", n.handleBlocks)
 	route("GET", "/v1/blocks/{id}", n.handleBlock)
 	route("GET", "/v1/txs/{hash}", n.handleTx)
 	route("POST", "/v1/txs", n.handleSendTx)
 	route("GET", "/v1/accounts/{address}", n.handleAccount)
 	route("GET", "/v1/mempool", n.handleMempool)
+	route("GET", "/v1/accounts/{address}/txs", n.handleAccountTxs)
 	route("GET", "/v1/accounts/{address}/code", n.handleCode)
 	route("GET", "/v1/accounts/{address}/tape", n.handleTape)
 	route("POST", "/v1/eval", n.handleEval)
 	route("GET", "/v1/gas", n.handleGas)
 	route("GET", "/v1/peers", n.handlePeers)
+	route("GET", "/v1/events", n.handleEvents)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -188,6 +191,79 @@ func (n *Node) handleBlock(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, NewBlock(b, info, full == "1" || full == "true"))
 }
 
+// handleBlocks answers GET /v1/blocks?limit=N&before=HEIGHT: main-chain
+// blocks below before (default: up to the head), newest first.
+func (n *Node) handleBlocks(w http.ResponseWriter, r *http.Request) {
+	limit, before, err := paging(r, n.Chain.Head().Header.Height+1)
+	if err != nil {
+		writeError(w, 0, err)
+		return
+	}
+	out := &BlockList{Blocks: []*Block{}}
+	for h := before; h > 0 && len(out.Blocks) < limit; h-- {
+		hash, err := n.Chain.HashAt(h - 1)
+		if err != nil {
+			continue // the chain got shorter under us
+		}
+		info, err1 := n.Chain.HeaderByHash(hash)
+		b, err2 := n.Chain.Block(hash)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		out.Blocks = append(out.Blocks, NewBlock(b, info, false))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// paging reads ?limit (1..100, default 20) and ?before (default dflt).
+func paging(r *http.Request, dflt uint64) (limit int, before uint64, err error) {
+	limit, before = 20, dflt
+	q := r.URL.Query()
+	if s := q.Get("limit"); s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > 100 {
+			return 0, 0, badRequest("limit %q: want 1 to 100", s)
+		}
+	}
+	if s := q.Get("before"); s != "" {
+		if before, err = strconv.ParseUint(s, 10, 64); err != nil {
+			return 0, 0, badRequest("before %q: want a height", s)
+		}
+	}
+	return limit, before, nil
+}
+
+// handleAccountTxs answers GET /v1/accounts/{address}/txs?limit=N&before=HEIGHT:
+// the main-chain txs from, to or creating the address, newest first.
+func (n *Node) handleAccountTxs(w http.ResponseWriter, r *http.Request) {
+	addr, err := wallet.ParseAddress(r.PathValue("address"))
+	if err != nil {
+		writeError(w, 0, badRequest("address: %v", err))
+		return
+	}
+	limit, before, err := paging(r, 0)
+	if err != nil {
+		writeError(w, 0, err)
+		return
+	}
+	res, err := n.Chain.AddressTxs(addr, before, limit)
+	if err != nil {
+		writeError(w, 0, err)
+		return
+	}
+	out := &TxList{Txs: make([]*TxStatus, len(res))}
+	for i, t := range res {
+		out.Txs[i] = includedTx(t)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func includedTx(res *chain.TxResult) *TxStatus {
+	return &TxStatus{
+		Tx: NewTx(res.Tx), State: "included", Block: &res.Block, Height: &res.Height,
+		Index: &res.Index, Receipt: NewReceipt(res.Receipt, res.Contract),
+	}
+}
+
 func parseHash(s string) (common.Hash, error) {
 	b, err := hexutil.Decode(s)
 	if err != nil || len(b) != common.HashLength {
@@ -205,10 +281,7 @@ func (n *Node) handleTx(w http.ResponseWriter, r *http.Request) {
 	res, err := n.Chain.Tx(h)
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, &TxStatus{
-			Tx: NewTx(res.Tx), State: "included", Block: &res.Block, Height: &res.Height,
-			Index: &res.Index, Receipt: NewReceipt(res.Receipt, res.Contract),
-		})
+		writeJSON(w, http.StatusOK, includedTx(res))
 	case errors.Is(err, chain.ErrNotFound):
 		if tx := n.Pool.Get(h); tx != nil {
 			writeJSON(w, http.StatusOK, &TxStatus{Tx: NewTx(tx), State: "pending"})

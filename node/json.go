@@ -105,6 +105,16 @@ type TxStatus struct {
 	Receipt *Receipt     `json:"receipt,omitempty"`
 }
 
+// BlockList is GET /v1/blocks.
+type BlockList struct {
+	Blocks []*Block `json:"blocks"`
+}
+
+// TxList is GET /v1/accounts/{address}/txs.
+type TxList struct {
+	Txs []*TxStatus `json:"txs"`
+}
+
 // Account is GET /v1/accounts/{address}.
 type Account struct {
 	Address      common.Address `json:"address"`

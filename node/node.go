@@ -46,6 +46,7 @@ type Node struct {
 	ln     net.Listener
 	stop   chan struct{}
 	evals  chan struct{} // semaphore: evals running
+	events *events
 	wg     sync.WaitGroup
 	closed sync.Once
 }
@@ -82,6 +83,7 @@ func New(cfg Config) (*Node, error) {
 		// Mining on a stale head while catching up only makes orphans.
 		Paused: func() bool { return n.Net != nil && n.Net.Syncing() }})
 	c.Subscribe(n.logHead)
+	n.events = newEvents(c, n.Pool)
 	n.http = &http.Server{
 		Handler:           n.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
