@@ -24,6 +24,10 @@ type Config struct {
 	// Now is the clock the timestamp rule reads (default time.Now); tests
 	// set it. It is read only at the edge, in ProcessBlock.
 	Now func() time.Time
+	// Rejected, if set, hears of each block found to break a rule (not of
+	// orphans, duplicates or blocks from the future). It may run with the
+	// chain lock held, so it must not call back into the chain.
+	Rejected func(hash common.Hash, err error)
 	// MaxOrphans and OrphanTTL bound the orphan pool (defaults 256, 10 min).
 	MaxOrphans int
 	OrphanTTL  time.Duration
@@ -33,11 +37,12 @@ type Config struct {
 // head, all kept in one LevelDB. It is safe for concurrent use: one lock
 // serialises block processing; readers of the state use LevelDB snapshots.
 type Chain struct {
-	g       *Genesis
-	db      *leveldb.DB
-	log     *slog.Logger
-	now     func() time.Time
-	genesis *blockNode
+	g          *Genesis
+	db         *leveldb.DB
+	log        *slog.Logger
+	now        func() time.Time
+	onRejected func(common.Hash, error)
+	genesis    *blockNode
 
 	mu      sync.RWMutex
 	index   map[common.Hash]*blockNode
@@ -62,9 +67,17 @@ type Chain struct {
 // HeadEvent tells listeners that the head moved: the blocks connected, in
 // order, and those disconnected by a reorganisation, newest first.
 type HeadEvent struct {
-	Head         *proto.Block
-	Connected    []*proto.Block
+	Head      *proto.Block
+	Connected []*proto.Block
+	// Stats[i] is what connecting Connected[i] took, for logs and metrics.
+	Stats        []ConnectStats
 	Disconnected []*proto.Block
+}
+
+// ConnectStats describes the execution of one connected block.
+type ConnectStats struct {
+	GasUsed uint64        // the sum of its receipts' gas
+	Took    time.Duration // validation, execution and commit
 }
 
 // Open opens (or creates) the chain in cfg.Dir. A database made for another
@@ -87,7 +100,7 @@ func Open(cfg Config) (*Chain, error) {
 
 func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 	c := &Chain{
-		g: cfg.Genesis, db: db, log: cfg.Logger, now: cfg.Now,
+		g: cfg.Genesis, db: db, log: cfg.Logger, now: cfg.Now, onRejected: cfg.Rejected,
 		index:      make(map[common.Hash]*blockNode),
 		tips:       make(map[*blockNode]struct{}),
 		future:     make(map[common.Hash]*pendingBlock),

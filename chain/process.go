@@ -47,6 +47,7 @@ func (c *Chain) ProcessBlock(b *proto.Block) error {
 	}
 	senders, err := CheckBlock(b, c.g)
 	if err != nil {
+		c.rejected(hash, err)
 		return err
 	}
 	c.mu.Lock()
@@ -71,6 +72,7 @@ func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 	}
 	if parent.status.invalid() {
 		c.addNode(b, parent, statusInvalidAncestor)
+		c.rejected(hash, ErrInvalidAncestor)
 		return nil, ruleErr(ErrInvalidAncestor, "block %s: parent %s is %s", hash, parent.hash, parent.status)
 	}
 	if err := CheckHeaderContext(&b.Header, parent.headerContext(), c.g, nowMs); err != nil {
@@ -81,6 +83,7 @@ func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 			return nil, fmt.Errorf("%w: %v", ErrFutureBlock, err)
 		}
 		c.addNode(b, parent, statusInvalid)
+		c.rejected(hash, err)
 		return nil, err
 	}
 	n, err := c.addNode(b, parent, statusStored)
@@ -108,6 +111,13 @@ func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 		}
 	}
 	return evs, err
+}
+
+// rejected reports a block that broke a rule to Config.Rejected.
+func (c *Chain) rejected(hash common.Hash, err error) {
+	if c.onRejected != nil {
+		c.onRejected(hash, err)
+	}
 }
 
 // maxFutureBlocks bounds the blocks held for their timestamp.

@@ -3,6 +3,7 @@ package chain
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/proto"
@@ -64,7 +65,8 @@ func (c *Chain) reorganize(target *blockNode) (*HeadEvent, error) {
 		path = append(path, n)
 	}
 	for i := len(path) - 1; i >= 0; i-- {
-		b, err := c.connect(path[i])
+		start := time.Now()
+		b, gas, err := c.connect(path[i])
 		if err != nil {
 			if CodeOf(err) != 0 {
 				c.markInvalid(path[i], err)
@@ -72,6 +74,7 @@ func (c *Chain) reorganize(target *blockNode) (*HeadEvent, error) {
 			return ev.finish(c), err
 		}
 		ev.Connected = append(ev.Connected, b)
+		ev.Stats = append(ev.Stats, ConnectStats{GasUsed: gas, Took: time.Since(start)})
 	}
 	if len(ev.Disconnected) > 0 {
 		c.log.Warn("chain reorganised", "depth", len(ev.Disconnected), "fork", fork.height(),
@@ -98,30 +101,30 @@ func (ev *HeadEvent) finish(c *Chain) *HeadEvent {
 // in one batch.
 //
 // MUST be called with the chain lock held.
-func (c *Chain) connect(n *blockNode) (*proto.Block, error) {
+func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	b, err := c.loadBlock(n)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	senders, err := CheckBlock(b, c.g) // senders are cached on recent blocks
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	st := c.newState(c.db)
 	receipts, err := ApplyBlock(st, b, senders, c.g)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if r := ReceiptsRoot(receipts); r != b.Header.ReceiptsRoot {
-		return nil, ruleErr(ErrBadReceiptsRoot, "block %s: receipts root %s, computed %s", n.hash, b.Header.ReceiptsRoot, r)
+		return nil, 0, ruleErr(ErrBadReceiptsRoot, "block %s: receipts root %s, computed %s", n.hash, b.Header.ReceiptsRoot, r)
 	}
 	batch := new(leveldb.Batch)
 	root, undo, err := st.Commit(batch)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if root != b.Header.StateRoot {
-		return nil, ruleErr(ErrBadStateRoot, "block %s: state root %s, computed %s", n.hash, b.Header.StateRoot, root)
+		return nil, 0, ruleErr(ErrBadStateRoot, "block %s: state root %s, computed %s", n.hash, b.Header.StateRoot, root)
 	}
 	putRLP(batch, receiptsKey(n.hash), receipts)
 	putRLP(batch, undoKey(n.hash), undo)
@@ -129,7 +132,7 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, error) {
 		putRLP(batch, txKey(tx.Hash()), &TxLocation{Block: n.hash, Index: uint32(i)})
 	}
 	if err := indexAddresses(batch, b, false); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	batch.Put(heightKey(n.height()), n.hash[:])
 	batch.Put(keyHead, n.hash[:])
@@ -138,11 +141,15 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, error) {
 	putRLP(batch, indexKey(n.hash), n.record())
 	if err := c.db.Write(batch, nil); err != nil {
 		n.status = old
-		return nil, fmt.Errorf("commit block %s: %w", n.hash, err)
+		return nil, 0, fmt.Errorf("commit block %s: %w", n.hash, err)
 	}
 	c.head = n
 	c.main = append(c.main[:n.height()], n)
-	return b, nil
+	var gas uint64
+	for _, r := range receipts {
+		gas += r.GasUsed
+	}
+	return b, gas, nil
 }
 
 // disconnect rolls the head block back from its undo data, in one batch.
@@ -191,6 +198,7 @@ func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
 // MUST be called with the chain lock held.
 func (c *Chain) markInvalid(n *blockNode, err error) {
 	c.log.Warn("invalid block", "block", n.hash, "height", n.height(), "err", err)
+	c.rejected(n.hash, err)
 	if len(c.badReasons) >= maxBadReasons {
 		clear(c.badReasons)
 	}
