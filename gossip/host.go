@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 )
@@ -59,7 +60,7 @@ func loadIdentity(dir string) (crypto.PrivKey, error) {
 }
 
 // newHost builds the libp2p host.
-func newHost(dataDir string, listen []string) (host.Host, error) {
+func newHost(dataDir string, listen []string, metrics prometheus.Registerer) (host.Host, error) {
 	key, err := loadIdentity(dataDir)
 	if err != nil {
 		return nil, err
@@ -72,7 +73,7 @@ func newHost(dataDir string, listen []string) (host.Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	return libp2p.New(
+	opts := []libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(listen...),
 		libp2p.Transport(tcp.NewTCPTransport),
@@ -81,5 +82,12 @@ func newHost(dataDir string, listen []string) (host.Host, error) {
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
 		libp2p.ConnectionManager(cm),
 		libp2p.ResourceManager(rm),
-	)
+	}
+	if metrics != nil {
+		opts = append(opts, libp2p.PrometheusRegisterer(metrics))
+	} else {
+		// Not the process-wide default registry: tests run many hosts.
+		opts = append(opts, libp2p.DisableMetrics())
+	}
+	return libp2p.New(opts...)
 }

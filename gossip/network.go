@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tinychain/tinychain/chain"
 )
 
@@ -29,6 +30,11 @@ type Config struct {
 	Chain     *chain.Chain
 	Mempool   *chain.Mempool
 	Logger    *slog.Logger
+	// Metrics, if set, takes libp2p's Prometheus collectors.
+	Metrics prometheus.Registerer
+	// OnMessage, if set, hears each gossiped message's topic and
+	// validation result (accept, reject or ignore).
+	OnMessage func(topic, result string)
 }
 
 // DefaultListen are the listen addresses when none are given.
@@ -82,7 +88,7 @@ func New(cfg Config) (*Network, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h, err := newHost(cfg.DataDir, cfg.Listen)
+	h, err := newHost(cfg.DataDir, cfg.Listen, cfg.Metrics)
 	if err != nil {
 		return nil, fmt.Errorf("p2p host: %w", err)
 	}
@@ -119,10 +125,18 @@ func New(cfg Config) (*Network, error) {
 				}
 			}()
 		},
-		DisconnectedF: func(_ network.Network, c network.Conn) {
+		DisconnectedF: func(net network.Network, c network.Conn) {
+			p := c.RemotePeer()
+			if net.Connectedness(p) == network.Connected {
+				return // another connection to it remains
+			}
 			n.mu.Lock()
-			delete(n.peers, c.RemotePeer())
+			_, known := n.peers[p]
+			delete(n.peers, p)
 			n.mu.Unlock()
+			if known {
+				n.log.Info("peer left", "peer", p)
+			}
 		},
 	})
 	return n, nil
@@ -195,6 +209,14 @@ func (n *Network) Peers() []PeerInfo {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// peerAddr is the remote address of a connection to p, for logs.
+func (n *Network) peerAddr(p peer.ID) string {
+	if conns := n.h.Network().ConnsToPeer(p); len(conns) > 0 {
+		return conns[0].RemoteMultiaddr().String()
+	}
+	return ""
 }
 
 // PeerCount returns the number of connected peers.

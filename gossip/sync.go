@@ -61,11 +61,13 @@ func (n *Network) learnStatus(p peer.ID, st *statusMsg) {
 		return
 	}
 	n.mu.Lock()
+	_, known := n.peers[p]
 	n.peers[p] = st
-	n.mu.Unlock()
-	n.mu.Lock()
 	benched := time.Now().Before(n.benched[p])
 	n.mu.Unlock()
+	if !known {
+		n.log.Info("peer joined", "peer", p, "height", st.Height, "addr", n.peerAddr(p))
+	}
 	if n.ahead(st) && !benched {
 		n.wg.Add(1)
 		go func() { defer n.wg.Done(); n.syncWith(p) }()

@@ -68,10 +68,10 @@ func (n *Network) joinTopics() error {
 		return fmt.Errorf("gossipsub: %w", err)
 	}
 	n.ps = ps
-	if err := ps.RegisterTopicValidator(blocksTopic, n.validateBlock); err != nil {
+	if err := ps.RegisterTopicValidator(blocksTopic, n.counted(blocksTopic, n.validateBlock)); err != nil {
 		return err
 	}
-	if err := ps.RegisterTopicValidator(txsTopic, n.validateTx); err != nil {
+	if err := ps.RegisterTopicValidator(txsTopic, n.counted(txsTopic, n.validateTx)); err != nil {
 		return err
 	}
 	if n.blocks, err = ps.Join(blocksTopic); err != nil {
@@ -114,6 +114,26 @@ func messageID(blocksTopic string) pubsub.MsgIdFunction {
 			return string(h[:])
 		}
 		return string(crypto.Keccak256(m.Data))
+	}
+}
+
+type validator = func(context.Context, peer.ID, *pubsub.Message) pubsub.ValidationResult
+
+// counted reports the validation result of each message from a peer to
+// Config.OnMessage (our own published messages pass through too, uncounted).
+func (n *Network) counted(topic string, v validator) validator {
+	if n.cfg.OnMessage == nil {
+		return v
+	}
+	names := map[pubsub.ValidationResult]string{
+		pubsub.ValidationAccept: "accept", pubsub.ValidationReject: "reject", pubsub.ValidationIgnore: "ignore",
+	}
+	return func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+		r := v(ctx, from, m)
+		if from != n.h.ID() {
+			n.cfg.OnMessage(topic, names[r])
+		}
+		return r
 	}
 }
 
