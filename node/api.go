@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/gossip"
+	"github.com/tinychain/tinychain/node/explorer"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -46,10 +48,29 @@ func (n *Node) routes() http.Handler {
 	route("GET", "/v1/gas", n.handleGas)
 	route("GET", "/v1/peers", n.handlePeers)
 	route("GET", "/v1/events", n.handleEvents)
+	route("GET", "/metrics", n.metrics.handler().ServeHTTP)
+	mux.Handle("/", explorerHandler())
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return mux
+}
+
+// explorerHandler serves the block explorer's embedded files at /.
+func explorerHandler() http.Handler {
+	static, err := fs.Sub(explorer.Static, "static")
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	files := http.FileServerFS(static)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 }
 
 // httpError is an error with the status code it should be answered with.

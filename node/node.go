@@ -42,13 +42,14 @@ type Node struct {
 	Miner *chain.Miner
 	Net   *gossip.Network // nil without P2P
 
-	http   *http.Server
-	ln     net.Listener
-	stop   chan struct{}
-	evals  chan struct{} // semaphore: evals running
-	events *events
-	wg     sync.WaitGroup
-	closed sync.Once
+	http    *http.Server
+	ln      net.Listener
+	stop    chan struct{}
+	evals   chan struct{} // semaphore: evals running
+	events  *events
+	metrics *metrics
+	wg      sync.WaitGroup
+	closed  sync.Once
 }
 
 // New opens the node's database and builds its parts; Start runs them.
@@ -65,15 +66,18 @@ func New(cfg Config) (*Node, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	c, err := chain.Open(chain.Config{Dir: filepath.Join(cfg.DataDir, "chaindata"), Genesis: cfg.Genesis, Logger: cfg.Logger})
+	m := newMetrics()
+	c, err := chain.Open(chain.Config{Dir: filepath.Join(cfg.DataDir, "chaindata"), Genesis: cfg.Genesis, Logger: cfg.Logger,
+		Rejected: m.onRejected})
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, stop: make(chan struct{}), evals: make(chan struct{}, maxConcurrentEvals)}
+	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, metrics: m, stop: make(chan struct{}), evals: make(chan struct{}, maxConcurrentEvals)}
 	n.Pool = chain.NewMempool(c, cfg.Mempool)
 	if cfg.P2P != nil {
 		pc := *cfg.P2P
 		pc.DataDir, pc.Chain, pc.Mempool, pc.Logger = cfg.DataDir, c, n.Pool, cfg.Logger
+		pc.Metrics, pc.OnMessage = m.reg, m.onGossip
 		if n.Net, err = gossip.New(pc); err != nil {
 			c.Close()
 			return nil, err
@@ -83,9 +87,11 @@ func New(cfg Config) (*Node, error) {
 		// Mining on a stale head while catching up only makes orphans.
 		Paused: func() bool { return n.Net != nil && n.Net.Syncing() }})
 	c.Subscribe(n.logHead)
+	c.Subscribe(m.onHead)
+	m.watch(n)
 	n.events = newEvents(c, n.Pool)
 	n.http = &http.Server{
-		Handler:           n.routes(),
+		Handler:           m.instrument(n.routes()),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -165,9 +171,17 @@ func (n *Node) Close() error {
 	return err
 }
 
-// logHead logs one line per imported block and per reorganisation.
+// logHead logs one line per block connected to the main chain (the chain
+// logs reorganisations). While syncing the lines are debug: the sync logs
+// its progress instead.
 func (n *Node) logHead(ev *chain.HeadEvent) {
-	for _, b := range ev.Connected {
-		n.log.Info("imported block", "height", b.Header.Height, "hash", b.Hash(), "txs", len(b.Txs))
+	level := slog.LevelInfo
+	if n.Net != nil && n.Net.Syncing() {
+		level = slog.LevelDebug
+	}
+	for i, b := range ev.Connected {
+		s := ev.Stats[i]
+		n.log.Log(context.Background(), level, "imported block", "height", b.Header.Height, "hash", b.Hash(),
+			"txs", len(b.Txs), "gas", s.GasUsed, "took", s.Took.Round(time.Microsecond))
 	}
 }

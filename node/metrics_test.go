@@ -1,0 +1,174 @@
+package node_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/wallet"
+)
+
+// TestExplorerRoutes fetches every file of the explorer and checks that it
+// does not shadow the API's JSON errors.
+func TestExplorerRoutes(t *testing.T) {
+	n, _ := startNode(t, false)
+	base := "http://" + n.HTTPAddr()
+	for _, c := range []struct {
+		method, path string
+		code         int
+		ctype, body  string
+	}{
+		{"GET", "/", 200, "text/html; charset=utf-8", `<script src="/app.js"`},
+		{"GET", "/index.html", 301, "", ""}, // FileServer canonicalises to /
+		{"GET", "/app.js", 200, "text/javascript; charset=utf-8", "EventSource"},
+		{"GET", "/style.css", 200, "text/css; charset=utf-8", "{"},
+		{"HEAD", "/", 200, "text/html; charset=utf-8", ""},
+		{"POST", "/", 405, "", ""},
+		{"GET", "/no-such-file.js", 404, "", ""},
+		{"GET", "/v1/no-such-endpoint", 404, "application/json", `"error"`},
+	} {
+		req, _ := http.NewRequest(c.method, base+c.path, nil)
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.code {
+			t.Errorf("%s %s: status %d, want %d", c.method, c.path, resp.StatusCode, c.code)
+		}
+		if ct := resp.Header.Get("Content-Type"); c.ctype != "" && ct != c.ctype {
+			t.Errorf("%s %s: Content-Type %q, want %q", c.method, c.path, ct, c.ctype)
+		}
+		if !strings.Contains(string(body), c.body) {
+			t.Errorf("%s %s: body lacks %q", c.method, c.path, c.body)
+		}
+	}
+}
+
+// scrape reads /metrics into metric families.
+func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %d", resp.StatusCode)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fams
+}
+
+// value is the value of the series of family name whose labels include
+// want (gauge, counter or histogram count); -1 when absent.
+func value(fams map[string]*dto.MetricFamily, name string, want map[string]string) float64 {
+	f := fams[name]
+	if f == nil {
+		return -1
+	}
+next:
+	for _, m := range f.Metric {
+		for k, v := range want {
+			found := false
+			for _, l := range m.Label {
+				found = found || (l.GetName() == k && l.GetValue() == v)
+			}
+			if !found {
+				continue next
+			}
+		}
+		switch {
+		case m.Gauge != nil:
+			return m.Gauge.GetValue()
+		case m.Counter != nil:
+			return m.Counter.GetValue()
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount())
+		}
+	}
+	return -1
+}
+
+func TestMetrics(t *testing.T) {
+	n, _ := startNode(t, true)
+	base := "http://" + n.HTTPAddr()
+	deadline := time.Now().Add(30 * time.Second)
+	for n.Chain.Head().Header.Height < 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("no blocks mined")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// One block that breaks a rule: solved, then its txs swapped, so its
+	// tx root no longer matches.
+	tpl, err := n.Chain.NewTemplate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := chain.Assemble(tpl, n.Chain.Genesis(), wallet.DevAddress(1), uint64(time.Now().UnixMilli()), nil)
+	tpl.Release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hashes atomic.Uint64
+	chain.Solve(context.Background(), &b.Header, 1, &hashes)
+	b.Txs = append(b.Txs, transfer(t, 77, 0, wallet.DevAddress(2), 1))
+	if err := n.Chain.ProcessBlock(b); !errors.Is(err, chain.ErrBadTxRoot) {
+		t.Fatalf("tampered block: %v, want %v", err, chain.ErrBadTxRoot)
+	}
+	for _, path := range []string{"/v1/status", "/v1/blocks/999999"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+
+	fams := scrape(t, base)
+	height := float64(n.Chain.Head().Header.Height)
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		min    float64
+	}{
+		{"tinychain_height", nil, 3},
+		{"tinychain_blocks_imported_total", nil, 3},
+		{"tinychain_block_import_seconds", nil, 3},
+		{"tinychain_blocks_rejected_total", map[string]string{"reason": chain.ErrBadTxRoot.String()}, 1},
+		{"tinychain_total_work", nil, 1},
+		{"tinychain_miner_hashrate", nil, 0},
+		{"tinychain_mining", nil, 1},
+		{"tinychain_mempool_txs", nil, 0},
+		{"tinychain_mempool_bytes", nil, 0},
+		{"tinychain_head_age_seconds", nil, 0},
+		{"tinychain_reorgs_total", nil, 0},
+		{"tinychain_vm_gas_used_total", nil, 0},
+		{"tinychain_http_requests_total", map[string]string{"route": "GET /v1/status", "code": "200"}, 1},
+		{"tinychain_http_requests_total", map[string]string{"route": "GET /v1/blocks/{id}", "code": "404"}, 1},
+		{"go_goroutines", nil, 1},
+		{"process_resident_memory_bytes", nil, 1},
+	} {
+		if v := value(fams, c.name, c.labels); v < c.min {
+			t.Errorf("%s%v = %v, want >= %v", c.name, c.labels, v, c.min)
+		}
+	}
+	if v := value(fams, "tinychain_height", nil); v > height+1 {
+		t.Errorf("tinychain_height %v, head is %v", v, height)
+	}
+}
