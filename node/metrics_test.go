@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/gossip"
+	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/wallet"
 )
 
@@ -170,5 +172,63 @@ func TestMetrics(t *testing.T) {
 	}
 	if v := value(fams, "tinychain_height", nil); v > height+1 {
 		t.Errorf("tinychain_height %v, head is %v", v, height)
+	}
+}
+
+// TestNetworkMetrics checks the peer, gossip and libp2p metrics of a node
+// that hears blocks from a mining peer.
+func TestNetworkMetrics(t *testing.T) {
+	start := func(mine bool, boot ...string) *node.Node {
+		n, err := node.New(node.Config{
+			DataDir: t.TempDir(), Genesis: easyGenesis(), HTTPAddr: "127.0.0.1:0",
+			Mine: mine, MinerAddr: wallet.DevAddress(9), MineThreads: 1,
+			P2P: &gossip.Config{Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Bootstrap: boot},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { n.Close() })
+		return n
+	}
+	a := start(false)
+	b := start(false, a.Net.ListenAddrs()[0])
+	base := "http://" + b.HTTPAddr()
+	deadline := time.Now().Add(30 * time.Second)
+	for b.Net.PeerCount() == 0 || a.Net.PeerCount() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("nodes did not connect")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Blocks a mines now reach b over gossip, not by sync.
+	time.Sleep(500 * time.Millisecond) // the gossip mesh forms on a heartbeat
+	a.Miner.Start()
+	blocks := map[string]string{"topic": "/tinychain/77/blocks/1", "result": "accept"}
+	for value(scrape(t, base), "tinychain_gossip_messages_total", blocks) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("no gossiped block counted")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fams := scrape(t, base)
+	if v := value(fams, "tinychain_peers", nil); v != 1 {
+		t.Errorf("tinychain_peers = %v, want 1", v)
+	}
+	for _, name := range []string{"tinychain_syncing", "tinychain_sync_progress_ratio", "tinychain_sync_target_height"} {
+		if value(fams, name, nil) < 0 {
+			t.Errorf("%s missing", name)
+		}
+	}
+	libp2p := 0
+	for name := range fams {
+		if strings.HasPrefix(name, "libp2p_") {
+			libp2p++
+		}
+	}
+	if libp2p == 0 {
+		t.Error("no libp2p_* metrics")
 	}
 }
