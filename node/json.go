@@ -44,7 +44,7 @@ type Block struct {
 	PrevHash     common.Hash    `json:"prev_hash"`
 	Timestamp    uint64         `json:"timestamp"`
 	Target       common.Hash    `json:"target"`
-	Nonce        uint64         `json:"nonce"`
+	Nonce        uint64         `json:"nonce,string"` // a PoW nonce spans 64 bits: a string, as amounts are
 	Miner        common.Address `json:"miner"`
 	TxRoot       common.Hash    `json:"tx_root"`
 	StateRoot    common.Hash    `json:"state_root"`

@@ -117,7 +117,7 @@ function byteView(hex) {
 async function api(path) {
   const res = await fetch('/v1/' + path, { headers: { Accept: 'application/json' } });
   let body = null;
-  try { body = parse(await res.text()); } catch { /* not JSON: keep the status */ }
+  try { body = JSON.parse(await res.text()); } catch { /* not JSON: keep the status */ }
   if (!res.ok) {
     const e = new Error(`${res.status} ${res.statusText}: ${body?.error || 'request failed'}`);
     e.status = res.status;
@@ -125,10 +125,6 @@ async function api(path) {
   }
   return body;
 }
-
-// parse is JSON.parse, but a block's nonce (a uint64 number, often above
-// 2^53) is turned into a string first so its digits survive.
-const parse = s => JSON.parse(s.replace(/"nonce":(\d{16,})/g, '"nonce":"$1"'));
 
 // ---- Pages: each returns an element; it may carry onHead / onTx hooks
 // that the event stream calls while it is shown. ----
@@ -514,8 +510,8 @@ function listen() {
     // error (e.g. 503, too many streams): then try again later ourselves.
     if (es.readyState === EventSource.CLOSED) setTimeout(listen, 10000);
   };
-  es.addEventListener('head', e => current?.onHead?.(parse(e.data)));
-  es.addEventListener('tx', e => current?.onTx?.(parse(e.data)));
+  es.addEventListener('head', e => current?.onHead?.(JSON.parse(e.data)));
+  es.addEventListener('tx', e => current?.onTx?.(JSON.parse(e.data)));
 }
 
 setInterval(() => document.querySelectorAll('.age').forEach(el => { el.textContent = ago(+el.dataset.ts); }), 1000);
