@@ -22,6 +22,16 @@ import (
 // the test knows exactly which block is the head.
 func mineOne(t *testing.T, n *node.Node, txs ...*proto.Tx) *proto.Block {
 	t.Helper()
+	b := solveOn(t, n, txs...)
+	if err := n.Chain.ProcessBlock(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// solveOn builds and solves a block of txs on n's head without importing it.
+func solveOn(t *testing.T, n *node.Node, txs ...*proto.Tx) *proto.Block {
+	t.Helper()
 	tpl, err := n.Chain.NewTemplate()
 	if err != nil {
 		t.Fatal(err)
@@ -34,9 +44,6 @@ func mineOne(t *testing.T, n *node.Node, txs ...*proto.Tx) *proto.Block {
 	}
 	var hashes atomic.Uint64
 	chain.Solve(context.Background(), &b.Header, 1, &hashes)
-	if err := n.Chain.ProcessBlock(b); err != nil {
-		t.Fatal(err)
-	}
 	return b
 }
 

@@ -1,12 +1,10 @@
 package node_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,17 +117,7 @@ func TestMetrics(t *testing.T) {
 	}
 	// One block that breaks a rule: solved, then its txs swapped, so its
 	// tx root no longer matches.
-	tpl, err := n.Chain.NewTemplate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _, err := chain.Assemble(tpl, n.Chain.Genesis(), wallet.DevAddress(1), uint64(time.Now().UnixMilli()), nil)
-	tpl.Release()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hashes atomic.Uint64
-	chain.Solve(context.Background(), &b.Header, 1, &hashes)
+	b := solveOn(t, n)
 	b.Txs = append(b.Txs, transfer(t, 77, 0, wallet.DevAddress(2), 1))
 	if err := n.Chain.ProcessBlock(b); !errors.Is(err, chain.ErrBadTxRoot) {
 		t.Fatalf("tampered block: %v, want %v", err, chain.ErrBadTxRoot)
