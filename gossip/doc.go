@@ -1,5 +1,6 @@
 // Package gossip owns tinychain's peer-to-peer network: a libp2p host
-// (TCP and QUIC, Noise, yamux) whose identity lives in the data dir,
+// (TCP and QUIC, Noise, yamux) whose identity lives in the data dir (or a
+// key file given, for a bootstrap node with a fixed peer ID),
 // GossipSub topics for blocks and transactions with validators that run
 // the cheap consensus checks before anything is forwarded, the sync
 // protocol over libp2p streams (status exchange, blocks by locator), and

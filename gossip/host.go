@@ -27,10 +27,15 @@ const (
 	connHigh = 96
 )
 
-// loadIdentity reads the host's key from dir/p2p.key, creating it on
-// first start, so the peer ID survives restarts.
-func loadIdentity(dir string) (crypto.PrivKey, error) {
-	path := filepath.Join(dir, "p2p.key")
+// loadIdentity reads the host's key. With no key file given it is
+// dir/p2p.key, created on first start, so the peer ID survives restarts. A
+// key file given (--p2p-key) must exist: it pins a peer ID that others
+// name in their bootstrap addresses, as a testnet's bootstrap node does.
+func loadIdentity(dir, keyFile string) (crypto.PrivKey, error) {
+	path := keyFile
+	if path == "" {
+		path = filepath.Join(dir, "p2p.key")
+	}
 	b, err := os.ReadFile(path)
 	if err == nil {
 		k, err := crypto.UnmarshalPrivateKey(b)
@@ -39,8 +44,8 @@ func loadIdentity(dir string) (crypto.PrivKey, error) {
 		}
 		return k, nil
 	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+	if keyFile != "" || !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("p2p key: %w", err)
 	}
 	k, _, err := crypto.GenerateEd25519Key(rand.Reader)
 	if err != nil {
@@ -60,8 +65,8 @@ func loadIdentity(dir string) (crypto.PrivKey, error) {
 }
 
 // newHost builds the libp2p host.
-func newHost(dataDir string, listen []string, metrics prometheus.Registerer) (host.Host, error) {
-	key, err := loadIdentity(dataDir)
+func newHost(dataDir, keyFile string, listen []string, metrics prometheus.Registerer) (host.Host, error) {
+	key, err := loadIdentity(dataDir, keyFile)
 	if err != nil {
 		return nil, err
 	}

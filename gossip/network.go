@@ -23,6 +23,7 @@ import (
 // Config configures the network.
 type Config struct {
 	DataDir   string   // holds p2p.key
+	KeyFile   string   // the identity key instead of DataDir/p2p.key; must exist
 	Listen    []string // multiaddrs; default TCP and QUIC on port 4001
 	Bootstrap []string // multiaddrs with /p2p/<id>, redialled when lost
 	MDNS      bool     // find peers on the local network
@@ -88,7 +89,7 @@ func New(cfg Config) (*Network, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h, err := newHost(cfg.DataDir, cfg.Listen, cfg.Metrics)
+	h, err := newHost(cfg.DataDir, cfg.KeyFile, cfg.Listen, cfg.Metrics)
 	if err != nil {
 		return nil, fmt.Errorf("p2p host: %w", err)
 	}

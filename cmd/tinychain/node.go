@@ -36,6 +36,7 @@ type nodeCmd struct {
 	Bootstrap   []string `help:"Peers to dial and keep dialling (multiaddrs with /p2p/<id>)."`
 	MDNS        bool     `name:"mdns" help:"Find peers on the local network (--mdns=false to turn off)." default:"true" negatable:""`
 	DHT         bool     `name:"dht" help:"Find peers through a Kademlia DHT in the chain's own namespace."`
+	P2PKey      string   `name:"p2p-key" help:"p2p identity key file (default <datadir>/p2p.key, created if missing); pins the peer ID." type:"path"`
 	LogLevel    string   `help:"Log level: debug, info, warn, error." default:"info" enum:"debug,info,warn,error"`
 	LogFormat   string   `help:"Log format: text or json." default:"text" enum:"text,json"`
 }
@@ -79,7 +80,7 @@ func (c *nodeCmd) Run() error {
 	n, err := node.New(node.Config{
 		DataDir: c.Datadir, Genesis: g, HTTPAddr: c.HTTP,
 		Mine: c.Mine, MinerAddr: minerAddr, MineThreads: c.MineThreads,
-		P2P:    &gossip.Config{Listen: c.Listen, Bootstrap: c.Bootstrap, MDNS: c.MDNS, DHT: c.DHT},
+		P2P:    &gossip.Config{KeyFile: c.P2PKey, Listen: c.Listen, Bootstrap: c.Bootstrap, MDNS: c.MDNS, DHT: c.DHT},
 		Logger: log, Version: version,
 	})
 	if err != nil {
