@@ -28,7 +28,9 @@ type Config struct {
 	Mempool     chain.MempoolConfig
 	// P2P, when set, starts the libp2p network (its Chain and Mempool are
 	// filled in by New).
-	P2P     *gossip.Config
+	P2P *gossip.Config
+	// HTTP bounds the API's clients (limits.go); the zero value is the defaults.
+	HTTP    HTTPLimits
 	Logger  *slog.Logger
 	Version string
 }
@@ -69,7 +71,8 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, stop: make(chan struct{}), evals: make(chan struct{}, maxConcurrentEvals)}
+	cfg.HTTP = cfg.HTTP.withDefaults()
+	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, stop: make(chan struct{}), evals: make(chan struct{}, cfg.HTTP.MaxEvals)}
 	n.Pool = chain.NewMempool(c, cfg.Mempool)
 	if cfg.P2P != nil {
 		pc := *cfg.P2P
@@ -84,14 +87,7 @@ func New(cfg Config) (*Node, error) {
 		Paused: func() bool { return n.Net != nil && n.Net.Syncing() }})
 	c.Subscribe(n.logHead)
 	n.events = newEvents(c, n.Pool)
-	n.http = &http.Server{
-		Handler:           n.routes(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-	}
+	n.http = newHTTPServer(n.routes(), cfg.HTTP)
 	return n, nil
 }
 
