@@ -194,11 +194,15 @@ func (n *Node) handleBlock(w http.ResponseWriter, r *http.Request) {
 // handleBlocks answers GET /v1/blocks?limit=N&before=HEIGHT: main-chain
 // blocks below before (default: up to the head), newest first.
 func (n *Node) handleBlocks(w http.ResponseWriter, r *http.Request) {
-	limit, before, err := paging(r, n.Chain.Head().Header.Height+1)
+	top := n.Chain.Head().Header.Height + 1
+	limit, before, err := paging(r, top)
 	if err != nil {
 		writeError(w, 0, err)
 		return
 	}
+	// Nothing lies above the head: without this, ?before=2^64-1 walks
+	// every missing height, a CPU spent per request.
+	before = min(before, top)
 	out := &BlockList{Blocks: []*Block{}}
 	for h := before; h > 0 && len(out.Blocks) < limit; h-- {
 		hash, err := n.Chain.HashAt(h - 1)
