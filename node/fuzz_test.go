@@ -13,8 +13,8 @@ import (
 // path segments to the GET ones of a real node (LevelDB in a temp dir),
 // straight into its handler so a panic fails the run (the server would
 // recover it). Every answer must be a 2xx or 4xx with a JSON body (or a
-// redirect to the clean path): bad
-// input is the client's fault, never a 5xx or a crash.
+// redirect to the clean path): bad input is the client's fault, never a
+// 5xx or a crash.
 func FuzzHTTPBodies(f *testing.F) {
 	n := startLimited(f, HTTPLimits{})
 	h := n.http.Handler
