@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -72,6 +73,10 @@ type proc struct {
 	cmd  *exec.Cmd
 	url  chan string
 	last atomic.Pointer[string] // hash of the last block logged as imported
+	// diskErr is the first line that says the disk is full; noSpace
+	// counts such lines.
+	diskErr atomic.Pointer[string]
+	noSpace atomic.Int64
 	done chan struct{}
 	log  []string // the last lines, for failures
 	mu   sync.Mutex
@@ -103,6 +108,10 @@ func startProc(t *testing.T, datadir, genesis string, args ...string) *proc {
 				p.log = p.log[1:]
 			}
 			p.mu.Unlock()
+			if strings.Contains(l, "no space left on device") {
+				p.diskErr.CompareAndSwap(nil, &l)
+				p.noSpace.Add(1)
+			}
 			if m := importedRe.FindStringSubmatch(l); m != nil {
 				p.last.Store(&m[1])
 			} else if m := startedRe.FindStringSubmatch(l); m != nil {
