@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -41,6 +42,7 @@ type Mempool struct {
 	bySender map[common.Address]map[uint64]*poolTx
 	bytes    int
 	onAdd    []func(*proto.Tx)
+	dropped  *lru.Cache[common.Hash, DroppedTx] // dropped.go
 }
 
 type poolTx struct {
@@ -57,7 +59,8 @@ func NewMempool(c *Chain, cfg MempoolConfig) *Mempool {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = 32 << 20
 	}
-	mp := &Mempool{c: c, cfg: cfg, all: map[common.Hash]*poolTx{}, bySender: map[common.Address]map[uint64]*poolTx{}}
+	mp := &Mempool{c: c, cfg: cfg, all: map[common.Hash]*poolTx{}, bySender: map[common.Address]map[uint64]*poolTx{},
+		dropped: newDropped()}
 	c.Subscribe(mp.onHead)
 	return mp
 }
@@ -127,14 +130,14 @@ func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address) err
 		if !replaces(tx.GasPrice, old.tx.GasPrice) {
 			return fmt.Errorf("%w (pending %s pays %d)", ErrReplaceUnderpriced, old.tx.Hash(), old.tx.GasPrice)
 		}
-		mp.removeLocked(old)
+		mp.drop(old, "replaced by %s paying gas price %d (it paid %d)", h, tx.GasPrice, old.tx.GasPrice)
 	}
 	for len(mp.all) >= mp.cfg.MaxTxs || mp.bytes+tx.Size() > mp.cfg.MaxBytes {
 		victim := mp.cheapestLocked()
 		if victim == nil || victim.tx.GasPrice >= tx.GasPrice {
 			return ErrMempoolFull
 		}
-		mp.removeLocked(victim)
+		mp.drop(victim, "evicted: the mempool was full and %s pays gas price %d (it paid %d)", h, tx.GasPrice, victim.tx.GasPrice)
 	}
 	p := &poolTx{tx, sender}
 	mp.all[h] = p
@@ -143,6 +146,7 @@ func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address) err
 	}
 	mp.bySender[sender][tx.Nonce] = p
 	mp.bytes += tx.Size()
+	mp.dropped.Remove(h)
 	return nil
 }
 
@@ -206,8 +210,14 @@ func (mp *Mempool) onHead(ev *HeadEvent) {
 	}
 	for _, b := range ev.Disconnected {
 		for _, tx := range b.Txs {
-			if sender, err := Sender(tx); err == nil {
-				_ = mp.addLocked(st, tx, sender) // still valid on the new head, or gone
+			sender, err := Sender(tx)
+			if err == nil {
+				err = mp.addLocked(st, tx, sender) // still valid on the new head, or gone
+			}
+			if err != nil && !errors.Is(err, ErrKnownTx) {
+				if _, inNew := mp.c.Tx(tx.Hash()); inNew != nil {
+					mp.dropped.Add(tx.Hash(), DroppedTx{tx, fmt.Sprintf("its block was abandoned in a reorganisation and it is no longer valid: %v", err)})
+				}
 			}
 		}
 	}
@@ -220,8 +230,12 @@ func (mp *Mempool) onHead(ev *HeadEvent) {
 		for _, n := range sortedNonces(txs) {
 			p := txs[n]
 			cost, _ := p.tx.Cost()
-			if n < acct.Nonce || cost > left {
-				mp.removeLocked(p)
+			if n < acct.Nonce {
+				mp.drop(p, "nonce %d was used by another tx (the account is at %d)", n, acct.Nonce)
+				continue
+			}
+			if cost > left {
+				mp.drop(p, "the sender can no longer pay for it: %d left after its lower nonces, it costs %d", left, cost)
 				continue
 			}
 			left -= cost

@@ -291,6 +291,10 @@ func (n *Node) handleTx(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, &TxStatus{Tx: NewTx(tx), State: "pending"})
 			return
 		}
+		if d, ok := n.Pool.Dropped(h); ok {
+			writeJSON(w, http.StatusOK, &TxStatus{Tx: NewTx(d.Tx), State: "dropped", Reason: d.Reason})
+			return
+		}
 		writeError(w, 0, notFound("no tx %s", h))
 	default:
 		writeError(w, 0, err)

@@ -98,7 +98,8 @@ type Receipt struct {
 // TxStatus is GET /v1/txs/{hash}.
 type TxStatus struct {
 	Tx      *Tx          `json:"tx"`
-	State   string       `json:"state"` // pending | included
+	State   string       `json:"state"`            // pending | included | dropped
+	Reason  string       `json:"reason,omitempty"` // why a dropped tx left the mempool
 	Block   *common.Hash `json:"block,omitempty"`
 	Height  *uint64      `json:"height,omitempty"`
 	Index   *int         `json:"index,omitempty"`
