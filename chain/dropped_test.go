@@ -62,3 +62,26 @@ func TestDroppedTxsSayWhy(t *testing.T) {
 		t.Fatal("an included tx is reported dropped")
 	}
 }
+
+// A full mempool lets a tx that can run in over one stuck behind a
+// missing nonce, even at the same gas price.
+func TestStuckTxsGoFirst(t *testing.T) {
+	g := easyGenesis()
+	tc := newTestChain(t, g, t.TempDir())
+	mp := chain.NewMempool(tc.c, chain.MempoolConfig{MaxTxs: 2})
+	stuck := pricedTransfer(t, g, 0, 1, 1) // dev 0's nonce 0 never came
+	for _, tx := range []*proto.Tx{stuck, pricedTransfer(t, g, 1, 0, 1)} {
+		if err := mp.Add(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mp.Add(pricedTransfer(t, g, 2, 1, 1)); err == nil {
+		t.Fatal("a stuck tx pushed out another stuck one")
+	}
+	if err := mp.Add(pricedTransfer(t, g, 2, 0, 1)); err != nil {
+		t.Fatalf("a tx that can run was kept out by a stuck one: %v", err)
+	}
+	if d, ok := mp.Dropped(stuck.Hash()); !ok || !strings.Contains(d.Reason, "could not run") {
+		t.Fatalf("the stuck tx: %v %q", ok, d.Reason)
+	}
+}

@@ -75,6 +75,10 @@ func (mp *Mempool) OnAdd(f func(*proto.Tx)) {
 
 // Add validates tx against the rules and the head state and adds it.
 func (mp *Mempool) Add(tx *proto.Tx) error {
+	// A known tx (relayed again by peers) costs no signature check.
+	if mp.Get(tx.Hash()) != nil {
+		return ErrKnownTx
+	}
 	sender, err := CheckTx(tx, mp.c.g)
 	if err != nil {
 		return err
@@ -133,11 +137,15 @@ func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address) err
 		mp.drop(old, "replaced by %s paying gas price %d (it paid %d)", h, tx.GasPrice, old.tx.GasPrice)
 	}
 	for len(mp.all) >= mp.cfg.MaxTxs || mp.bytes+tx.Size() > mp.cfg.MaxBytes {
-		victim := mp.cheapestLocked()
-		if victim == nil || victim.tx.GasPrice >= tx.GasPrice {
+		victim, stuck := mp.victimLocked(st, sender)
+		switch {
+		case victim != nil && stuck && mp.runnableLocked(acct.Nonce, sender, tx.Nonce):
+			mp.drop(victim, "evicted: the mempool was full, it could not run (a lower nonce of its sender is missing) and %s can", h)
+		case victim != nil && victim.tx.GasPrice < tx.GasPrice:
+			mp.drop(victim, "evicted: the mempool was full and %s pays gas price %d (it paid %d)", h, tx.GasPrice, victim.tx.GasPrice)
+		default:
 			return ErrMempoolFull
 		}
-		mp.drop(victim, "evicted: the mempool was full and %s pays gas price %d (it paid %d)", h, tx.GasPrice, victim.tx.GasPrice)
 	}
 	p := &poolTx{tx, sender}
 	mp.all[h] = p
@@ -159,24 +167,6 @@ func replaces(price, old uint64) bool {
 	}
 	min, ok := proto.AddU64(old, bump)
 	return ok && price >= min && price > old
-}
-
-// cheapestLocked returns the lowest-priced tx among each sender's highest
-// nonce. MUST be called with mp.mu held.
-func (mp *Mempool) cheapestLocked() *poolTx {
-	var out *poolTx
-	for _, txs := range mp.bySender {
-		var last *poolTx
-		for _, p := range txs {
-			if last == nil || p.tx.Nonce > last.tx.Nonce {
-				last = p
-			}
-		}
-		if out == nil || last.tx.GasPrice < out.tx.GasPrice {
-			out = last
-		}
-	}
-	return out
 }
 
 func (mp *Mempool) removeLocked(p *poolTx) {
