@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
+	"github.com/libp2p/go-libp2p/p2p/net/conngater"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
@@ -59,7 +60,7 @@ func loadIdentity(dir string) (crypto.PrivKey, error) {
 }
 
 // newHost builds the libp2p host.
-func newHost(dataDir string, listen []string) (host.Host, error) {
+func newHost(dataDir string, listen []string, gater *conngater.BasicConnectionGater) (host.Host, error) {
 	key, err := loadIdentity(dataDir)
 	if err != nil {
 		return nil, err
@@ -81,5 +82,6 @@ func newHost(dataDir string, listen []string) (host.Host, error) {
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
 		libp2p.ConnectionManager(cm),
 		libp2p.ResourceManager(rm),
+		libp2p.ConnectionGater(gater), // keeps banned peers out (network.go: strike)
 	)
 }
