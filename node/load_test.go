@@ -257,6 +257,11 @@ func TestLoad(t *testing.T) {
 	if maxCount.Load() > int64(pool.MaxTxs) || maxBytes.Load() > int64(pool.MaxBytes) {
 		t.Fatal("a mempool went over its bounds")
 	}
+	// Both nodes live in this process: a generous bound that a leak per tx
+	// (20,000 of them) or an unbounded queue would still cross.
+	if maxHeap.Load() > 1<<30 {
+		t.Fatalf("heap reached %d MiB", maxHeap.Load()>>20)
+	}
 	if n := statusErrs.Load(); n > 0 {
 		t.Fatalf("/v1/status failed %d times under load", n)
 	}
