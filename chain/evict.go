@@ -12,7 +12,7 @@ import "github.com/ethereum/go-ethereum/common"
 // that), else the cheapest tx among each sender's highest nonce.
 //
 // MUST be called with mp.mu held.
-func (mp *Mempool) victimLocked(st *State, sender common.Address) (victim *poolTx, stuck bool) {
+func (mp *Mempool) victimLocked(sender common.Address) (victim *poolTx, stuck bool) {
 	for s, txs := range mp.bySender {
 		var last *poolTx
 		for _, p := range txs {
@@ -20,7 +20,7 @@ func (mp *Mempool) victimLocked(st *State, sender common.Address) (victim *poolT
 				last = p
 			}
 		}
-		gap := s != sender && mp.hasGapLocked(st, s)
+		gap := s != sender && mp.hasGapLocked(s)
 		switch {
 		case victim == nil, gap && !stuck, gap == stuck && last.tx.GasPrice < victim.tx.GasPrice:
 			victim, stuck = last, gap
@@ -30,18 +30,16 @@ func (mp *Mempool) victimLocked(st *State, sender common.Address) (victim *poolT
 }
 
 // hasGapLocked reports whether some pending tx of sender cannot run until
-// a nonce that is not in the pool arrives. MUST be called with mp.mu held.
-func (mp *Mempool) hasGapLocked(st *State, sender common.Address) bool {
-	acct, err := st.Account(sender)
-	if err != nil {
-		return false
-	}
+// a nonce that is not in the pool arrives (by the account nonce the pool
+// last saw: no database read per sender). MUST be called with mp.mu held.
+func (mp *Mempool) hasGapLocked(sender common.Address) bool {
 	txs := mp.bySender[sender]
-	n := acct.Nonce
+	base := mp.nonces[sender]
+	n := base
 	for txs[n] != nil {
 		n++
 	}
-	return int(n-acct.Nonce) < len(txs)
+	return int(n-base) < len(txs)
 }
 
 // runnableLocked reports whether a tx of sender with nonce would run next

@@ -43,6 +43,7 @@ type Mempool struct {
 	bytes    int
 	onAdd    []func(*proto.Tx)
 	dropped  *lru.Cache[common.Hash, DroppedTx] // dropped.go
+	nonces   map[common.Address]uint64          // each sender's account nonce at the head (evict.go)
 }
 
 type poolTx struct {
@@ -60,7 +61,7 @@ func NewMempool(c *Chain, cfg MempoolConfig) *Mempool {
 		cfg.MaxBytes = 32 << 20
 	}
 	mp := &Mempool{c: c, cfg: cfg, all: map[common.Hash]*poolTx{}, bySender: map[common.Address]map[uint64]*poolTx{},
-		dropped: newDropped()}
+		dropped: newDropped(), nonces: map[common.Address]uint64{}}
 	c.Subscribe(mp.onHead)
 	return mp
 }
@@ -137,7 +138,7 @@ func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address) err
 		mp.drop(old, "replaced by %s paying gas price %d (it paid %d)", h, tx.GasPrice, old.tx.GasPrice)
 	}
 	for len(mp.all) >= mp.cfg.MaxTxs || mp.bytes+tx.Size() > mp.cfg.MaxBytes {
-		victim, stuck := mp.victimLocked(st, sender)
+		victim, stuck := mp.victimLocked(sender)
 		switch {
 		case victim != nil && stuck && mp.runnableLocked(acct.Nonce, sender, tx.Nonce):
 			mp.drop(victim, "evicted: the mempool was full, it could not run (a lower nonce of its sender is missing) and %s can", h)
@@ -154,6 +155,7 @@ func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address) err
 	}
 	mp.bySender[sender][tx.Nonce] = p
 	mp.bytes += tx.Size()
+	mp.nonces[sender] = acct.Nonce
 	mp.dropped.Remove(h)
 	return nil
 }
@@ -175,6 +177,7 @@ func (mp *Mempool) removeLocked(p *poolTx) {
 	delete(txs, p.tx.Nonce)
 	if len(txs) == 0 {
 		delete(mp.bySender, p.sender)
+		delete(mp.nonces, p.sender)
 	}
 	mp.bytes -= p.tx.Size()
 }
@@ -216,6 +219,7 @@ func (mp *Mempool) onHead(ev *HeadEvent) {
 		if err != nil {
 			continue
 		}
+		mp.nonces[sender] = acct.Nonce
 		var left uint64 = acct.Balance
 		for _, n := range sortedNonces(txs) {
 			p := txs[n]
