@@ -198,9 +198,9 @@ func TestDefaultListenIsLoopback(t *testing.T) {
 	}
 }
 
-// The events stream outlives the server's write timeout.
+// The events stream outlives the server's read and write timeouts.
 func TestEventsOutliveWriteTimeout(t *testing.T) {
-	n := startLimited(t, HTTPLimits{WriteTimeout: 200 * time.Millisecond})
+	n := startLimited(t, HTTPLimits{WriteTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
 	resp, err := http.Get("http://" + n.HTTPAddr() + "/v1/events")
 	if err != nil {
 		t.Fatal(err)
