@@ -77,9 +77,9 @@ type proc struct {
 	// counts such lines.
 	diskErr atomic.Pointer[string]
 	noSpace atomic.Int64
-	done chan struct{}
-	log  []string // the last lines, for failures
-	mu   sync.Mutex
+	done    chan struct{}
+	log     []string // the last lines, for failures
+	mu      sync.Mutex
 }
 
 var importedRe = regexp.MustCompile(`msg="imported block" height=\d+ hash=(0x[0-9a-f]{64})`)
