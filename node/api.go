@@ -131,6 +131,9 @@ func (n *Node) status() *Status {
 		Mining: n.Miner.Running(), Hashrate: n.Miner.Hashrate(),
 		MinGasPrice: g.MinGasPrice, BlockGasLimit: g.BlockGasLimit, Version: n.cfg.Version,
 	}
+	if err := n.Chain.StorageErr(); err != nil {
+		st.StorageError = err.Error()
+	}
 	if n.Net != nil {
 		st.PeerID, st.ListenAddrs, st.Peers, st.Syncing = n.Net.PeerID(), n.Net.ListenAddrs(), n.Net.PeerCount(), n.Net.Syncing()
 		if p := n.Net.Progress(); p != nil {

@@ -35,6 +35,9 @@ type Status struct {
 	MinGasPrice   chain.Amount `json:"min_gas_price"`
 	BlockGasLimit uint64       `json:"block_gas_limit"`
 	Version       string       `json:"version"`
+	// StorageError is set once a database write failed (a full disk):
+	// the node then stores and mines no more blocks until restarted.
+	StorageError string `json:"storage_error,omitempty"`
 }
 
 // Block is a block in the API.

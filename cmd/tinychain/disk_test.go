@@ -64,6 +64,9 @@ func TestFullDisk(t *testing.T) {
 	if st2.Mining {
 		t.Fatal("still mining blocks it cannot store")
 	}
+	if !strings.Contains(st2.StorageError, "no space left on device") {
+		t.Fatalf("/v1/status storage_error %q", st2.StorageError)
+	}
 	if n := p.noSpace.Load(); n != errs {
 		t.Fatalf("%d more failed writes after the first: it did not stop writing (%v)", n-errs, p.tail())
 	}
