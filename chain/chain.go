@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -62,6 +63,7 @@ type Chain struct {
 	evMu      sync.Mutex
 	pending   []*HeadEvent // events not yet delivered, in order
 	closeOnce sync.Once
+	failed    atomic.Pointer[error] // the write failure that stopped the chain (storage.go)
 }
 
 // HeadEvent tells listeners that the head moved: the blocks connected, in

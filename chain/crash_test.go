@@ -168,6 +168,9 @@ func checkAfterCrash(t *testing.T, g *chain.Genesis, dir, last string) {
 			t.Fatalf("head %d has less work than committed %d", head.Header.Height, height)
 		}
 	}
+	if err := c.Verify(); err != nil {
+		t.Fatalf("after kill: %v", err)
+	}
 	// The stored state is the head's: its Merkle root is the header's.
 	st, _, release, err := c.StateView()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -41,6 +42,8 @@ type Mempool struct {
 	bySender map[common.Address]map[uint64]*poolTx
 	bytes    int
 	onAdd    []func(*proto.Tx)
+	dropped  *lru.Cache[common.Hash, DroppedTx] // dropped.go
+	nonces   map[common.Address]uint64          // each sender's account nonce at the head (evict.go)
 }
 
 type poolTx struct {
@@ -57,7 +60,8 @@ func NewMempool(c *Chain, cfg MempoolConfig) *Mempool {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = 32 << 20
 	}
-	mp := &Mempool{c: c, cfg: cfg, all: map[common.Hash]*poolTx{}, bySender: map[common.Address]map[uint64]*poolTx{}}
+	mp := &Mempool{c: c, cfg: cfg, all: map[common.Hash]*poolTx{}, bySender: map[common.Address]map[uint64]*poolTx{},
+		dropped: newDropped(), nonces: map[common.Address]uint64{}}
 	c.Subscribe(mp.onHead)
 	return mp
 }
@@ -72,6 +76,10 @@ func (mp *Mempool) OnAdd(f func(*proto.Tx)) {
 
 // Add validates tx against the rules and the head state and adds it.
 func (mp *Mempool) Add(tx *proto.Tx) error {
+	// A known tx (relayed again by peers) costs no signature check.
+	if mp.Get(tx.Hash()) != nil {
+		return ErrKnownTx
+	}
 	sender, err := CheckTx(tx, mp.c.g)
 	if err != nil {
 		return err
@@ -127,14 +135,18 @@ func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address) err
 		if !replaces(tx.GasPrice, old.tx.GasPrice) {
 			return fmt.Errorf("%w (pending %s pays %d)", ErrReplaceUnderpriced, old.tx.Hash(), old.tx.GasPrice)
 		}
-		mp.removeLocked(old)
+		mp.drop(old, "replaced by %s paying gas price %d (it paid %d)", h, tx.GasPrice, old.tx.GasPrice)
 	}
 	for len(mp.all) >= mp.cfg.MaxTxs || mp.bytes+tx.Size() > mp.cfg.MaxBytes {
-		victim := mp.cheapestLocked()
-		if victim == nil || victim.tx.GasPrice >= tx.GasPrice {
+		victim, stuck := mp.victimLocked(sender)
+		switch {
+		case victim != nil && stuck && mp.runnableLocked(acct.Nonce, sender, tx.Nonce):
+			mp.drop(victim, "evicted: the mempool was full, it could not run (a lower nonce of its sender is missing) and %s can", h)
+		case victim != nil && victim.tx.GasPrice < tx.GasPrice:
+			mp.drop(victim, "evicted: the mempool was full and %s pays gas price %d (it paid %d)", h, tx.GasPrice, victim.tx.GasPrice)
+		default:
 			return ErrMempoolFull
 		}
-		mp.removeLocked(victim)
 	}
 	p := &poolTx{tx, sender}
 	mp.all[h] = p
@@ -143,6 +155,8 @@ func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address) err
 	}
 	mp.bySender[sender][tx.Nonce] = p
 	mp.bytes += tx.Size()
+	mp.nonces[sender] = acct.Nonce
+	mp.dropped.Remove(h)
 	return nil
 }
 
@@ -157,30 +171,13 @@ func replaces(price, old uint64) bool {
 	return ok && price >= min && price > old
 }
 
-// cheapestLocked returns the lowest-priced tx among each sender's highest
-// nonce. MUST be called with mp.mu held.
-func (mp *Mempool) cheapestLocked() *poolTx {
-	var out *poolTx
-	for _, txs := range mp.bySender {
-		var last *poolTx
-		for _, p := range txs {
-			if last == nil || p.tx.Nonce > last.tx.Nonce {
-				last = p
-			}
-		}
-		if out == nil || last.tx.GasPrice < out.tx.GasPrice {
-			out = last
-		}
-	}
-	return out
-}
-
 func (mp *Mempool) removeLocked(p *poolTx) {
 	delete(mp.all, p.tx.Hash())
 	txs := mp.bySender[p.sender]
 	delete(txs, p.tx.Nonce)
 	if len(txs) == 0 {
 		delete(mp.bySender, p.sender)
+		delete(mp.nonces, p.sender)
 	}
 	mp.bytes -= p.tx.Size()
 }
@@ -206,8 +203,14 @@ func (mp *Mempool) onHead(ev *HeadEvent) {
 	}
 	for _, b := range ev.Disconnected {
 		for _, tx := range b.Txs {
-			if sender, err := Sender(tx); err == nil {
-				_ = mp.addLocked(st, tx, sender) // still valid on the new head, or gone
+			sender, err := Sender(tx)
+			if err == nil {
+				err = mp.addLocked(st, tx, sender) // still valid on the new head, or gone
+			}
+			if err != nil && !errors.Is(err, ErrKnownTx) {
+				if _, inNew := mp.c.Tx(tx.Hash()); inNew != nil {
+					mp.dropped.Add(tx.Hash(), DroppedTx{tx, fmt.Sprintf("its block was abandoned in a reorganisation and it is no longer valid: %v", err)})
+				}
 			}
 		}
 	}
@@ -216,12 +219,17 @@ func (mp *Mempool) onHead(ev *HeadEvent) {
 		if err != nil {
 			continue
 		}
+		mp.nonces[sender] = acct.Nonce
 		var left uint64 = acct.Balance
 		for _, n := range sortedNonces(txs) {
 			p := txs[n]
 			cost, _ := p.tx.Cost()
-			if n < acct.Nonce || cost > left {
-				mp.removeLocked(p)
+			if n < acct.Nonce {
+				mp.drop(p, "nonce %d was used by another tx (the account is at %d)", n, acct.Nonce)
+				continue
+			}
+			if cost > left {
+				mp.drop(p, "the sender can no longer pay for it: %d left after its lower nonces, it costs %d", left, cost)
 				continue
 			}
 			left -= cost

@@ -106,6 +106,13 @@ func (m *Miner) loop() {
 			return
 		default:
 		}
+		if err := m.c.StorageErr(); err != nil {
+			// A block found now could not be stored: stop hashing.
+			m.log.Error("miner stopped: the chain cannot store blocks", "err", err)
+			m.running.Store(false)
+			<-m.stop
+			return
+		}
 		if m.cfg.Paused != nil && m.cfg.Paused() {
 			select {
 			case <-m.stop:

@@ -159,7 +159,7 @@ func (c *Chain) addNode(b *proto.Block, parent *blockNode, status nodeStatus) (*
 		batch.Put(blockKey(hash), b.Encode())
 	}
 	putRLP(batch, indexKey(hash), n.record())
-	if err := c.db.Write(batch, nil); err != nil {
+	if err := c.write(batch); err != nil {
 		// Undo the in-memory link: nothing was stored.
 		parent.children = parent.children[:len(parent.children)-1]
 		return nil, fmt.Errorf("store block %s: %w", hash, err)

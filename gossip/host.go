@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
+	"github.com/libp2p/go-libp2p/p2p/net/conngater"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
@@ -65,7 +66,7 @@ func loadIdentity(dir, keyFile string) (crypto.PrivKey, error) {
 }
 
 // newHost builds the libp2p host.
-func newHost(dataDir, keyFile string, listen []string, metrics prometheus.Registerer) (host.Host, error) {
+func newHost(dataDir, keyFile string, listen []string, gater *conngater.BasicConnectionGater, metrics prometheus.Registerer) (host.Host, error) {
 	key, err := loadIdentity(dataDir, keyFile)
 	if err != nil {
 		return nil, err
@@ -87,6 +88,7 @@ func newHost(dataDir, keyFile string, listen []string, metrics prometheus.Regist
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
 		libp2p.ConnectionManager(cm),
 		libp2p.ResourceManager(rm),
+		libp2p.ConnectionGater(gater), // keeps banned peers out (network.go: strike)
 	}
 	if metrics != nil {
 		opts = append(opts, libp2p.PrometheusRegisterer(metrics))

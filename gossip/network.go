@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/net/conngater"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tinychain/tinychain/chain"
 )
@@ -45,6 +46,7 @@ var DefaultListen = []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/qui
 type Network struct {
 	cfg    Config
 	h      host.Host
+	gater  *conngater.BasicConnectionGater
 	ps     *pubsub.PubSub
 	blocks *pubsub.Topic
 	txs    *pubsub.Topic
@@ -89,14 +91,18 @@ func New(cfg Config) (*Network, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	h, err := newHost(cfg.DataDir, cfg.KeyFile, cfg.Listen, cfg.Metrics)
+	gater, err := conngater.NewBasicConnectionGater(nil)
+	if err != nil {
+		return nil, err
+	}
+	h, err := newHost(cfg.DataDir, cfg.KeyFile, cfg.Listen, gater, cfg.Metrics)
 	if err != nil {
 		return nil, fmt.Errorf("p2p host: %w", err)
 	}
 	id := cfg.Chain.Genesis().ChainID
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Network{
-		cfg: cfg, h: h, chain: cfg.Chain, pool: cfg.Mempool, log: cfg.Logger,
+		cfg: cfg, h: h, gater: gater, chain: cfg.Chain, pool: cfg.Mempool, log: cfg.Logger,
 		protoStatus: protocol.ID(fmt.Sprintf("/tinychain/%d/status/1", id)),
 		protoHashes: protocol.ID(fmt.Sprintf("/tinychain/%d/hashes/1", id)),
 		protoBodies: protocol.ID(fmt.Sprintf("/tinychain/%d/bodies/1", id)),
@@ -154,9 +160,10 @@ func (n *Network) Start() error {
 			}
 		})
 	}
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.publishTxs()
 	go n.resyncLoop()
+	go n.rebroadcastLoop()
 	if err := n.startDiscovery(); err != nil {
 		return err
 	}
@@ -236,13 +243,25 @@ func (n *Network) strike(p peer.ID, why error) {
 	s := n.strikes[p]
 	n.mu.Unlock()
 	n.log.Warn("invalid data from peer", "peer", p, "strikes", s, "err", why)
-	if s >= maxStrikes {
-		n.log.Warn("disconnecting peer", "peer", p)
+	if s == maxStrikes {
+		// Disconnected and kept out for a while: a peer that only
+		// reconnected would go on flooding us, one strike per connection.
+		n.log.Warn("disconnecting and banning peer", "peer", p, "for", banTime)
+		_ = n.gater.BlockPeer(p)
 		n.h.Network().ClosePeer(p)
+		time.AfterFunc(banTime, func() {
+			_ = n.gater.UnblockPeer(p)
+			n.mu.Lock()
+			delete(n.strikes, p)
+			n.mu.Unlock()
+		})
 	}
 }
 
-const maxStrikes = 3
+const (
+	maxStrikes = 3
+	banTime    = 10 * time.Minute
+)
 
 // resyncLoop checks now and then whether a peer is ahead and syncs.
 func (n *Network) resyncLoop() {

@@ -48,9 +48,14 @@ func readFrame(r *bufio.Reader, max int) ([]byte, error) {
 	if n > uint64(max) {
 		return nil, fmt.Errorf("%w: %d > %d", errFrameTooLarge, n, max)
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(r, b); err != nil {
+	// Memory follows the bytes that arrive, not the length claimed: a
+	// peer that claims a full block and sends nothing costs nothing.
+	b, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	if err != nil {
 		return nil, err
+	}
+	if uint64(len(b)) != n {
+		return nil, io.ErrUnexpectedEOF
 	}
 	return b, nil
 }

@@ -69,3 +69,23 @@ func (n *Network) handleTxs(s network.Stream) {
 		_ = n.pool.Add(tx) // refusals (known, nonce used, ...) are not the sender's fault
 	}
 }
+
+// rebroadcastEvery is how often the pending txs go again to every peer. A
+// peer whose mempool was full when a tx first came by ignored it; without
+// a second offer a tx accepted by a node that does not mine would wait
+// there forever.
+const rebroadcastEvery = 10 * time.Second
+
+func (n *Network) rebroadcastLoop() {
+	defer n.wg.Done()
+	t := time.NewTicker(rebroadcastEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-t.C:
+			n.pushToAll(n.pool.Pending()) // the best maxPushTxs of them
+		}
+	}
+}

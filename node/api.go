@@ -152,6 +152,9 @@ func (n *Node) status() *Status {
 		Mining: n.Miner.Running(), Hashrate: n.Miner.Hashrate(),
 		MinGasPrice: g.MinGasPrice, BlockGasLimit: g.BlockGasLimit, Version: n.cfg.Version,
 	}
+	if err := n.Chain.StorageErr(); err != nil {
+		st.StorageError = err.Error()
+	}
 	if n.Net != nil {
 		st.PeerID, st.ListenAddrs, st.Peers, st.Syncing = n.Net.PeerID(), n.Net.ListenAddrs(), n.Net.PeerCount(), n.Net.Syncing()
 		if p := n.Net.Progress(); p != nil {
@@ -215,11 +218,15 @@ func (n *Node) handleBlock(w http.ResponseWriter, r *http.Request) {
 // handleBlocks answers GET /v1/blocks?limit=N&before=HEIGHT: main-chain
 // blocks below before (default: up to the head), newest first.
 func (n *Node) handleBlocks(w http.ResponseWriter, r *http.Request) {
-	limit, before, err := paging(r, n.Chain.Head().Header.Height+1)
+	top := n.Chain.Head().Header.Height + 1
+	limit, before, err := paging(r, top)
 	if err != nil {
 		writeError(w, 0, err)
 		return
 	}
+	// Nothing lies above the head: without this, ?before=2^64-1 walks
+	// every missing height, a CPU spent per request.
+	before = min(before, top)
 	out := &BlockList{Blocks: []*Block{}}
 	for h := before; h > 0 && len(out.Blocks) < limit; h-- {
 		hash, err := n.Chain.HashAt(h - 1)
@@ -306,6 +313,10 @@ func (n *Node) handleTx(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, chain.ErrNotFound):
 		if tx := n.Pool.Get(h); tx != nil {
 			writeJSON(w, http.StatusOK, &TxStatus{Tx: NewTx(tx), State: "pending"})
+			return
+		}
+		if d, ok := n.Pool.Dropped(h); ok {
+			writeJSON(w, http.StatusOK, &TxStatus{Tx: NewTx(d.Tx), State: "dropped", Reason: d.Reason})
 			return
 		}
 		writeError(w, 0, notFound("no tx %s", h))

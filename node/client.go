@@ -133,6 +133,9 @@ func (c *Client) WaitTx(ctx context.Context, h common.Hash) (*TxStatus, error) {
 		if err == nil && st.State == "included" {
 			return st, nil
 		}
+		if err == nil && st.State == "dropped" {
+			return nil, fmt.Errorf("tx %s was dropped: %s", h, st.Reason)
+		}
 		if err != nil && !IsNotFound(err) {
 			return nil, err
 		}

@@ -15,9 +15,6 @@ import (
 // DefaultEvalGas is the gas of an eval that names none (the seed's eval).
 const DefaultEvalGas = 12_000_000
 
-// maxConcurrentEvals bounds the evals that run at once; more wait.
-const maxConcurrentEvals = 4
-
 // EvalRequest is POST /v1/eval: code to run on the world tape, or a
 // contract and its input. Input is a string; InputHex raw bytes.
 type EvalRequest struct {
@@ -102,12 +99,10 @@ func (n *Node) handleEval(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	select {
-	case n.evals <- struct{}{}:
-		defer func() { <-n.evals }()
-	case <-r.Context().Done():
+	if !n.acquireEval(w) {
 		return
 	}
+	defer n.releaseEval()
 	res, err := n.Chain.Eval(cr)
 	if errors.Is(err, chain.ErrEval) {
 		writeError(w, 0, badRequest("%v", err))

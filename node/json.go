@@ -35,6 +35,9 @@ type Status struct {
 	MinGasPrice   chain.Amount `json:"min_gas_price"`
 	BlockGasLimit uint64       `json:"block_gas_limit"`
 	Version       string       `json:"version"`
+	// StorageError is set once a database write failed (a full disk):
+	// the node then stores and mines no more blocks until restarted.
+	StorageError string `json:"storage_error,omitempty"`
 }
 
 // Block is a block in the API.
@@ -98,7 +101,8 @@ type Receipt struct {
 // TxStatus is GET /v1/txs/{hash}.
 type TxStatus struct {
 	Tx      *Tx          `json:"tx"`
-	State   string       `json:"state"` // pending | included
+	State   string       `json:"state"`            // pending | included | dropped
+	Reason  string       `json:"reason,omitempty"` // why a dropped tx left the mempool
 	Block   *common.Hash `json:"block,omitempty"`
 	Height  *uint64      `json:"height,omitempty"`
 	Index   *int         `json:"index,omitempty"`

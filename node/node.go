@@ -28,7 +28,9 @@ type Config struct {
 	Mempool     chain.MempoolConfig
 	// P2P, when set, starts the libp2p network (its Chain and Mempool are
 	// filled in by New).
-	P2P     *gossip.Config
+	P2P *gossip.Config
+	// HTTP bounds the API's clients (limits.go); the zero value is the defaults.
+	HTTP    HTTPLimits
 	Logger  *slog.Logger
 	Version string
 }
@@ -72,7 +74,8 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, metrics: m, stop: make(chan struct{}), evals: make(chan struct{}, maxConcurrentEvals)}
+	cfg.HTTP = cfg.HTTP.withDefaults()
+	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, metrics: m, stop: make(chan struct{}), evals: make(chan struct{}, cfg.HTTP.MaxEvals)}
 	n.Pool = chain.NewMempool(c, cfg.Mempool)
 	if cfg.P2P != nil {
 		pc := *cfg.P2P
@@ -90,14 +93,7 @@ func New(cfg Config) (*Node, error) {
 	c.Subscribe(m.onHead)
 	m.watch(n)
 	n.events = newEvents(c, n.Pool)
-	n.http = &http.Server{
-		Handler:           m.instrument(n.routes()),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-	}
+	n.http = newHTTPServer(m.instrument(n.routes()), cfg.HTTP)
 	return n, nil
 }
 
@@ -172,16 +168,12 @@ func (n *Node) Close() error {
 }
 
 // logHead logs one line per block connected to the main chain (the chain
-// logs reorganisations). While syncing the lines are debug: the sync logs
-// its progress instead.
+// logs reorganisations), during a sync too: that is where an operator
+// watching the log sees it move.
 func (n *Node) logHead(ev *chain.HeadEvent) {
-	level := slog.LevelInfo
-	if n.Net != nil && n.Net.Syncing() {
-		level = slog.LevelDebug
-	}
 	for i, b := range ev.Connected {
 		s := ev.Stats[i]
-		n.log.Log(context.Background(), level, "imported block", "height", b.Header.Height, "hash", b.Hash(),
+		n.log.Info("imported block", "height", b.Header.Height, "hash", b.Hash(),
 			"txs", len(b.Txs), "gas", s.GasUsed, "took", s.Took.Round(time.Microsecond))
 	}
 }

@@ -195,3 +195,16 @@ func BenchmarkDecodeTx(b *testing.B) {
 		}
 	}
 }
+
+func FuzzDecodeHeader(f *testing.F) {
+	f.Add(fixtureBlock().Header.Encode())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := proto.DecodeHeader(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(h.Encode(), b) {
+			t.Fatalf("decoded but not canonical: %x", b)
+		}
+	})
+}

@@ -29,6 +29,7 @@ type nodeCmd struct {
 	Datadir     string   `help:"Data directory (chain database, keystore)." default:"${datadir}" type:"path"`
 	Genesis     string   `help:"Genesis: 'devnet' or a JSON file." default:"devnet"`
 	HTTP        string   `name:"http" help:"HTTP API listen address." default:"127.0.0.1:8080"`
+	HTTPCORS    []string `name:"http-cors" help:"Origins a browser may call the API from (comma-separated, * for any); default none: CORS off." placeholder:"ORIGINS"`
 	Mine        bool     `help:"Mine blocks."`
 	Miner       string   `help:"Address that takes block rewards (default on the devnet: dev key 0)."`
 	MineThreads int      `help:"Mining threads (default: all cores)." default:"0"`
@@ -81,6 +82,7 @@ func (c *nodeCmd) Run() error {
 		DataDir: c.Datadir, Genesis: g, HTTPAddr: c.HTTP,
 		Mine: c.Mine, MinerAddr: minerAddr, MineThreads: c.MineThreads,
 		P2P:    &gossip.Config{KeyFile: c.P2PKey, Listen: c.Listen, Bootstrap: c.Bootstrap, MDNS: c.MDNS, DHT: c.DHT},
+		HTTP:   node.HTTPLimits{CORSOrigins: c.HTTPCORS},
 		Logger: log, Version: version,
 	})
 	if err != nil {

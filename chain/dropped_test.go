@@ -1,0 +1,87 @@
+package chain_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/wallet"
+)
+
+// Every way a pending tx leaves the mempool without being mined leaves a
+// reason behind.
+func TestDroppedTxsSayWhy(t *testing.T) {
+	g := easyGenesis()
+	tc := newTestChain(t, g, t.TempDir())
+	mp := chain.NewMempool(tc.c, chain.MempoolConfig{MaxTxs: 2})
+	want := func(h common.Hash, sub string) {
+		t.Helper()
+		d, ok := mp.Dropped(h)
+		if !ok || !strings.Contains(d.Reason, sub) || d.Tx.Hash() != h {
+			t.Fatalf("dropped %s: %v %q, want %q", h, ok, d.Reason, sub)
+		}
+	}
+	cheap, other, rich := pricedTransfer(t, g, 0, 0, 1), pricedTransfer(t, g, 1, 0, 2), pricedTransfer(t, g, 2, 0, 5)
+	for _, tx := range []*proto.Tx{cheap, other, rich} {
+		if err := mp.Add(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want(cheap.Hash(), "evicted: the mempool was full")
+	repl := pricedTransfer(t, g, 2, 0, 6)
+	if err := mp.Add(repl); err != nil {
+		t.Fatal(err)
+	}
+	want(rich.Hash(), "replaced by "+repl.Hash().Hex())
+	// A block that spends dev 1's nonce 0 on another tx drops the pending one.
+	rival := pricedTransfer(t, g, 1, 0, 2)
+	rival.Value = 7
+	rival.Sig, _ = wallet.Sign(rival.SigHash(), wallet.DevKey(1))
+	if err := tc.c.ProcessBlock(mineAny(tc, wallet.DevAddress(9), []*proto.Tx{rival})); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 500; i++ { // head events may be delivered after ProcessBlock returns
+		if _, ok := mp.Dropped(other.Hash()); ok {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	want(other.Hash(), "nonce 0 was used by another tx")
+	// A tx that comes back is no longer reported dropped.
+	if err := mp.Add(cheap); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := mp.Dropped(cheap.Hash()); ok {
+		t.Fatal("a tx back in the mempool is still reported dropped")
+	}
+	// Included txs are not dropped.
+	if _, ok := mp.Dropped(rival.Hash()); ok {
+		t.Fatal("an included tx is reported dropped")
+	}
+}
+
+// A full mempool lets a tx that can run in over one stuck behind a
+// missing nonce, even at the same gas price.
+func TestStuckTxsGoFirst(t *testing.T) {
+	g := easyGenesis()
+	tc := newTestChain(t, g, t.TempDir())
+	mp := chain.NewMempool(tc.c, chain.MempoolConfig{MaxTxs: 2})
+	stuck := pricedTransfer(t, g, 0, 1, 1) // dev 0's nonce 0 never came
+	for _, tx := range []*proto.Tx{stuck, pricedTransfer(t, g, 1, 0, 1)} {
+		if err := mp.Add(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mp.Add(pricedTransfer(t, g, 2, 1, 1)); err == nil {
+		t.Fatal("a stuck tx pushed out another stuck one")
+	}
+	if err := mp.Add(pricedTransfer(t, g, 2, 0, 1)); err != nil {
+		t.Fatalf("a tx that can run was kept out by a stuck one: %v", err)
+	}
+	if d, ok := mp.Dropped(stuck.Hash()); !ok || !strings.Contains(d.Reason, "could not run") {
+		t.Fatalf("the stuck tx: %v %q", ok, d.Reason)
+	}
+}
