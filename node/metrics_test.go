@@ -144,6 +144,7 @@ func TestMetrics(t *testing.T) {
 		{"tinychain_total_work", nil, 1},
 		{"tinychain_miner_hashrate", nil, 0},
 		{"tinychain_mining", nil, 1},
+		{"tinychain_storage_failed", nil, 0},
 		{"tinychain_mempool_txs", nil, 0},
 		{"tinychain_mempool_bytes", nil, 0},
 		{"tinychain_head_age_seconds", nil, 0},
