@@ -73,10 +73,10 @@ type HeadEvent struct {
 // same choices): every block rewrites a few thousand Merkle nodes, so a
 // larger memtable means fewer flushes and less compaction, and a bloom
 // filter per table answers the lookups of absent keys (a fresh account,
-// an empty Merkle position) without reading the table.
+// an empty Merkle position) without reading the table. A block cache
+// larger than the default 8 MiB made no difference there, so it stays.
 var dbOptions = &opt.Options{
 	WriteBuffer:            16 * opt.MiB,
-	BlockCacheCapacity:     32 * opt.MiB,
 	Filter:                 filter.NewBloomFilter(10),
 	DisableSeeksCompaction: true,
 }
