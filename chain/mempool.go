@@ -256,6 +256,23 @@ func (mp *Mempool) Get(h common.Hash) *proto.Tx {
 	return nil
 }
 
+// CopySenders gives each of txs that the mempool holds the sender it
+// recovered when it admitted that tx: the same hash is the same bytes,
+// signature included, so a block of txs already seen here costs no
+// signature recovery when it arrives.
+func (mp *Mempool) CopySenders(txs []*proto.Tx) {
+	for _, tx := range txs {
+		tx.Hash() // hashed (and cached) outside the lock
+	}
+	mp.mu.Lock()
+	defer mp.mu.Unlock()
+	for _, tx := range txs {
+		if p := mp.all[tx.Hash()]; p != nil {
+			tx.SetSender(p.sender)
+		}
+	}
+}
+
 // Stats returns the number of txs and their total size in bytes.
 func (mp *Mempool) Stats() (count, bytes int) {
 	mp.mu.Lock()

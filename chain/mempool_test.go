@@ -98,3 +98,34 @@ func TestMempoolFollowsReorg(t *testing.T) {
 		t.Fatal("the tx of the abandoned block did not come back")
 	}
 }
+
+// TestMempoolCopySenders: a block's copy of a pending tx (decoded afresh,
+// no sender yet) takes the sender the mempool recovered; a tx the mempool
+// does not hold is left to be recovered.
+func TestMempoolCopySenders(t *testing.T) {
+	g := easyGenesis()
+	tc := newTestChain(t, g, t.TempDir())
+	mp := chain.NewMempool(tc.c, chain.MempoolConfig{})
+	pending := pricedTransfer(t, g, 2, 0, 10)
+	if err := mp.Add(pending); err != nil {
+		t.Fatal(err)
+	}
+	inBlock, err := proto.DecodeTx(pending.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	unseen, err := proto.DecodeTx(pricedTransfer(t, g, 3, 0, 10).Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := inBlock.CachedSender(); ok {
+		t.Fatal("a decoded tx has a sender already")
+	}
+	mp.CopySenders([]*proto.Tx{inBlock, unseen})
+	if a, ok := inBlock.CachedSender(); !ok || a != wallet.DevAddress(2) {
+		t.Fatalf("sender %s %v, want %s", a, ok, wallet.DevAddress(2))
+	}
+	if a, ok := unseen.CachedSender(); ok {
+		t.Fatalf("a tx not in the mempool got sender %s", a)
+	}
+}

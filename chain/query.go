@@ -70,6 +70,17 @@ func (c *Chain) HashAt(height uint64) (common.Hash, error) {
 
 // Block returns the block with hash h, if its data is held.
 func (c *Chain) Block(h common.Hash) (*proto.Block, error) {
+	enc, err := c.BlockBytes(h)
+	if err != nil {
+		return nil, err
+	}
+	return proto.DecodeBlock(enc)
+}
+
+// BlockBytes returns the encoding of the block with hash h as stored, if
+// its data is held: what sync serves, without decoding and encoding it
+// again.
+func (c *Chain) BlockBytes(h common.Hash) ([]byte, error) {
 	c.mu.RLock()
 	n := c.index[h]
 	c.mu.RUnlock()
@@ -80,10 +91,7 @@ func (c *Chain) Block(h common.Hash) (*proto.Block, error) {
 	if errors.Is(err, leveldb.ErrNotFound) {
 		return nil, ErrNotFound
 	}
-	if err != nil {
-		return nil, err
-	}
-	return proto.DecodeBlock(enc)
+	return enc, err
 }
 
 // Receipts returns the receipts of a main-chain block.

@@ -134,24 +134,39 @@ func CheckBlock(b *proto.Block, g *Genesis) ([]common.Address, error) {
 func checkTxsParallel(txs []*proto.Tx, g *Genesis) ([]common.Address, error) {
 	senders := make([]common.Address, len(txs))
 	errs := make([]error, len(txs))
-	workers := min(runtime.GOMAXPROCS(0), len(txs)/16+1)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(txs); i += workers {
-				senders[i], errs[i] = CheckTx(txs[i], g)
-			}
-		}()
-	}
-	wg.Wait()
+	forEachParallel(len(txs), func(i int) { senders[i], errs[i] = CheckTx(txs[i], g) })
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
 	}
 	return senders, nil
+}
+
+// RecoverSenders recovers and caches the senders of txs, spread over the
+// cores, so that CheckBlock later finds them cached. Sync calls it on
+// blocks as they arrive, so that their recoveries overlap the execution of
+// the blocks before them. A signature that does not recover is left for
+// CheckBlock to report, in block order, with the other checks.
+func RecoverSenders(txs []*proto.Tx) {
+	forEachParallel(len(txs), func(i int) { Sender(txs[i]) })
+}
+
+// forEachParallel calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines
+// (one for small n, where starting more costs more than it saves).
+func forEachParallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/16+1)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // HeaderContext is what a header is checked against: its parent, the

@@ -78,11 +78,11 @@ func (n *Network) handleBodies(s network.Stream) {
 	}
 	w := bufio.NewWriter(s)
 	for _, h := range req.Hashes {
-		b, err := n.chain.Block(h)
+		b, err := n.chain.BlockBytes(h)
 		if err != nil {
 			break
 		}
-		if writeFrame(w, b.Encode()) != nil {
+		if writeFrame(w, b) != nil {
 			return
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"iter"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -101,7 +102,7 @@ func (n *Network) syncWith(p peer.ID) {
 		n.syncing.Store(true)
 		before := n.chain.Head().Hash
 		done, err := n.fetchRound(n.peersAhead(p), hashes, func(blocks []*proto.Block) error {
-			for _, b := range blocks {
+			for b := range recoverAhead(blocks) {
 				err := n.chain.ProcessBlock(b)
 				if err != nil && !errors.Is(err, chain.ErrDuplicate) {
 					if chain.CodeOf(err) != 0 {
@@ -133,6 +134,33 @@ func (n *Network) syncWith(p peer.ID) {
 	}
 	n.syncing.Store(false)
 	n.progress.Store(nil)
+}
+
+// recoverAhead yields blocks in order, having recovered the senders of
+// each (chain.RecoverSenders) while the one before it was processed: block
+// execution runs on one core, and the recoveries fill the others.
+func recoverAhead(blocks []*proto.Block) iter.Seq[*proto.Block] {
+	return func(yield func(*proto.Block) bool) {
+		ready := make(chan *proto.Block, 1)
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			defer close(ready)
+			for _, b := range blocks {
+				chain.RecoverSenders(b.Txs)
+				select {
+				case ready <- b:
+				case <-stop:
+					return
+				}
+			}
+		}()
+		for b := range ready {
+			if !yield(b) {
+				return
+			}
+		}
+	}
 }
 
 // peersAhead returns first and every other peer whose head has more work

@@ -154,6 +154,9 @@ func (n *Network) validateBlock(_ context.Context, from peer.ID, m *pubsub.Messa
 		n.strike(from, err)
 		return pubsub.ValidationReject
 	}
+	if n.pool != nil {
+		n.pool.CopySenders(b.Txs)
+	}
 	err = n.chain.ProcessBlock(b)
 	switch {
 	case err == nil:

@@ -207,6 +207,25 @@ func BenchmarkRecover(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "recoveries/s")
 }
 
+// BenchmarkRecoverParallel recovers on every core at once (GOMAXPROCS
+// goroutines): the limit of block import, which spreads a block's
+// recoveries over the cores.
+func BenchmarkRecoverParallel(b *testing.B) {
+	key := wallet.DevKey(1)
+	h := crypto.Keccak256Hash([]byte("bench"))
+	sig, _ := wallet.Sign(h, key)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := wallet.Recover(h, sig); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "recoveries/s")
+}
+
 func BenchmarkSign(b *testing.B) {
 	key := wallet.DevKey(1)
 	h := crypto.Keccak256Hash([]byte("bench"))

@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 }
 
 // writeEasyGenesis writes a genesis on which blocks are mined instantly.
-func writeEasyGenesis(t *testing.T) string {
+func writeEasyGenesis(t testing.TB) string {
 	g := chain.Devnet()
 	g.ChainID = 4242
 	limit := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1))
@@ -59,7 +59,15 @@ func writeEasyGenesis(t *testing.T) string {
 }
 
 // startNode runs `tinychain node` and returns its API URL.
-func startNode(t *testing.T, args ...string) string {
+func startNode(t testing.TB, args ...string) string {
+	t.Helper()
+	url, _ := startNodeProcess(t, args...)
+	return url
+}
+
+// startNodeProcess runs `tinychain node` and returns its API URL and its
+// process (the benchmarks read its memory use).
+func startNodeProcess(t testing.TB, args ...string) (string, *os.Process) {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"node", "--http", "127.0.0.1:0", "--datadir", t.TempDir(),
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--mdns=false"}, args...)...)
@@ -96,13 +104,13 @@ func startNode(t *testing.T, args ...string) string {
 	}()
 	select {
 	case a := <-addr:
-		return "http://" + a
+		return "http://" + a, cmd.Process
 	case last := <-exited:
 		t.Fatalf("node exited: %s", last)
 	case <-time.After(30 * time.Second):
 		t.Fatal("node did not start")
 	}
-	return ""
+	return "", nil
 }
 
 // run runs the CLI and returns stdout, stderr and the exit code.
