@@ -2,17 +2,11 @@ package gossip_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/libp2p/go-libp2p"
-	pubsub "github.com/libp2p/go-libp2p-pubsub"
-	pb "github.com/libp2p/go-libp2p-pubsub/pb"
-	"github.com/libp2p/go-libp2p/core/peer"
-	ma "github.com/multiformats/go-multiaddr"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -30,29 +24,7 @@ func TestInvalidTxFlood(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	ps, err := pubsub.NewGossipSub(ctx, h, pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign), pubsub.WithNoAuthor(),
-		pubsub.WithFloodPublish(true), pubsub.WithMessageIdFn(func(m *pb.Message) string {
-			sum := sha256.Sum256(m.Data)
-			return string(sum[:])
-		}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	topic, err := ps.Join(fmt.Sprintf("/tinychain/%d/txs/1", g.ChainID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, _ := ma.NewMultiaddr(victim.Net.ListenAddrs()[0])
-	info, _ := peer.AddrInfoFromP2pAddr(addr)
-	if err := h.Connect(ctx, *info); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the victim's subscription", 10*time.Second, func() bool { return len(topic.ListPeers()) > 0 })
+	h, topic, info := dialRaw(t, ctx, victim, fmt.Sprintf("/tinychain/%d/txs/1", g.ChainID))
 
 	startHeight := victim.Chain.Head().Header.Height
 	sent := 0

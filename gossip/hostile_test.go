@@ -13,10 +13,12 @@ import (
 	"github.com/libp2p/go-libp2p"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -32,29 +34,7 @@ func TestHostilePeer(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	ps, err := pubsub.NewGossipSub(ctx, h, pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign), pubsub.WithNoAuthor(),
-		pubsub.WithFloodPublish(true), pubsub.WithMessageIdFn(func(m *pb.Message) string {
-			sum := sha256.Sum256(m.Data) // unsigned messages need a content id
-			return string(sum[:])
-		}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	topic, err := ps.Join(fmt.Sprintf("/tinychain/%d/blocks/1", g.ChainID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, _ := ma.NewMultiaddr(victim.Net.ListenAddrs()[0])
-	info, _ := peer.AddrInfoFromP2pAddr(addr)
-	if err := h.Connect(ctx, *info); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the victim's subscription", 10*time.Second, func() bool { return len(topic.ListPeers()) > 0 })
+	h, topic, info := dialRaw(t, ctx, victim, fmt.Sprintf("/tinychain/%d/blocks/1", g.ChainID))
 
 	// An oversized frame on the hashes stream: the victim resets it.
 	s, err := h.NewStream(ctx, info.ID, protocol.ID(fmt.Sprintf("/tinychain/%d/hashes/1", g.ChainID)))
@@ -101,4 +81,34 @@ func TestHostilePeer(t *testing.T) {
 	waitFor(t, "honest nodes to agree", 20*time.Second, func() bool {
 		return victim.Chain.Head().Hash == honest.Chain.Head().Hash
 	})
+}
+
+// dialRaw starts a bare libp2p host with GossipSub joined to topic and
+// connects it to victim: what a hostile peer runs, outside our code.
+func dialRaw(t *testing.T, ctx context.Context, victim *node.Node, topic string) (host.Host, *pubsub.Topic, *peer.AddrInfo) {
+	t.Helper()
+	h, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	ps, err := pubsub.NewGossipSub(ctx, h, pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign), pubsub.WithNoAuthor(),
+		pubsub.WithFloodPublish(true), pubsub.WithMessageIdFn(func(m *pb.Message) string {
+			sum := sha256.Sum256(m.Data) // unsigned messages need a content id
+			return string(sum[:])
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, err := ps.Join(topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := ma.NewMultiaddr(victim.Net.ListenAddrs()[0])
+	info, _ := peer.AddrInfoFromP2pAddr(addr)
+	if err := h.Connect(ctx, *info); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the victim's subscription", 10*time.Second, func() bool { return len(tp.ListPeers()) > 0 })
+	return h, tp, info
 }

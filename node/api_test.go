@@ -32,10 +32,16 @@ func easyGenesis() *chain.Genesis {
 // startNode runs a real node with its API on a free port.
 func startNode(t *testing.T, mine bool) (*node.Node, *node.Client) {
 	t.Helper()
-	n, err := node.New(node.Config{
-		DataDir: t.TempDir(), Genesis: easyGenesis(), HTTPAddr: "127.0.0.1:0",
-		Mine: mine, MinerAddr: wallet.DevAddress(9), MineThreads: 1,
-	})
+	n := runNode(t, node.Config{Genesis: easyGenesis(), Mine: mine, MinerAddr: wallet.DevAddress(9), MineThreads: 1})
+	return n, node.NewClient("http://" + n.HTTPAddr())
+}
+
+// runNode starts a node of cfg in a temp dir, its API on a free port, and
+// closes it when the test ends.
+func runNode(t *testing.T, cfg node.Config) *node.Node {
+	t.Helper()
+	cfg.DataDir, cfg.HTTPAddr = t.TempDir(), "127.0.0.1:0"
+	n, err := node.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +49,7 @@ func startNode(t *testing.T, mine bool) (*node.Node, *node.Client) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	return n, node.NewClient("http://" + n.HTTPAddr())
+	return n
 }
 
 func transfer(t *testing.T, chainID, nonce uint64, to common.Address, value uint64) *proto.Tx {

@@ -52,18 +52,9 @@ func TestLoad(t *testing.T) {
 	// Mempools smaller than the load, so that it runs into their bounds.
 	pool := chain.MempoolConfig{MaxTxs: 1500, MaxBytes: 1 << 20}
 	start := func(mine bool, boot ...string) *node.Node {
-		n, err := node.New(node.Config{DataDir: t.TempDir(), Genesis: g, HTTPAddr: "127.0.0.1:0",
-			Mine: mine, MinerAddr: wallet.DevAddress(9), MineThreads: 1, Mempool: pool,
+		return runNode(t, node.Config{Genesis: g, Mine: mine, MinerAddr: wallet.DevAddress(9), MineThreads: 1, Mempool: pool,
 			P2P:    &gossip.Config{Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Bootstrap: boot},
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := n.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { n.Close() })
-		return n
 	}
 	miner := start(true)
 	relay := start(false, miner.Net.ListenAddrs()[0])

@@ -168,19 +168,8 @@ func TestMetrics(t *testing.T) {
 // that hears blocks from a mining peer.
 func TestNetworkMetrics(t *testing.T) {
 	start := func(mine bool, boot ...string) *node.Node {
-		n, err := node.New(node.Config{
-			DataDir: t.TempDir(), Genesis: easyGenesis(), HTTPAddr: "127.0.0.1:0",
-			Mine: mine, MinerAddr: wallet.DevAddress(9), MineThreads: 1,
-			P2P: &gossip.Config{Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Bootstrap: boot},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := n.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { n.Close() })
-		return n
+		return runNode(t, node.Config{Genesis: easyGenesis(), Mine: mine, MinerAddr: wallet.DevAddress(9), MineThreads: 1,
+			P2P: &gossip.Config{Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Bootstrap: boot}})
 	}
 	a := start(false)
 	b := start(false, a.Net.ListenAddrs()[0])
