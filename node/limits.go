@@ -23,6 +23,11 @@ type HTTPLimits struct {
 	MaxHeaderBytes int           // default 16 KiB; more gets 431
 	// MaxEvals is how many POST /v1/eval run at once; one more gets 429.
 	MaxEvals int // default 4
+	// MaxConns bounds the open connections (event streams and idle
+	// keep-alives included); more wait in the kernel's accept queue, so a
+	// client opening sockets by the thousand cannot take the node's file
+	// descriptors.
+	MaxConns int // default 512
 	// CORSOrigins lists the origins a browser may call the API from
 	// ("*" for any). Empty: CORS is off, no Access-Control-* header is
 	// sent, so a page on another origin cannot read the API.
@@ -44,6 +49,9 @@ func (l HTTPLimits) withDefaults() HTTPLimits {
 	}
 	if l.MaxEvals <= 0 {
 		l.MaxEvals = 4
+	}
+	if l.MaxConns <= 0 {
+		l.MaxConns = 512
 	}
 	return l
 }

@@ -236,3 +236,33 @@ func TestEventsOutliveWriteTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectionsBeyondTheLimitWait: with every connection slot held by
+// idle sockets, a new client is not served until one of them closes.
+func TestConnectionsBeyondTheLimitWait(t *testing.T) {
+	n := startLimited(t, HTTPLimits{MaxConns: 2, ReadHeaderTimeout: time.Hour, ReadTimeout: time.Hour})
+	var held []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", n.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held = append(held, c)
+	}
+	get := func(timeout time.Duration) error {
+		cl := &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := cl.Get("http://" + n.HTTPAddr() + "/v1/status")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := get(500 * time.Millisecond); err == nil {
+		t.Fatal("a third connection was served while two held both slots")
+	}
+	held[0].Close()
+	if err := get(30 * time.Second); err != nil {
+		t.Fatalf("after a slot freed: %v", err)
+	}
+}

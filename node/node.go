@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/gossip"
+	"golang.org/x/net/netutil"
 )
 
 // Config configures a Node.
@@ -103,6 +104,7 @@ func (n *Node) Start() error {
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", n.cfg.HTTPAddr, err)
 	}
+	ln = netutil.LimitListener(ln, n.cfg.HTTP.MaxConns)
 	n.ln = ln
 	n.wg.Add(2)
 	go func() {
