@@ -160,3 +160,18 @@ var (
 	// ErrFutureBlock: the block is from the future; it is held and retried.
 	ErrFutureBlock = errors.New("block from the future: held")
 )
+
+// IsPeerFault reports whether err is a rule that the peer which sent the
+// block or tx could have checked itself, without state: encoding, sizes,
+// PoW, signatures, the header against its parent. Only such errors may
+// lower a peer's standing. A block that fails in execution (state root,
+// receipts root, nonces, funds) or descends from an invalid block is not
+// its relayer's fault: an honest peer relays what it could not execute.
+func IsPeerFault(err error) bool {
+	switch CodeOf(err) {
+	case 0, ErrTimeTooNew, ErrInvalidAncestor, ErrBadStateRoot, ErrBadReceiptsRoot,
+		ErrNonceTooLow, ErrNonceTooHigh, ErrInsufficientFunds:
+		return false
+	}
+	return true
+}
