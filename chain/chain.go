@@ -230,7 +230,11 @@ func (c *Chain) loadIndex(genesis common.Hash) error {
 		var parent *blockNode
 		if rec.Header.Height > 0 {
 			if parent = c.index[rec.Header.PrevHash]; parent == nil {
-				return fmt.Errorf("block index: %s has no parent %s", hash, rec.Header.PrevHash)
+				// Only unsynced writes (side blocks) can lose their parent,
+				// to a power loss: such a block is fetched again if needed.
+				// The main chain's writes are synced (writeHead).
+				c.log.Warn("block index: dropping a block whose parent was lost", "block", hash, "parent", rec.Header.PrevHash)
+				continue
 			}
 		}
 		n := newNode(&rec.Header, hash, parent, rec.Seq)

@@ -139,7 +139,7 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	old := n.status
 	n.status = statusValid
 	putRLP(batch, indexKey(n.hash), n.record())
-	if err := c.write(batch); err != nil {
+	if err := c.writeHead(batch); err != nil {
 		n.status = old
 		return nil, 0, fmt.Errorf("commit block %s: %w", n.hash, err)
 	}
@@ -184,7 +184,7 @@ func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
 	batch.Delete(receiptsKey(n.hash))
 	batch.Delete(heightKey(n.height()))
 	batch.Put(keyHead, n.parent.hash[:])
-	if err := c.write(batch); err != nil {
+	if err := c.writeHead(batch); err != nil {
 		return nil, fmt.Errorf("roll back block %s: %w", n.hash, err)
 	}
 	c.head = n.parent

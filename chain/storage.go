@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/opt"
 )
 
 // ErrStorage marks a failed database write (a full disk, an I/O error).
@@ -15,14 +16,35 @@ import (
 // with room on the disk picks up at the last block written.
 var ErrStorage = errors.New("database write failed")
 
-// write commits batch, unless an earlier write failed.
+// write commits batch, unless an earlier write failed. The write is not
+// synced: a process crash keeps it (it is in the OS's page cache), a power
+// loss may not, and then loadIndex drops what lost its parent.
 //
 // MUST be called with the chain lock held.
-func (c *Chain) write(batch *leveldb.Batch) error {
+func (c *Chain) write(batch *leveldb.Batch) error { return c.commit(batch, false) }
+
+// writeHead commits a batch that moves the head (connecting or
+// disconnecting a block) and waits until it is on the disk (fsync). LevelDB
+// appends every batch to one journal; syncing it flushes this batch and all
+// written before it, so after a power loss the journal holds every block
+// up to the last head written, whole, in order: never a head without the
+// state below it. It costs one fsync per block (about 0.3 ms on this
+// machine's disk, a few percent of a block's import during sync).
+//
+// MUST be called with the chain lock held.
+func (c *Chain) writeHead(batch *leveldb.Batch) error { return c.commit(batch, true) }
+
+var syncedWrite = &opt.WriteOptions{Sync: true}
+
+func (c *Chain) commit(batch *leveldb.Batch, synced bool) error {
 	if err := c.StorageErr(); err != nil {
 		return err
 	}
-	if err := c.db.Write(batch, nil); err != nil {
+	wo := (*opt.WriteOptions)(nil)
+	if synced {
+		wo = syncedWrite
+	}
+	if err := c.db.Write(batch, wo); err != nil {
 		err = fmt.Errorf("%w: %v", ErrStorage, err)
 		c.failed.Store(&err)
 		c.log.Error("database write failed: the chain stops writing (no more blocks are stored or mined) until the node is restarted with room on its disk",
