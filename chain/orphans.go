@@ -13,15 +13,15 @@ import (
 // their bodies: a block is checked (and its signatures recovered) only
 // once its parent is known, and then it is fetched again by the sync of
 // the peer that sent it (gossip starts one on every orphan), which brings
-// the parent and then the block. What an orphan costs us is one header
-// decode and one hash (its proof of work against its own target), and
-// about 300 bytes for at most the TTL. The pool is bounded in total (the
-// oldest goes first when it is full), per peer (perPeer headers: a peer's
-// oldest goes first) and in the chains a peer's orphans form: an honest
-// peer's orphans chain to one another (the blocks it relays while we are
-// behind), so they hang from one or two unknown parents; a peer whose
-// orphans wait for more than rootsPerPeer unknown parents is flooding, and
-// its next new root is refused with ErrOrphanFlood, which penalises it.
+// the parent and then the block. What an orphan costs us is one decode
+// and one hash (its proof of work against its own target), and about 300
+// bytes for at most the TTL. The pool is bounded in total (the oldest goes
+// first when it is full) and per peer (perPeer headers: the peer's oldest
+// goes first). A peer is flooding when its orphans hang from more than
+// rootsPerPeer unknown parents that no other of its orphans is near (in
+// height): an honest peer's orphans are blocks of its best chain, a band
+// of heights with a gap where gossip lost one. Its next such orphan is
+// refused with ErrOrphanFlood, which penalises it.
 type orphanPool struct {
 	max, perPeer, rootsPerPeer int
 	ttl                        time.Duration
@@ -36,12 +36,15 @@ type orphan struct {
 	added  time.Time
 }
 
-// Orphan pool bounds: 512 headers of about 300 bytes (150 KiB) in all.
+// Orphan pool bounds: 512 headers of about 300 bytes (150 KiB) in all,
+// 64 per peer; a flood is more than 8 lone unknown parents (no other
+// orphan of the peer within 8 heights).
 const (
 	defaultMaxOrphans     = 512
 	defaultOrphanTTL      = 5 * time.Minute
 	maxOrphansPerPeer     = 64
-	maxOrphanRootsPerPeer = 4
+	maxOrphanRootsPerPeer = 8
+	orphanHeightSlack     = 8
 )
 
 func newOrphanPool(max int, ttl time.Duration) *orphanPool {
@@ -63,14 +66,15 @@ func (p *orphanPool) len() int { return len(p.headers) }
 
 // add keeps header h (hash) from peer ("" for a block of our own sync or
 // miner, which is never refused). It returns ErrOrphanFlood when h would
-// give peer more than rootsPerPeer unknown parents.
-func (p *orphanPool) add(h *proto.Header, hash common.Hash, peer string, now time.Time) error {
+// give peer more than rootsPerPeer unknown parents. known reports whether
+// the chain has a block: an orphan whose parent came meanwhile is dropped.
+func (p *orphanPool) add(h *proto.Header, hash common.Hash, peer string, now time.Time, known func(common.Hash) bool) error {
 	if p.has(hash) {
 		return nil
 	}
 	var oldest *orphan
 	for oh, o := range p.headers {
-		if now.Sub(o.added) > p.ttl {
+		if now.Sub(o.added) > p.ttl || known(o.header.PrevHash) {
 			p.remove(oh)
 		} else if oldest == nil || o.added.Before(oldest.added) {
 			oldest = o
@@ -78,6 +82,11 @@ func (p *orphanPool) add(h *proto.Header, hash common.Hash, peer string, now tim
 	}
 	if peer != "" {
 		if roots := p.peerRoots(peer, h, hash); roots > p.rootsPerPeer {
+			for _, oh := range p.byPeer[peer] {
+				o := p.headers[oh]
+				println("DEBUG orphan", o.header.Height, oh.Hex()[:8], o.header.PrevHash.Hex()[:8], p.has(o.header.PrevHash), known(o.header.PrevHash))
+			}
+			println("DEBUG new", h.Height, hash.Hex()[:8], h.PrevHash.Hex()[:8])
 			return fmt.Errorf("%w: peer %s has orphans waiting for %d unknown parents (at most %d)", ErrOrphanFlood, peer, roots, p.rootsPerPeer)
 		}
 	}
@@ -93,19 +102,30 @@ func (p *orphanPool) add(h *proto.Header, hash common.Hash, peer string, now tim
 }
 
 // peerRoots counts the unknown parents peer's orphans would wait for
-// with h (hash) added: O(perPeer).
+// with h (hash) added, leaving out those of an orphan with another of the
+// peer's orphans a few heights away: an honest peer's orphans are the
+// blocks of its best chain, a band of heights with a gap where gossip lost
+// one; a flood's parents and heights are anything. O(perPeer²), at most
+// 4096 steps.
 func (p *orphanPool) peerRoots(peer string, h *proto.Header, hash common.Hash) int {
-	mine := map[common.Hash]bool{hash: true}
+	mine := map[common.Hash]*proto.Header{hash: h}
 	for _, oh := range p.byPeer[peer] {
-		mine[oh] = true
+		mine[oh] = &p.headers[oh].header
 	}
 	roots := map[common.Hash]bool{}
-	if !p.has(h.PrevHash) && !mine[h.PrevHash] {
-		roots[h.PrevHash] = true
-	}
-	for _, oh := range p.byPeer[peer] {
-		if prev := p.headers[oh].header.PrevHash; !p.has(prev) && !mine[prev] {
-			roots[prev] = true
+	for _, o := range mine {
+		if p.has(o.PrevHash) || mine[o.PrevHash] != nil || roots[o.PrevHash] {
+			continue
+		}
+		near := false
+		for _, x := range mine {
+			if d := int64(x.Height) - int64(o.Height); d != 0 && d >= -orphanHeightSlack && d <= orphanHeightSlack {
+				near = true
+				break
+			}
+		}
+		if !near {
+			roots[o.PrevHash] = true
 		}
 	}
 	return len(roots)

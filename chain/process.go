@@ -123,6 +123,11 @@ func (c *Chain) ProcessBlockFrom(b *proto.Block, o BlockOrigin) error {
 	c.mu.RUnlock()
 	if parent == nil {
 		c.mu.Lock()
+		if c.index[b.Header.PrevHash] != nil {
+			// The parent came while the lock was free: start again.
+			c.mu.Unlock()
+			return c.ProcessBlockFrom(b, o)
+		}
 		err := c.orphanLocked(b, o)
 		c.mu.Unlock()
 		return err
@@ -145,7 +150,8 @@ func (c *Chain) ProcessBlockFrom(b *proto.Block, o BlockOrigin) error {
 //
 // MUST be called with the chain lock held.
 func (c *Chain) orphanLocked(b *proto.Block, o BlockOrigin) error {
-	if err := c.orphans.add(&b.Header, b.Hash(), o.Peer, c.now()); err != nil {
+	known := func(h common.Hash) bool { return c.index[h] != nil }
+	if err := c.orphans.add(&b.Header, b.Hash(), o.Peer, c.now(), known); err != nil {
 		return err
 	}
 	return ErrOrphan
