@@ -345,3 +345,12 @@ func (c *Chain) newState(db smt.Reader) *State {
 	st.Programs = c.progs
 	return st
 }
+
+// PendingCounts returns the fork-choice candidates (tips), the orphan
+// headers and the blocks held for their timestamp: bounded sets a peer can
+// grow, for tests and metrics.
+func (c *Chain) PendingCounts() (tips, orphans, held int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.tips.len(), c.orphans.len(), c.future.len()
+}
