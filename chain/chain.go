@@ -30,7 +30,8 @@ type Config struct {
 	// orphans, duplicates or blocks from the future). It may run with the
 	// chain lock held, so it must not call back into the chain.
 	Rejected func(hash common.Hash, err error)
-	// MaxOrphans and OrphanTTL bound the orphan pool (defaults 256, 10 min).
+	// MaxOrphans and OrphanTTL bound the orphan pool of headers (defaults
+	// 512, 5 min; orphans.go).
 	MaxOrphans int
 	OrphanTTL  time.Duration
 }
@@ -48,12 +49,12 @@ type Chain struct {
 
 	mu      sync.RWMutex
 	index   map[common.Hash]*blockNode
-	tips    map[*blockNode]struct{} // nodes with no valid child: fork-choice candidates
+	tips    *tipSet // nodes with no valid child: fork-choice candidates
 	head    *blockNode
 	main    []*blockNode // the main chain by height
 	seq     uint64
 	orphans *orphanPool
-	future  map[common.Hash]*pendingBlock
+	future  *futureSet
 	recent  *blockCache // blocks processed lately, with their senders recovered
 	progs   *vm.Cache   // compiled contract code, shared by every State
 	// badReasons keeps why blocks failed their state transition (bounded).
@@ -119,8 +120,8 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 	c := &Chain{
 		g: cfg.Genesis, db: db, log: cfg.Logger, now: cfg.Now, onRejected: cfg.Rejected,
 		index:      make(map[common.Hash]*blockNode),
-		tips:       make(map[*blockNode]struct{}),
-		future:     make(map[common.Hash]*pendingBlock),
+		tips:       newTipSet(),
+		future:     newFutureSet(),
 		recent:     newBlockCache(512),
 		badReasons: make(map[common.Hash]error),
 	}
@@ -153,6 +154,7 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 	// be the best chain; finish the job.
 	c.mu.Lock()
 	evs := c.updateBestChain()
+	c.pruneTips()
 	c.unlockAndNotify(evs)
 	c.log.Info("chain opened", "genesis", gen.Hash(), "height", c.head.height(), "head", c.head.hash, "blocks", len(c.index))
 	return c, nil
@@ -245,10 +247,10 @@ func (c *Chain) loadIndex(genesis common.Hash) error {
 			c.seq = rec.Seq + 1
 		}
 		if parent != nil {
-			delete(c.tips, parent)
+			c.tips.remove(parent)
 		}
 		if !n.status.invalid() {
-			c.tips[n] = struct{}{}
+			c.tips.add(n)
 		}
 	}
 	c.genesis = c.index[genesis]
@@ -271,7 +273,7 @@ func (c *Chain) loadIndex(genesis common.Hash) error {
 	// nodes whose children are all invalid count as tips too.
 	for _, n := range c.index {
 		if !n.status.invalid() && !hasValidChild(n) {
-			c.tips[n] = struct{}{}
+			c.tips.add(n)
 		}
 	}
 	return nil
@@ -354,4 +356,13 @@ func (c *Chain) newState(db smt.Reader) *State {
 	st := NewState(db)
 	st.Programs = c.progs
 	return st
+}
+
+// PendingCounts returns the fork-choice candidates (tips), the orphan
+// headers and the blocks held for their timestamp: bounded sets a peer can
+// grow, for tests and metrics.
+func (c *Chain) PendingCounts() (tips, orphans, held int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.tips.len(), c.orphans.len(), c.future.len()
 }

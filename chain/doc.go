@@ -19,7 +19,7 @@
 // A header against its parent (CheckHeaderContext): height = parent + 1;
 // target = the ASERT target (NextTarget); timestamp > median of the last
 // 11; timestamp ≤ clock + max_future_ms, else the block is held and
-// retried, never marked invalid.
+// retried (up to 2 × max_future_ms ahead) or refused, never marked invalid.
 //
 // A block against the state (ApplyBlock, then the roots): for each tx in
 // order, gas_limit ≤ gas left in the block, nonce = the account's, balance
@@ -32,14 +32,23 @@
 //
 // # Fork choice and storage
 //
-// Every block that passes the first three stages is stored and indexed
-// with its cumulative work and a status (stored, valid, invalid,
-// invalid-ancestor). The head is the valid tip with the most work, the
-// first seen on a tie (reorg.go). Moving it disconnects blocks with their
-// undo data and connects blocks by executing them; each block is one
-// atomic LevelDB batch (block, index, state, Merkle nodes, undo, receipts,
-// tx index, head pointer), so a crash at any moment leaves a consistent
-// head. Orphans wait in a bounded pool until their parent arrives.
+// ProcessBlockFrom (process.go) admits a block cheapest check first: the
+// header alone (CheckHeader: one hash); an unknown parent keeps the header
+// only, in a pool bounded in all and per peer (orphans.go); a chain whose
+// work is below the anti-DoS threshold (the head's minus 144 blocks' work;
+// for gossip, the head's) is refused before its body is read; a timestamp
+// beyond 2 × max_future_ms is refused, one beyond max_future_ms held in a
+// bounded set until its time comes; only then CheckBlock and the header
+// against its parent. What passes is stored and indexed with its
+// cumulative work and a status (stored, valid, invalid, invalid-ancestor).
+// The head is the valid tip with the most work, the first seen on a tie;
+// the tips are ordered (index.go), and those that fall below the threshold
+// are pruned with their branch (reorg.go, process.go). Moving the head
+// disconnects blocks with their undo data and connects blocks by executing
+// them; each block is one atomic LevelDB batch (block, index, state,
+// Merkle nodes, undo, receipts, tx index, head pointer), so a crash at any
+// moment leaves a consistent head. IsPeerFault (errors.go) says which
+// errors the sender of a block could have seen without state.
 //
 // Consensus code (validate.go, execute.go, pow.go, merkle.go) does no I/O
 // and reads no clock: the State it runs on is a view over a LevelDB

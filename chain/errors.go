@@ -151,23 +151,47 @@ func CodeOf(err error) ErrorCode {
 	return 0
 }
 
-// Non-rule outcomes of ProcessBlock.
+// Non-rule outcomes of ProcessBlock. None is the sender's fault but
+// ErrOrphanFlood (IsPeerFault).
 var (
-	// ErrOrphan: the block's parent is unknown; it waits in the orphan pool.
+	// ErrOrphan: the block's parent is unknown; its header waits in the
+	// orphan pool (the block itself is fetched again once the parent is in).
 	ErrOrphan = errors.New("orphan block: parent unknown")
-	// ErrDuplicate: the block is known already.
+	// ErrOrphanFlood: the sender's orphans already wait for too many
+	// unknown parents; the header is not kept.
+	ErrOrphanFlood = errors.New("orphan flood: too many unknown parents from one peer")
+	// ErrDuplicate: the block is known already (stored, or held).
 	ErrDuplicate = errors.New("block already known")
-	// ErrFutureBlock: the block is from the future; it is held and retried.
+	// ErrFutureBlock: the block is a little ahead of our clock; it is held
+	// and retried when its time comes (the error says when).
 	ErrFutureBlock = errors.New("block from the future: held")
+	// ErrFutureRefused: the block is too far ahead of our clock to hold,
+	// or its sender's share of the held set is used up; it is not kept.
+	ErrFutureRefused = errors.New("block from the future: refused")
+	// ErrLowWork: the block's chain has less work than the anti-DoS
+	// threshold (or, for gossip, than the head); it is not stored.
+	ErrLowWork = errors.New("block chain work too low")
+	// ErrExecution wraps the rule error of a block that was stored and
+	// then failed its state transition when connected.
+	ErrExecution = errors.New("block failed execution")
 )
 
 // IsPeerFault reports whether err is a rule that the peer which sent the
 // block or tx could have checked itself, without state: encoding, sizes,
-// PoW, signatures, the header against its parent. Only such errors may
-// lower a peer's standing. A block that fails in execution (state root,
-// receipts root, nonces, funds) or descends from an invalid block is not
-// its relayer's fault: an honest peer relays what it could not execute.
+// PoW, signatures, tx_root, the header against its parent; or an orphan
+// flood. Only such errors may lower a peer's standing. A block that fails
+// in execution (state root, receipts root, nonces, funds, gas left, any
+// rule found while connecting: ErrExecution) or descends from an invalid
+// block is not its relayer's fault: an honest peer relays what it could
+// not execute. Neither is a block held, refused for its time or its low
+// work, a duplicate or an orphan.
 func IsPeerFault(err error) bool {
+	if errors.Is(err, ErrOrphanFlood) {
+		return true
+	}
+	if errors.Is(err, ErrExecution) {
+		return false
+	}
 	switch CodeOf(err) {
 	case 0, ErrTimeTooNew, ErrInvalidAncestor, ErrBadStateRoot, ErrBadReceiptsRoot,
 		ErrNonceTooLow, ErrNonceTooHigh, ErrInsufficientFunds:

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"container/heap"
 	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -28,7 +29,8 @@ func (s nodeStatus) String() string {
 func (s nodeStatus) invalid() bool { return s >= statusInvalid }
 
 // blockNode is a block in the in-memory block index: every block whose
-// header passed its checks, on any branch, linked to its parent.
+// header passed its checks on the main chain or on a side branch within
+// the anti-DoS work margin of the head, linked to its parent.
 type blockNode struct {
 	hash     common.Hash
 	header   proto.Header
@@ -40,6 +42,9 @@ type blockNode struct {
 	// anchorTime is the timestamp of block 1 on this branch (the ASERT
 	// anchor), kept so that no check walks the whole chain.
 	anchorTime uint64
+	// tipPos is the node's place in the two heaps of the tip set, plus
+	// one (0: not a tip).
+	tipPos [2]int
 }
 
 func (n *blockNode) height() uint64 { return n.header.Height }
@@ -101,4 +106,83 @@ func (n *blockNode) better(m *blockNode) bool {
 		return c > 0
 	}
 	return n.seq < m.seq
+}
+
+// tipSet holds the fork-choice candidates, the nodes with no valid child,
+// in two heaps: by preference (most work, then first seen), so the best
+// tip is read in O(1) and each block costs O(log tips); and by least work,
+// so the tips that fall below the anti-DoS work threshold are found
+// without a scan (pruneTips).
+type tipSet struct {
+	best, low tipHeap
+}
+
+func newTipSet() *tipSet {
+	return &tipSet{
+		best: tipHeap{which: 0, less: func(a, b *blockNode) bool { return a.better(b) }},
+		low:  tipHeap{which: 1, less: func(a, b *blockNode) bool { return a.work.Cmp(b.work) < 0 }},
+	}
+}
+
+func (s *tipSet) has(n *blockNode) bool { return n.tipPos[0] != 0 }
+func (s *tipSet) len() int              { return len(s.best.nodes) }
+
+// add makes n a candidate (nothing if it is one).
+func (s *tipSet) add(n *blockNode) {
+	if !s.has(n) {
+		heap.Push(&s.best, n)
+		heap.Push(&s.low, n)
+	}
+}
+
+// remove drops n from the candidates (nothing if it is not one).
+func (s *tipSet) remove(n *blockNode) {
+	if s.has(n) {
+		heap.Remove(&s.best, n.tipPos[0]-1)
+		heap.Remove(&s.low, n.tipPos[1]-1)
+	}
+}
+
+// top returns the preferred tip, or nil when there is none.
+func (s *tipSet) top() *blockNode {
+	if len(s.best.nodes) == 0 {
+		return nil
+	}
+	return s.best.nodes[0]
+}
+
+// lowest returns the tip with the least work, or nil.
+func (s *tipSet) lowest() *blockNode {
+	if len(s.low.nodes) == 0 {
+		return nil
+	}
+	return s.low.nodes[0]
+}
+
+// tipHeap is a container/heap of nodes that records each node's position
+// in node.tipPos[which] (plus one; 0 means absent), for O(log n) removal.
+type tipHeap struct {
+	nodes []*blockNode
+	which int
+	less  func(a, b *blockNode) bool
+}
+
+func (h *tipHeap) Len() int           { return len(h.nodes) }
+func (h *tipHeap) Less(i, j int) bool { return h.less(h.nodes[i], h.nodes[j]) }
+func (h *tipHeap) Swap(i, j int) {
+	h.nodes[i], h.nodes[j] = h.nodes[j], h.nodes[i]
+	h.nodes[i].tipPos[h.which] = i + 1
+	h.nodes[j].tipPos[h.which] = j + 1
+}
+func (h *tipHeap) Push(x any) {
+	n := x.(*blockNode)
+	h.nodes = append(h.nodes, n)
+	n.tipPos[h.which] = len(h.nodes)
+}
+func (h *tipHeap) Pop() any {
+	n := h.nodes[len(h.nodes)-1]
+	h.nodes[len(h.nodes)-1] = nil
+	h.nodes = h.nodes[:len(h.nodes)-1]
+	n.tipPos[h.which] = 0
+	return n
 }

@@ -22,11 +22,10 @@ func (c *Chain) updateBestChain() []*HeadEvent {
 		// The head competes too: on equal work the first seen wins, so
 		// after a failed reorganisation the head returns to the chain it
 		// left when that chain was seen first.
+		// The tips are ordered (tipSet): the best is read, not searched.
 		best := c.head
-		for t := range c.tips {
-			if t.better(best) {
-				best = t
-			}
+		if t := c.tips.top(); t != nil && t.better(best) {
+			best = t
 		}
 		if best == c.head {
 			return evs
@@ -207,7 +206,7 @@ func (c *Chain) markInvalid(n *blockNode, err error) {
 	var mark func(m *blockNode, s nodeStatus)
 	mark = func(m *blockNode, s nodeStatus) {
 		m.status = s
-		delete(c.tips, m)
+		c.tips.remove(m)
 		putRLP(batch, indexKey(m.hash), m.record())
 		for _, ch := range m.children {
 			mark(ch, statusInvalidAncestor)
@@ -215,7 +214,7 @@ func (c *Chain) markInvalid(n *blockNode, err error) {
 	}
 	mark(n, statusInvalid)
 	if p := n.parent; p != nil && !p.status.invalid() && !hasValidChild(p) {
-		c.tips[p] = struct{}{}
+		c.tips.add(p)
 	}
 	if werr := c.write(batch); werr != nil {
 		c.log.Error("cannot persist invalid status", "block", n.hash, "err", werr)

@@ -100,21 +100,8 @@ func checkKind(tx *proto.Tx) error {
 func CheckBlock(b *proto.Block, g *Genesis) ([]common.Address, error) {
 	h := &b.Header
 	hash := b.Hash()
-	if b.Size() > g.MaxBlockBytes {
-		return nil, ruleErr(ErrBlockTooBig, "block %s: %d bytes > %d", hash, b.Size(), g.MaxBlockBytes)
-	}
-	if h.Version != HeaderVersion {
-		return nil, ruleErr(ErrBadVersion, "block %s: version %d, want %d", hash, h.Version, HeaderVersion)
-	}
-	if h.Height == 0 {
-		return nil, ruleErr(ErrBadGenesis, "block %s: height 0 is the genesis", hash)
-	}
-	target := h.TargetBig()
-	if target.Sign() <= 0 || target.Cmp(g.PowLimit.ToInt()) > 0 {
-		return nil, ruleErr(ErrBadTarget, "block %s: target outside (0, pow_limit]", hash)
-	}
-	if !CheckProofOfWork(hash, target) {
-		return nil, ruleErr(ErrBadPoW, "block %s: hash above target", hash)
+	if err := CheckHeader(b, g); err != nil {
+		return nil, err
 	}
 	if root := TxRoot(b.Txs); root != h.TxRoot {
 		return nil, ruleErr(ErrBadTxRoot, "block %s: tx root %s, computed %s", hash, h.TxRoot, root)
@@ -127,6 +114,31 @@ func CheckBlock(b *proto.Block, g *Genesis) ([]common.Address, error) {
 		seen[tx.Hash()] = struct{}{}
 	}
 	return checkTxsParallel(b.Txs, g)
+}
+
+// CheckHeader runs the checks of CheckBlock that look at the header
+// alone (and the block's size): size, version, height, target within
+// pow_limit, proof of work. They cost one hash; an orphan gets no others.
+func CheckHeader(b *proto.Block, g *Genesis) error {
+	h := &b.Header
+	hash := b.Hash()
+	if b.Size() > g.MaxBlockBytes {
+		return ruleErr(ErrBlockTooBig, "block %s: %d bytes > %d", hash, b.Size(), g.MaxBlockBytes)
+	}
+	if h.Version != HeaderVersion {
+		return ruleErr(ErrBadVersion, "block %s: version %d, want %d", hash, h.Version, HeaderVersion)
+	}
+	if h.Height == 0 {
+		return ruleErr(ErrBadGenesis, "block %s: height 0 is the genesis", hash)
+	}
+	target := h.TargetBig()
+	if target.Sign() <= 0 || target.Cmp(g.PowLimit.ToInt()) > 0 {
+		return ruleErr(ErrBadTarget, "block %s: target outside (0, pow_limit]", hash)
+	}
+	if !CheckProofOfWork(hash, target) {
+		return ruleErr(ErrBadPoW, "block %s: hash above target", hash)
+	}
+	return nil
 }
 
 // checkTxsParallel runs CheckTx on every tx, spreading the signature

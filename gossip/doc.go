@@ -8,10 +8,13 @@
 //
 // Topics: /tinychain/<chain_id>/blocks/1 and /tinychain/<chain_id>/txs/1.
 // Messages are unsigned (StrictNoSign): the payload is exactly the block's
-// or tx's canonical encoding, and the message id is its hash, so two
-// copies of one block are one message. A validator rejects what is
-// provably invalid (the sender's score drops) and ignores what cannot be
-// decided yet (unknown parent, future timestamp, already seen).
+// or tx's canonical encoding. A block's message id is the SHA-256 of the
+// whole message (a copy with another body is another message), a tx's its
+// hash. The block validator relays (accepts) a block only once it is
+// connected on our best chain, rejects and strikes only what the sender
+// could check without state (chain.IsPeerFault, an orphan flood), and
+// ignores the rest: side blocks, orphans, duplicates, future or low-work
+// blocks, failures in execution, descendants of invalid blocks.
 //
 // Streams: /tinychain/<chain_id>/status/1 exchanges {genesis, head,
 // height, total work} on connect (another genesis: the peer is dropped);

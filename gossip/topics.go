@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/rlp"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -99,17 +98,13 @@ func (n *Network) joinTopics() error {
 	return nil
 }
 
-// messageID is the block hash (SHA-256 of the header's encoding, the
-// block's first RLP element) or the tx hash (Keccak-256 of the bytes).
+// messageID is SHA-256 of the whole message for a block (its canonical
+// encoding, header and body: a copy of a header with another body has
+// another id, so it cannot make GossipSub drop the real block as seen), and
+// Keccak-256 of the bytes (the tx hash) for a tx.
 func messageID(blocksTopic string) pubsub.MsgIdFunction {
 	return func(m *pb.Message) string {
 		if m.GetTopic() == blocksTopic {
-			if content, _, err := rlp.SplitList(m.Data); err == nil {
-				if _, _, rest, err := rlp.Split(content); err == nil {
-					h := sha256.Sum256(content[:len(content)-len(rest)])
-					return string(h[:])
-				}
-			}
 			h := sha256.Sum256(m.Data)
 			return string(h[:])
 		}
@@ -137,10 +132,16 @@ func (n *Network) counted(topic string, v validator) validator {
 	}
 }
 
-// validateBlock decodes a gossiped block and hands it to the chain: valid
-// => accept (forward), provably invalid => reject (the sender's score
-// drops), undecidable yet (duplicate, orphan, future) => ignore. An orphan
-// makes us sync from the peer that sent it.
+// validateBlock decodes a gossiped block and hands it to the chain. It is
+// relayed (accept) only once it is connected on our best chain; a block
+// stored on a side branch, a duplicate, an orphan, one held or refused for
+// its time or its low work, one that fails execution or descends from an
+// invalid block is ignored (not forwarded, no penalty: an honest peer may
+// send any of these). Only what the sender could check without state is
+// rejected with a strike (chain.IsPeerFault): encoding, size, PoW,
+// signatures, tx_root, the header against its parent, an orphan flood. An
+// orphan makes us sync from the peer that sent it, which brings its
+// parent and then the block again.
 func (n *Network) validateBlock(_ context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
 	if from == n.h.ID() {
 		return pubsub.ValidationAccept
@@ -157,21 +158,22 @@ func (n *Network) validateBlock(_ context.Context, from peer.ID, m *pubsub.Messa
 	if n.pool != nil {
 		n.pool.CopySenders(b.Txs)
 	}
-	err = n.chain.ProcessBlock(b)
+	err = n.chain.ProcessBlockFrom(b, chain.BlockOrigin{Peer: from.String(), Gossip: true})
 	switch {
 	case err == nil:
-		return pubsub.ValidationAccept
+		if info, ierr := n.chain.HeaderByHash(b.Hash()); ierr == nil && info.Main {
+			return pubsub.ValidationAccept
+		}
+		return pubsub.ValidationIgnore // stored on a side branch
 	case errors.Is(err, chain.ErrOrphan):
 		n.wg.Add(1)
 		go func() { defer n.wg.Done(); n.syncWith(from) }()
 		return pubsub.ValidationIgnore
-	case errors.Is(err, chain.ErrDuplicate), errors.Is(err, chain.ErrFutureBlock):
-		return pubsub.ValidationIgnore
-	case chain.CodeOf(err) != 0:
+	case chain.IsPeerFault(err):
 		n.strike(from, err)
 		return pubsub.ValidationReject
 	}
-	n.log.Error("block from gossip", "err", err)
+	n.log.Debug("block from gossip not relayed", "peer", from, "block", b.Hash(), "err", err)
 	return pubsub.ValidationIgnore
 }
 

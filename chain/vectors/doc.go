@@ -1,9 +1,9 @@
 // Package vectors generates tinychain's consensus test vectors, in the
 // style of btcd's fullblocktests: a named tree of blocks at trivial
 // difficulty, each with the outcome a node must reach (accepted, orphan,
-// held as future, duplicate, or rejected with a rule code) and the head it
-// must then have. Each rule of the chain is broken once, next to the
-// boundary case that must pass.
+// held as future, refused as too far ahead, duplicate, or rejected with a
+// rule code) and the head it must then have. Each rule of the chain is
+// broken once, next to the boundary case that must pass.
 //
 // The generator keeps its own model of the state (balances and nonces per
 // block) and declares the consensus constants again on purpose, so a change

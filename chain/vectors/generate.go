@@ -14,12 +14,13 @@ import (
 
 // Outcomes of processing a block.
 const (
-	Accepted  = "accepted"  // stored (whether or not it became the head)
-	Orphan    = "orphan"    // parent unknown: waits in the orphan pool
-	Future    = "future"    // timestamp ahead of the clock: held
-	Duplicate = "duplicate" // known already
-	Rejected  = "rejected"  // broke the rule named by Code
-	Retry     = "retry"     // not a block: advance the clock, retry held blocks
+	Accepted      = "accepted"       // stored (whether or not it became the head)
+	Orphan        = "orphan"         // parent unknown: its header waits in the orphan pool
+	Future        = "future"         // timestamp ahead of the clock: held
+	FutureRefused = "future-refused" // more than 2 × max_future_ms ahead: refused, not held
+	Duplicate     = "duplicate"      // known already (stored, or held as orphan or future)
+	Rejected      = "rejected"       // broke the rule named by Code
+	Retry         = "retry"          // not a block: advance the clock, retry held blocks
 )
 
 // Vector is one step of the suite.

@@ -184,14 +184,19 @@ func (gn *gen) forks() {
 	gn.expect(gn.build("h1", "f2", nil), Accepted, "", "f3")
 	gn.expect(gn.build("h2", "h1", nil, func(b *proto.Block) { b.Header.StateRoot[0] ^= 1 }), Rejected, "bad-state-root", "f3")
 	gn.expect(gn.build("h3", "h2", nil), Rejected, "invalid-ancestor", "f3")
-	// Orphans, child first: o3, o2 wait; o1 connects all three.
+	// Orphans, child first: o3, o2 wait as headers only (a repeat is a
+	// duplicate); o1 connects alone, and o2, o3 connect when they come
+	// again whole (a node's sync fetches them from their sender).
 	o1 := gn.build("o1", "f3", nil)
 	o2 := gn.build("o2", "o1", []*proto.Tx{gn.tx("o1", 3, addr(0xb4), 10)})
 	o3 := gn.build("o3", "o2", nil)
 	gn.expect(o3, Orphan, "", "f3")
 	gn.expect(o2, Orphan, "", "f3")
-	gn.expect(o1, Accepted, "", "o3")
-	gn.expect(o1, Duplicate, "", "o3")
+	gn.expect(o2, Duplicate, "", "f3")
+	gn.expect(o1, Accepted, "", "o1")
+	gn.expect(o1, Duplicate, "", "o1")
+	gn.expect(o2, Accepted, "", "o2")
+	gn.expect(o3, Accepted, "", "o3")
 	// A deep reorg: a branch from f3 whose blocks come early and late in
 	// turn, so that ASERT changes the target of nearly every block, grows
 	// one block longer than the main line built meanwhile.
@@ -262,8 +267,12 @@ func (gn *gen) timestamps() {
 	// The future rule, against the suite's clock.
 	limit := gn.s.NowMs + maxFutureMs
 	gn.expect(gn.build("future-at-limit", "time-median-plus-1", nil, func(b *proto.Block) { b.Header.Timestamp = limit }), Accepted, "", "future-at-limit")
+	// Beyond twice max_future_ms a block is refused, not held.
+	horizon := gn.s.NowMs + 2*maxFutureMs
+	gn.expect(gn.build("future-refused", "future-at-limit", nil, func(b *proto.Block) { b.Header.Timestamp = horizon + 1 }), FutureRefused, "", "future-at-limit")
 	held := gn.build("future-held", "future-at-limit", nil, func(b *proto.Block) { b.Header.Timestamp = limit + 1 })
 	gn.expect(held, Future, "", "future-at-limit")
+	gn.expect(held, Duplicate, "", "future-at-limit")
 	gn.s.Vectors = append(gn.s.Vectors, Vector{Name: "clock+1ms", Outcome: Retry, AdvanceClockMs: 1,
 		Head: held.block.Hash(), Height: held.header().Height})
 }

@@ -85,6 +85,8 @@ func replay(t *testing.T, s *vectors.Suite) {
 				outcome = vectors.Orphan
 			case errors.Is(err, chain.ErrFutureBlock):
 				outcome = vectors.Future
+			case errors.Is(err, chain.ErrFutureRefused):
+				outcome = vectors.FutureRefused
 			case errors.Is(err, chain.ErrDuplicate):
 				outcome = vectors.Duplicate
 			case chain.CodeOf(err) != 0:
