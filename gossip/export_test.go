@@ -9,3 +9,10 @@ func SetAnnounceSchedule(first, max time.Duration) (restore func()) {
 	announceFirst, announceMax = first, max
 	return func() { announceFirst, announceMax = f, m }
 }
+
+// TxPeers returns how many peers the tx relay keeps state for.
+func (n *Network) TxPeers() int {
+	n.txr.mu.Lock()
+	defer n.txr.mu.Unlock()
+	return len(n.txr.peers)
+}

@@ -160,3 +160,71 @@ func TestTxsAnnouncedNotPushed(t *testing.T) {
 		return true
 	})
 }
+
+// TestTxAnnouncerThatDoesNotServe: a peer announces a tx and then does not
+// serve it. It is asked once, not again however often it announces, and
+// the tx comes from an honest announcer; its state goes when it leaves.
+func TestTxAnnouncerThatDoesNotServe(t *testing.T) {
+	g := easyGenesis()
+	g.ChainID = 4748
+	victim := startNode(t, g, false)
+	honest := startNode(t, g, false)
+	tx := &proto.Tx{ChainID: g.ChainID, Kind: proto.KindTransfer, To: common.Address{2}, Value: 1, GasLimit: chain.TxGas, GasPrice: 1}
+	tx.Sig, _ = wallet.Sign(tx.SigHash(), wallet.DevKey(4))
+	if err := honest.Pool.Add(tx); err != nil {
+		t.Fatal(err)
+	}
+
+	liar, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer liar.Close()
+	var mu sync.Mutex
+	asked := 0
+	liar.SetStreamHandler(protocol.ID(fmt.Sprintf("/tinychain/%d/txrequest/1", g.ChainID)), func(s network.Stream) {
+		b, _ := io.ReadAll(io.LimitReader(s, 1<<16))
+		if bytes.Contains(b, tx.Hash().Bytes()) {
+			mu.Lock()
+			asked++
+			mu.Unlock()
+		}
+		s.Close() // serves nothing
+	})
+	addr, _ := ma.NewMultiaddr(victim.Net.ListenAddrs()[0])
+	info, _ := peer.AddrInfoFromP2pAddr(addr)
+	if err := liar.Connect(context.Background(), *info); err != nil {
+		t.Fatal(err)
+	}
+	announce := func() {
+		s, err := liar.NewStream(context.Background(), info.ID, protocol.ID(fmt.Sprintf("/tinychain/%d/txannounce/1", g.ChainID)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := rlp.EncodeToBytes([]annEntry{{tx.Hash(), uint32(tx.Size())}})
+		s.Write(append(binary.AppendUvarint(nil, uint64(len(b))), b...))
+		s.Close()
+	}
+	announce()
+	waitFor(t, "the victim to ask the liar", 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return asked == 1 })
+	for i := 0; i < 3; i++ {
+		time.Sleep(300 * time.Millisecond)
+		announce()
+	}
+	time.Sleep(time.Second)
+	mu.Lock()
+	if asked != 1 {
+		t.Fatalf("the liar was asked %d times", asked)
+	}
+	mu.Unlock()
+	if victim.Pool.Get(tx.Hash()) != nil {
+		t.Fatal("the tx came from nowhere")
+	}
+	if err := victim.Net.Connect(honest.Net.ListenAddrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the tx from the honest announcer", 20*time.Second, func() bool { return victim.Pool.Get(tx.Hash()) != nil })
+	before := victim.Net.TxPeers()
+	liar.Close()
+	waitFor(t, "the liar's state to go", 10*time.Second, func() bool { return victim.Net.TxPeers() == before-1 })
+}
