@@ -52,11 +52,6 @@ func (mp *Mempool) makeRoomLocked(a *account, p *poolTx, old *poolTx, queued boo
 	if !over() && len(own) == 0 {
 		return nil, nil
 	}
-	// The sender's own txs are no candidates: out of the heap meanwhile.
-	if a.heapIdx >= 0 {
-		heap.Remove(&mp.tails, a.heapIdx)
-	}
-	defer mp.fixLocked(a)
 	var vs []victim
 	detach := func(v *poolTx, why string) {
 		vs = append(vs, victim{v, mp.accounts[v.sender], why})
@@ -65,6 +60,12 @@ func (mp *Mempool) makeRoomLocked(a *account, p *poolTx, old *poolTx, queued boo
 	for _, v := range own {
 		detach(v.p, v.why)
 	}
+	// The sender's own txs are no candidates: out of the heap meanwhile
+	// (after its own victims left, which puts it back).
+	if a.heapIdx >= 0 {
+		heap.Remove(&mp.tails, a.heapIdx)
+	}
+	defer mp.fixLocked(a)
 	price := p.tx.GasPrice
 	for over() {
 		if q := mp.queuedVictimLocked(a); q != nil && (!queued || q.tx.GasPrice < price) {

@@ -104,7 +104,7 @@ type account struct {
 	run     int    // txs[nonce .. nonce+run-1] are runnable; the rest are queued
 	cost    uint64 // Σ cost of txs: ≤ balance
 	maxN    uint64 // highest nonce in txs
-	qn      int    // number of queued txs (len(txs) - run, as of the last fixLocked)
+	qn      int    // number of queued txs, as of the last fixLocked
 	qbytes  int    // bytes of the queued txs
 	heapIdx int    // index in Mempool.tails, -1 when run == 0
 }
@@ -258,7 +258,7 @@ func (mp *Mempool) capLocked(a *account, p *poolTx, old *poolTx, back bool) ([]v
 	nonces := sortedNonces(a.txs)
 	need := p.cost
 	for _, m := range nonces {
-		if m < n {
+		if m < n && m >= a.nonce { // (a nonce below the account's was mined: onHead removes it)
 			need += a.txs[m].cost // ≤ the balance: no overflow
 		}
 	}
@@ -330,13 +330,14 @@ func (mp *Mempool) fixLocked(a *account) {
 	for a.txs[a.nonce+uint64(a.run)] != nil {
 		a.run++
 	}
+	a.qn = 0
 	for n, p := range a.txs {
 		a.maxN = max(a.maxN, n)
-		if a.isQueued(n) {
+		if a.isQueued(n) { // not a nonce below the account's that onHead has yet to remove
+			a.qn++
 			a.qbytes += p.tx.Size()
 		}
 	}
-	a.qn = len(a.txs) - a.run
 	mp.queued += a.qn
 	mp.queuedBytes += a.qbytes
 	switch {

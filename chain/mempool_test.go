@@ -3,6 +3,7 @@ package chain_test
 import (
 	"crypto/ecdsa"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -387,4 +388,112 @@ func TestMempoolReplacementThatDoesNotFit(t *testing.T) {
 	if mp2.Get(first.Hash()) == nil || mp2.Get(second.Hash()) == nil {
 		t.Fatal("the refused replacement took the sender's txs with it")
 	}
+}
+
+// TestMempoolInvariantsRandom offers random txs (senders with little
+// money, nonces in any order, replacements, big and small) to a small
+// pool and mines some of them now and then; after every step the pool
+// keeps its bounds and its books: count and bytes over what it holds,
+// runnable plus queued, each sender's txs payable together.
+func TestMempoolInvariantsRandom(t *testing.T) {
+	g := easyGenesis()
+	tc := newTestChain(t, g, t.TempDir())
+	rng := rand.New(rand.NewPCG(1, 2))
+	var keys []*ecdsa.PrivateKey
+	for i := 0; i < 10; i++ { // three pay for a few txs, the others for hundreds
+		fund := uint64(10_000_000)
+		if i < 3 {
+			fund = 30_000 + uint64(rng.IntN(60_000))
+		}
+		keys = append(keys, fundKey(t, tc, fund))
+	}
+	cfg := chain.MempoolConfig{MaxTxs: 40, MaxBytes: 40 * 200}
+	mp := chain.NewMempool(tc.c, cfg)
+	var offered []*proto.Tx
+	check := func(step int) {
+		t.Helper()
+		count, size := mp.Stats()
+		q, qb := mp.Queued()
+		pending := mp.Pending()
+		if count > cfg.MaxTxs || size > cfg.MaxBytes || q > cfg.MaxTxs/8 || qb > cfg.MaxBytes/8 {
+			t.Fatalf("step %d: bounds: %d txs %d bytes, queued %d / %d bytes", step, count, size, q, qb)
+		}
+		held, heldBytes := 0, 0
+		cost := map[common.Address]uint64{}
+		for _, tx := range offered {
+			if mp.Get(tx.Hash()) != nil {
+				held++
+				heldBytes += tx.Size()
+				from, _ := chain.Sender(tx)
+				c, _ := tx.Cost()
+				cost[from] += c
+			}
+		}
+		if held != count || heldBytes != size || len(pending)+q != count {
+			t.Fatalf("step %d: books: stats %d/%d, held %d/%d, pending %d + queued %d", step, count, size, held, heldBytes, len(pending), q)
+		}
+		for from, c := range cost {
+			acct, _ := tc.c.Account(from)
+			if c > acct.Balance {
+				t.Fatalf("step %d: %s's txs cost %d, it holds %d", step, from, c, acct.Balance)
+			}
+		}
+		next := map[common.Address]uint64{}
+		for _, tx := range pending {
+			from, _ := chain.Sender(tx)
+			n, ok := next[from]
+			if !ok {
+				acct, _ := tc.c.Account(from)
+				n = acct.Nonce
+			}
+			if tx.Nonce != n {
+				t.Fatalf("step %d: pending tx of %s with nonce %d, want %d", step, from, tx.Nonce, n)
+			}
+			next[from] = n + 1
+		}
+	}
+	accepted, maxQ := 0, 0
+	why := map[string]int{}
+	for step := 0; step < 1500; step++ {
+		if step%25 == 24 {
+			tc.now.Add(1000)
+			b := tc.mineAnyPendingOf(mp)
+			if err := tc.c.ProcessBlock(b); err != nil {
+				t.Fatal(err)
+			}
+			check(step)
+			continue
+		}
+		k := rng.IntN(len(keys))
+		acct, _ := tc.c.Account(crypto.PubkeyToAddress(keys[k].PublicKey))
+		// Mostly the next nonce, sometimes one past a gap, sometimes a
+		// replacement (or a low nonce of a sender that just got mined).
+		nonce := mp.PendingNonce(crypto.PubkeyToAddress(keys[k].PublicKey), acct.Nonce)
+		switch r := rng.IntN(10); {
+		case r >= 8:
+			nonce += 1 + uint64(rng.IntN(6))
+		case r == 7 && nonce > 0:
+			nonce -= 1 + uint64(rng.IntN(int(min(nonce, 3))))
+		}
+		tx := keyTx(g, keys[k], nonce, uint64(rng.IntN(3000)), 1+uint64(rng.IntN(20)), rng.IntN(2)*rng.IntN(100))
+		offered = append(offered, tx)
+		if err := mp.Add(tx); err == nil {
+			accepted++
+		} else {
+			why[strings.SplitN(err.Error(), " ", 2)[0]]++
+		}
+		q, _ := mp.Queued()
+		maxQ = max(maxQ, q)
+		check(step)
+	}
+	t.Logf("%d of %d txs accepted, queue peak %d, height %d; refused: %v", accepted, len(offered), maxQ, tc.c.Head().Header.Height, why)
+	if accepted < 300 || maxQ == 0 || why["mempool"] == 0 {
+		t.Fatal("the random txs did not exercise the pool")
+	}
+}
+
+// mineAnyPendingOf assembles the pool's pending txs on the head as the
+// miner does and solves the block.
+func (tc *testChain) mineAnyPendingOf(mp *chain.Mempool) *proto.Block {
+	return tc.mineOnHead(wallet.DevAddress(8), mp.Pending()...)
 }
