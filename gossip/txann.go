@@ -22,9 +22,11 @@ import (
 // accepts it (topics.go); after that, as in eth/68, a node only announces
 // the hashes (and sizes) of its pending txs over a stream, and a peer asks
 // for the bodies it lacks. A node announces its best pending txs to a new
-// peer, each pending tx again to every peer on a backoff schedule (10 s,
-// 20 s, 40 s, then every 60 s while it is pending), and txs that return
-// from abandoned blocks at once (GossipSub would drop them as seen). The
+// peer, each pending tx again to every peer on a backoff schedule (10 s
+// after it came, 20 s later, then every 30 s while it is pending: a peer
+// whose pool was full gets another offer soon, for 40 bytes), and txs
+// that return from abandoned blocks at once (GossipSub would drop them as
+// seen). The
 // wire format and every limit: docs/protocol/mempool.md.
 //
 // Costs for us, each small next to the sender's:
@@ -62,7 +64,7 @@ const (
 // Variables for tests (set before New).
 var (
 	announceFirst = 10 * time.Second
-	announceMax   = 60 * time.Second
+	announceMax   = 30 * time.Second
 )
 
 // txAnn is one announce entry: a tx hash and the size of its encoding.
