@@ -94,6 +94,7 @@ type txRelay struct {
 
 type txPeer struct {
 	announced  map[common.Hash]annEntry // it has them, we lack them, not requested from it yet
+	order      []common.Hash            // the keys of announced in the order announced (best first, nonces in order)
 	noServe    *lru.Cache[common.Hash, struct{}]
 	limiter    *rate.Limiter
 	fetching   bool // our request to it is under way
@@ -320,6 +321,9 @@ func (n *Network) handleTxAnnounce(s network.Stream) {
 		if tp.noServe.Contains(a.Hash) {
 			continue // it announced this one before and did not serve it
 		}
+		if _, ok := tp.announced[a.Hash]; !ok {
+			tp.order = append(tp.order, a.Hash)
+		}
 		tp.announced[a.Hash] = annEntry{a.Size, now}
 	}
 	r.mu.Unlock()
@@ -328,7 +332,10 @@ func (n *Network) handleTxAnnounce(s network.Stream) {
 
 // fetchFrom sends p a request for hashes it announced that we still lack
 // and that no other peer is serving us now, if no request to p is under
-// way: at most maxRequest hashes and maxServeBytes by the announced sizes.
+// way: at most maxRequest hashes and maxServeBytes by the announced sizes,
+// in the order p announced them (its best first, a sender's nonces in
+// order, so that they run here rather than wait behind a gap).
+// O(len(tp.order)) ≤ maxPeerAnnounced.
 func (n *Network) fetchFrom(p peer.ID) {
 	r := n.txr
 	now := time.Now()
@@ -341,9 +348,13 @@ func (n *Network) fetchFrom(p peer.ID) {
 	want := map[common.Hash]uint32{}
 	var req []common.Hash
 	bytes := 0
-	for h, a := range tp.announced {
-		if _, busy := r.inflight[h]; busy {
-			continue // another peer serves it; p stays the fallback
+	keep := tp.order[:0] // filtered in place: the write index never passes the read index
+	full := false
+	for _, h := range tp.order {
+		a := tp.announced[h]
+		if _, busy := r.inflight[h]; busy || full {
+			keep = append(keep, h) // another peer serves it (p stays the fallback), or next time
+			continue
 		}
 		t, seen := r.recent.Peek(h)
 		if now.Sub(a.at) > announcedTTL || seen && now.Sub(t) < recentTTL || n.pool.Get(h) != nil {
@@ -351,7 +362,9 @@ func (n *Network) fetchFrom(p peer.ID) {
 			continue
 		}
 		if len(req) == maxRequest || len(req) > 0 && bytes+int(a.size) > maxServeBytes {
-			break
+			full = true
+			keep = append(keep, h)
+			continue
 		}
 		delete(tp.announced, h)
 		r.inflight[h] = p
@@ -359,6 +372,8 @@ func (n *Network) fetchFrom(p peer.ID) {
 		req = append(req, h)
 		bytes += int(a.size)
 	}
+	clear(tp.order[len(keep):])
+	tp.order = keep
 	if len(req) > 0 {
 		tp.fetching = true
 	}
