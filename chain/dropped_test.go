@@ -81,7 +81,7 @@ func TestStuckTxsGoFirst(t *testing.T) {
 	if err := mp.Add(pricedTransfer(t, g, 2, 0, 1)); err != nil {
 		t.Fatalf("a tx that can run was kept out by a stuck one: %v", err)
 	}
-	if d, ok := mp.Dropped(stuck.Hash()); !ok || !strings.Contains(d.Reason, "could not run") {
+	if d, ok := mp.Dropped(stuck.Hash()); !ok || !strings.Contains(d.Reason, "waited behind a nonce gap") {
 		t.Fatalf("the stuck tx: %v %q", ok, d.Reason)
 	}
 }

@@ -1,55 +1,121 @@
 package chain
 
 import (
+	"container/heap"
 	"errors"
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/tinychain/tinychain/proto"
 )
 
-// Mempool errors that are not consensus rules.
+// Mempool errors that are not consensus rules. A refusal for room wraps
+// ErrMempoolFull and says which bound it hit.
 var (
 	ErrKnownTx            = errors.New("tx already in the mempool")
 	ErrReplaceUnderpriced = errors.New("replacement tx needs a gas price at least 10% higher")
-	ErrMempoolFull        = errors.New("mempool full: gas price too low to evict anything")
+	ErrMempoolFull        = errors.New("mempool full")
 )
 
-// MaxNonceGap is how far ahead of its account's nonce a pending tx may be.
-const MaxNonceGap = 64
+// Bounds of the mempool besides MempoolConfig's.
+const (
+	// MaxNonceGap is how far ahead of its account's nonce a pending tx may be.
+	MaxNonceGap = 64
+	// MaxQueuedPerSender bounds the txs of one sender that wait behind a
+	// nonce gap.
+	MaxQueuedPerSender = 16
+	// queueLifetime is how long a tx may wait behind a nonce gap: it is
+	// dropped at the first head after that (geth keeps them 3 hours; a
+	// gap that a minute does not fill is most likely never filled).
+	queueLifetime = 10 * time.Minute
+)
 
 // MempoolConfig bounds the mempool.
 type MempoolConfig struct {
-	MaxTxs   int // default 10,000
-	MaxBytes int // default 32 MiB
+	MaxTxs   int // default 10,000; the nonce-gap queue holds at most 1/8 of it
+	MaxBytes int // default 32 MiB; the queue at most 1/8 of it
 }
 
 // Mempool holds valid pending transactions: per sender in nonce order, and
-// across senders by gas price. A tx with the nonce of a pending one
-// replaces it only with a gas price at least 10% higher. When full, the
-// cheapest tx leaves first (the last nonce of its sender, so no gap opens).
+// across senders by gas price. The rules (docs/protocol/mempool.md):
+//
+//   - Affordable together: the sum of the costs (value + gas_limit ×
+//     gas_price) of all of a sender's txs in the pool never exceeds its
+//     balance at the head, whatever order they arrived in (geth's txList
+//     cost cap). A tx that would break it is refused; after a head change
+//     the highest nonces that no longer fit leave.
+//   - Runnable and queued: a sender's txs from its account nonce up with
+//     no nonce missing are runnable (the miner takes them); a tx above a
+//     missing nonce waits in the nonce-gap queue, bounded to
+//     MaxQueuedPerSender per sender and 1/8 of the pool (count and bytes),
+//     and is promoted when the gap fills. A queued tx never evicts a
+//     runnable one; a runnable newcomer evicts queued txs first.
+//   - Replacement: a tx with the nonce of a pending one replaces it only
+//     with a gas price at least 10% higher, and only if it fits (room, cost
+//     cap); otherwise the original stays.
+//   - Eviction when full: the cheapest among each other sender's highest
+//     runnable nonce (so no gap opens), only for a newcomer paying more.
+//
 // Txs that a new block includes or invalidates leave; txs of abandoned
 // blocks come back. Safe for concurrent use.
+//
+// Cost of an Add for us: one signature recovery (none for a tx already
+// held), one state read of the sender, O(MaxNonceGap) work on the
+// sender's txs, O(log senders) per eviction of a runnable tx and
+// O(senders with queued txs) ≤ MaxTxs/8 map steps per eviction of a
+// queued one.
 type Mempool struct {
 	c   *Chain
 	cfg MempoolConfig
 
-	mu       sync.Mutex
-	all      map[common.Hash]*poolTx
-	bySender map[common.Address]map[uint64]*poolTx
-	bytes    int
-	onAdd    []func(*proto.Tx)
-	dropped  *lru.Cache[common.Hash, DroppedTx] // dropped.go
-	nonces   map[common.Address]uint64          // each sender's account nonce at the head (evict.go)
+	maxQueued, maxQueuedBytes int
+
+	mu          sync.Mutex
+	all         map[common.Hash]*poolTx
+	accounts    map[common.Address]*account
+	tails       tailHeap                    // accounts with runnable txs, by their last runnable tx (evict.go)
+	waiting     map[common.Address]*account // accounts with queued txs
+	bytes       int
+	queued      int // txs behind a nonce gap
+	queuedBytes int
+	seq         uint64
+	onAdd       []func(*proto.Tx)
+	dropped     *lru.Cache[common.Hash, DroppedTx] // dropped.go
 }
 
 type poolTx struct {
 	tx     *proto.Tx
 	sender common.Address
+	cost   uint64
+	seq    uint64    // arrival order: of two equal prices the newer goes first
+	added  time.Time // by the chain's clock, for queueLifetime
 }
+
+// account is one sender's txs with what the pool last read of its state.
+type account struct {
+	addr    common.Address
+	nonce   uint64 // account nonce at the head
+	balance uint64 // balance at the head
+	txs     map[uint64]*poolTx
+	run     int    // txs[nonce .. nonce+run-1] are runnable; the rest are queued
+	cost    uint64 // Σ cost of txs: ≤ balance
+	maxN    uint64 // highest nonce in txs
+	qn      int    // number of queued txs, as of the last fixLocked
+	qbytes  int    // bytes of the queued txs
+	heapIdx int    // index in Mempool.tails, -1 when run == 0
+}
+
+func (a *account) queuedCount() int { return a.qn }
+
+// tail is the last runnable tx (run > 0).
+func (a *account) tail() *poolTx { return a.txs[a.nonce+uint64(a.run)-1] }
+
+// isQueued reports whether the tx with nonce n waits behind a gap.
+func (a *account) isQueued(n uint64) bool { return n >= a.nonce+uint64(a.run) }
 
 // NewMempool returns an empty mempool over c's head state; it follows the
 // head by subscribing to the chain.
@@ -60,8 +126,9 @@ func NewMempool(c *Chain, cfg MempoolConfig) *Mempool {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = 32 << 20
 	}
-	mp := &Mempool{c: c, cfg: cfg, all: map[common.Hash]*poolTx{}, bySender: map[common.Address]map[uint64]*poolTx{},
-		dropped: newDropped(), nonces: map[common.Address]uint64{}}
+	mp := &Mempool{c: c, cfg: cfg, maxQueued: max(1, cfg.MaxTxs/8), maxQueuedBytes: cfg.MaxBytes / 8,
+		all: map[common.Hash]*poolTx{}, accounts: map[common.Address]*account{}, waiting: map[common.Address]*account{},
+		dropped: newDropped()}
 	c.Subscribe(mp.onHead)
 	return mp
 }
@@ -90,7 +157,7 @@ func (mp *Mempool) Add(tx *proto.Tx) error {
 	}
 	defer release()
 	mp.mu.Lock()
-	err = mp.addLocked(st, tx, sender)
+	err = mp.addLocked(st, tx, sender, false)
 	hooks := mp.onAdd
 	mp.mu.Unlock()
 	if err == nil {
@@ -101,8 +168,11 @@ func (mp *Mempool) Add(tx *proto.Tx) error {
 	return err
 }
 
-// addLocked adds a checked tx. MUST be called with mp.mu held.
-func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address) error {
+// addLocked adds a checked tx. back marks a tx of an abandoned block: the
+// cost cap is then enforced afterwards over all of the sender's txs in
+// nonce order (onHead), so that the old pending txs above it do not keep
+// it out. MUST be called with mp.mu held.
+func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address, back bool) error {
 	h := tx.Hash()
 	if _, ok := mp.all[h]; ok {
 		return ErrKnownTx
@@ -117,47 +187,103 @@ func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address) err
 	if tx.Nonce > acct.Nonce+MaxNonceGap {
 		return ruleErr(ErrNonceTooHigh, "tx %s: nonce %d is more than %d ahead of the account's %d", h, tx.Nonce, MaxNonceGap, acct.Nonce)
 	}
-	// The sender must afford this tx together with its pending lower nonces.
-	need, _ := tx.Cost()
-	for n, p := range mp.bySender[sender] {
-		if n < tx.Nonce {
-			c, _ := p.tx.Cost()
-			var ok bool
-			if need, ok = proto.AddU64(need, c); !ok {
-				return ruleErr(ErrOverflow, "tx %s: pending costs overflow", h)
-			}
+	a := mp.accounts[sender]
+	if a == nil {
+		a = &account{addr: sender, txs: map[uint64]*poolTx{}, heapIdx: -1}
+	}
+	if a.nonce != acct.Nonce || a.balance != acct.Balance {
+		// The head moved since the pool last looked (onHead follows).
+		a.nonce, a.balance = acct.Nonce, acct.Balance
+		if len(a.txs) > 0 {
+			mp.fixLocked(a)
 		}
 	}
-	if acct.Balance < need {
-		return ruleErr(ErrInsufficientFunds, "tx %s: %s holds %d, its pending txs need %d", h, sender, acct.Balance, need)
+	cost, _ := tx.Cost() // CheckTx: no overflow
+	old := a.txs[tx.Nonce]
+	if old != nil && !replaces(tx.GasPrice, old.tx.GasPrice) {
+		return fmt.Errorf("%w (pending %s pays %d)", ErrReplaceUnderpriced, old.tx.Hash(), old.tx.GasPrice)
 	}
-	if old := mp.bySender[sender][tx.Nonce]; old != nil {
-		if !replaces(tx.GasPrice, old.tx.GasPrice) {
-			return fmt.Errorf("%w (pending %s pays %d)", ErrReplaceUnderpriced, old.tx.Hash(), old.tx.GasPrice)
+	p := &poolTx{tx: tx, sender: sender, cost: cost, seq: mp.seq, added: mp.c.now()}
+	mp.seq++
+	queued := tx.Nonce > a.nonce+uint64(a.run) // above a missing nonce (a replacement keeps its place)
+	own, err := mp.capLocked(a, p, old, back)
+	if err != nil {
+		return err
+	}
+	if queued && old == nil && a.queuedCount()-len(own) >= MaxQueuedPerSender {
+		// A sender's queued txs nearest to running stay: a lower nonce
+		// takes the place of its highest.
+		top := a.maxN
+		if len(own) > 0 { // the cost cap evicts a suffix of the nonces already
+			nonces := sortedNonces(a.txs)
+			top = nonces[len(nonces)-len(own)-1]
 		}
+		if tx.Nonce > top {
+			return fmt.Errorf("%w: %s has %d txs waiting behind a nonce gap (nonce %d missing)", ErrMempoolFull,
+				sender, a.queuedCount(), a.nonce+uint64(a.run))
+		}
+		own = append(own, victim{a.txs[top], a, fmt.Sprintf("evicted: its sender has %d txs waiting behind a nonce gap and %s has a lower nonce", MaxQueuedPerSender, h)})
+	}
+	// Make room, evicting what the rules allow; nothing changes unless
+	// the newcomer then fits (a replacement that does not fit leaves the
+	// original in place).
+	victims, err := mp.makeRoomLocked(a, p, old, queued, own)
+	if err != nil {
+		return err
+	}
+	for _, v := range victims {
+		mp.dropped.Add(v.p.tx.Hash(), DroppedTx{Tx: v.p.tx, Reason: v.why})
+	}
+	if old != nil {
 		mp.drop(old, "replaced by %s paying gas price %d (it paid %d)", h, tx.GasPrice, old.tx.GasPrice)
 	}
-	for len(mp.all) >= mp.cfg.MaxTxs || mp.bytes+tx.Size() > mp.cfg.MaxBytes {
-		victim, stuck := mp.victimLocked(sender)
-		switch {
-		case victim != nil && stuck && mp.runnableLocked(acct.Nonce, sender, tx.Nonce):
-			mp.drop(victim, "evicted: the mempool was full, it could not run (a lower nonce of its sender is missing) and %s can", h)
-		case victim != nil && victim.tx.GasPrice < tx.GasPrice:
-			mp.drop(victim, "evicted: the mempool was full and %s pays gas price %d (it paid %d)", h, tx.GasPrice, victim.tx.GasPrice)
-		default:
-			return ErrMempoolFull
-		}
-	}
-	p := &poolTx{tx, sender}
-	mp.all[h] = p
-	if mp.bySender[sender] == nil {
-		mp.bySender[sender] = map[uint64]*poolTx{}
-	}
-	mp.bySender[sender][tx.Nonce] = p
-	mp.bytes += tx.Size()
-	mp.nonces[sender] = acct.Nonce
+	mp.insertLocked(a, p)
 	mp.dropped.Remove(h)
 	return nil
+}
+
+// capLocked applies the cost cap to newcomer p (old, if set, is the tx it
+// replaces): the sender's txs below p's nonce and p must be payable
+// together, else p is refused. A new tx (not a replacement) then takes the
+// funds of the sender's higher nonces that no longer fit: they are
+// returned, highest last, for makeRoomLocked to evict; a replacement must
+// fit with all of them. back (a tx of an abandoned block) skips the cap:
+// onHead enforces it afterwards. O(len(a.txs)). MUST be called with mp.mu
+// held.
+func (mp *Mempool) capLocked(a *account, p *poolTx, old *poolTx, back bool) ([]victim, error) {
+	if back {
+		return nil, nil
+	}
+	h, n := p.tx.Hash(), p.tx.Nonce
+	nonces := sortedNonces(a.txs)
+	need := p.cost
+	for _, m := range nonces {
+		if m < n && m >= a.nonce { // (a nonce below the account's was mined: onHead removes it)
+			need += a.txs[m].cost // ≤ the balance: no overflow
+		}
+	}
+	if need > a.balance {
+		return nil, ruleErr(ErrInsufficientFunds, "tx %s: insufficient funds for the pending set: %s holds %d, its lower nonces in the mempool and this tx cost %d",
+			h, a.addr, a.balance, need)
+	}
+	var own []victim
+	for _, m := range nonces {
+		if m <= n {
+			continue
+		}
+		q := a.txs[m]
+		s, ok := proto.AddU64(need, q.cost)
+		if ok && s <= a.balance && len(own) == 0 {
+			need = s
+			continue
+		}
+		if old != nil {
+			return nil, ruleErr(ErrInsufficientFunds, "tx %s: insufficient funds for the pending set: %s holds %d, its txs in the mempool with this replacement cost more",
+				h, a.addr, a.balance)
+		}
+		own = append(own, victim{q, a, fmt.Sprintf("insufficient funds for the pending set: %s has the lower nonce %d and the sender cannot pay both", h, n)})
+	}
+	return own, nil
 }
 
 // replaces reports whether a gas price is at least 10% above an old one
@@ -171,20 +297,72 @@ func replaces(price, old uint64) bool {
 	return ok && price >= min && price > old
 }
 
-func (mp *Mempool) removeLocked(p *poolTx) {
-	delete(mp.all, p.tx.Hash())
-	txs := mp.bySender[p.sender]
-	delete(txs, p.tx.Nonce)
-	if len(txs) == 0 {
-		delete(mp.bySender, p.sender)
-		delete(mp.nonces, p.sender)
-	}
-	mp.bytes -= p.tx.Size()
+// insertLocked puts p into the pool under a (and a into the pool). MUST be
+// called with mp.mu held.
+func (mp *Mempool) insertLocked(a *account, p *poolTx) {
+	mp.accounts[a.addr] = a
+	a.txs[p.tx.Nonce] = p
+	a.cost += p.cost
+	mp.all[p.tx.Hash()] = p
+	mp.bytes += p.tx.Size()
+	mp.fixLocked(a)
 }
 
-// onHead follows the chain: txs of abandoned blocks come back, then every
-// tx that the new head state makes invalid (included, nonce used, funds
-// gone) leaves.
+// removeLocked takes p out of the pool (its sender's txs above it may
+// become queued). MUST be called with mp.mu held.
+func (mp *Mempool) removeLocked(p *poolTx) {
+	a := mp.accounts[p.sender]
+	delete(mp.all, p.tx.Hash())
+	delete(a.txs, p.tx.Nonce)
+	a.cost -= p.cost
+	mp.bytes -= p.tx.Size()
+	mp.fixLocked(a)
+}
+
+// fixLocked recomputes a's runnable prefix, its queued counts and its
+// places in the eviction structures after a change to its txs or its
+// account nonce; an account without txs is forgotten. O(len(a.txs)),
+// at most MaxNonceGap+1. MUST be called with mp.mu held.
+func (mp *Mempool) fixLocked(a *account) {
+	mp.queued -= a.qn
+	mp.queuedBytes -= a.qbytes
+	a.run, a.qbytes, a.maxN = 0, 0, 0
+	for a.txs[a.nonce+uint64(a.run)] != nil {
+		a.run++
+	}
+	a.qn = 0
+	for n, p := range a.txs {
+		a.maxN = max(a.maxN, n)
+		if a.isQueued(n) { // not a nonce below the account's that onHead has yet to remove
+			a.qn++
+			a.qbytes += p.tx.Size()
+		}
+	}
+	mp.queued += a.qn
+	mp.queuedBytes += a.qbytes
+	switch {
+	case a.run == 0 && a.heapIdx >= 0:
+		heap.Remove(&mp.tails, a.heapIdx)
+	case a.run > 0 && a.heapIdx < 0:
+		heap.Push(&mp.tails, a)
+	case a.run > 0:
+		heap.Fix(&mp.tails, a.heapIdx)
+	}
+	if a.queuedCount() > 0 {
+		mp.waiting[a.addr] = a
+	} else {
+		delete(mp.waiting, a.addr)
+	}
+	if len(a.txs) == 0 && mp.accounts[a.addr] == a {
+		delete(mp.accounts, a.addr)
+	}
+}
+
+// onHead follows the chain: each sender's state is read again (txs whose
+// nonce a block used leave: silently when included, with a reason when
+// another tx used it), txs of abandoned blocks come back, then the cost
+// cap, the queue bounds and the queue lifetime are enforced. O(txs in the
+// pool) plus one state read per sender.
 func (mp *Mempool) onHead(ev *HeadEvent) {
 	st, _, release, err := mp.c.StateView()
 	if err != nil {
@@ -194,18 +372,41 @@ func (mp *Mempool) onHead(ev *HeadEvent) {
 	defer release()
 	mp.mu.Lock()
 	defer mp.mu.Unlock()
+	included := map[common.Hash]bool{}
 	for _, b := range ev.Connected {
 		for _, tx := range b.Txs {
 			if p := mp.all[tx.Hash()]; p != nil {
-				mp.removeLocked(p)
+				included[tx.Hash()] = true
 			}
 		}
 	}
-	for _, b := range ev.Disconnected {
-		for _, tx := range b.Txs {
+	for _, a := range mp.accounts {
+		acct, err := st.Account(a.addr)
+		if err != nil {
+			continue
+		}
+		a.nonce, a.balance = acct.Nonce, acct.Balance
+		for n, p := range a.txs {
+			if n >= acct.Nonce {
+				continue
+			}
+			delete(a.txs, n)
+			delete(mp.all, p.tx.Hash())
+			a.cost -= p.cost
+			mp.bytes -= p.tx.Size()
+			if !included[p.tx.Hash()] {
+				mp.dropped.Add(p.tx.Hash(), DroppedTx{p.tx, fmt.Sprintf("nonce %d was used by another tx (the account is at %d)", n, acct.Nonce)})
+			}
+		}
+		mp.fixLocked(a)
+	}
+	// Oldest abandoned block first, so that a sender's txs come back in
+	// nonce order.
+	for i := len(ev.Disconnected) - 1; i >= 0; i-- {
+		for _, tx := range ev.Disconnected[i].Txs {
 			sender, err := Sender(tx)
 			if err == nil {
-				err = mp.addLocked(st, tx, sender) // still valid on the new head, or gone
+				err = mp.addLocked(st, tx, sender, true) // still valid on the new head, or gone
 			}
 			if err != nil && !errors.Is(err, ErrKnownTx) {
 				if _, inNew := mp.c.Tx(tx.Hash()); inNew != nil {
@@ -214,26 +415,44 @@ func (mp *Mempool) onHead(ev *HeadEvent) {
 			}
 		}
 	}
-	for sender, txs := range mp.bySender {
-		acct, err := st.Account(sender)
-		if err != nil {
-			continue
+	now := mp.c.now()
+	for _, a := range mp.accounts {
+		mp.enforceLocked(a, now)
+	}
+	for mp.queued > mp.maxQueued || mp.queuedBytes > mp.maxQueuedBytes {
+		v := mp.queuedVictimLocked(nil)
+		if v == nil {
+			break
 		}
-		mp.nonces[sender] = acct.Nonce
-		var left uint64 = acct.Balance
-		for _, n := range sortedNonces(txs) {
-			p := txs[n]
-			cost, _ := p.tx.Cost()
-			if n < acct.Nonce {
-				mp.drop(p, "nonce %d was used by another tx (the account is at %d)", n, acct.Nonce)
-				continue
-			}
-			if cost > left {
-				mp.drop(p, "the sender can no longer pay for it: %d left after its lower nonces, it costs %d", left, cost)
-				continue
-			}
-			left -= cost
+		mp.drop(v, "evicted: the nonce-gap queue was over its bound (%d txs, %d bytes) after a reorganisation", mp.maxQueued, mp.maxQueuedBytes)
+	}
+}
+
+// enforceLocked drops what a's new state no longer allows: in nonce
+// order, the first tx the balance cannot pay together with the ones below
+// it and every tx above it; queued txs past MaxQueuedPerSender (the
+// highest first) or older than queueLifetime. MUST be called with mp.mu
+// held.
+func (mp *Mempool) enforceLocked(a *account, now time.Time) {
+	var sum uint64
+	broke := false
+	for _, n := range sortedNonces(a.txs) {
+		p := a.txs[n]
+		s, ok := proto.AddU64(sum, p.cost)
+		switch {
+		case broke:
+			mp.drop(p, "a lower nonce of its sender can no longer be paid for, so it cannot run")
+		case !ok || s > a.balance:
+			broke = true
+			mp.drop(p, "insufficient funds for the pending set: the sender holds %d, its txs up to this one cost %d", a.balance, s)
+		case a.isQueued(n) && now.Sub(p.added) > queueLifetime:
+			mp.drop(p, "it waited more than %v behind a nonce gap (nonce %d missing)", queueLifetime, a.nonce+uint64(a.run))
+		default:
+			sum = s
 		}
+	}
+	for mp.accounts[a.addr] == a && a.queuedCount() > MaxQueuedPerSender {
+		mp.drop(a.txs[a.maxN], "evicted: its sender had more than %d txs waiting behind a nonce gap", MaxQueuedPerSender)
 	}
 }
 
@@ -246,7 +465,7 @@ func sortedNonces(txs map[uint64]*poolTx) []uint64 {
 	return ns
 }
 
-// Get returns the pending tx with hash h.
+// Get returns the tx with hash h, runnable or queued.
 func (mp *Mempool) Get(h common.Hash) *proto.Tx {
 	mp.mu.Lock()
 	defer mp.mu.Unlock()
@@ -273,11 +492,20 @@ func (mp *Mempool) CopySenders(txs []*proto.Tx) {
 	}
 }
 
-// Stats returns the number of txs and their total size in bytes.
+// Stats returns the number of txs (runnable and queued) and their total
+// size in bytes.
 func (mp *Mempool) Stats() (count, bytes int) {
 	mp.mu.Lock()
 	defer mp.mu.Unlock()
 	return len(mp.all), mp.bytes
+}
+
+// Queued returns the number of txs waiting behind a nonce gap and their
+// size in bytes (part of Stats).
+func (mp *Mempool) Queued() (count, bytes int) {
+	mp.mu.Lock()
+	defer mp.mu.Unlock()
+	return mp.queued, mp.queuedBytes
 }
 
 // PendingNonce returns the next nonce for sender given its pending txs:
@@ -286,22 +514,25 @@ func (mp *Mempool) PendingNonce(sender common.Address, accountNonce uint64) uint
 	mp.mu.Lock()
 	defer mp.mu.Unlock()
 	n := accountNonce
-	for mp.bySender[sender][n] != nil {
-		n++
+	if a := mp.accounts[sender]; a != nil {
+		for a.txs[n] != nil {
+			n++
+		}
 	}
 	return n
 }
 
-// Pending returns the pending txs in the order a miner takes them: by gas
+// Pending returns the runnable txs in the order a miner takes them: by gas
 // price, each sender's in nonce order (a sender's next tx competes with its
-// price; ties go to the earlier sender address, for determinism).
+// price; ties go to the lower tx hash, for determinism). Queued txs are
+// not in it.
 func (mp *Mempool) Pending() []*proto.Tx {
 	mp.mu.Lock()
-	queues := make([][]*proto.Tx, 0, len(mp.bySender))
-	for _, txs := range mp.bySender {
-		q := make([]*proto.Tx, 0, len(txs))
-		for _, n := range sortedNonces(txs) {
-			q = append(q, txs[n].tx)
+	queues := make([][]*proto.Tx, 0, len(mp.tails))
+	for _, a := range mp.tails {
+		q := make([]*proto.Tx, a.run)
+		for i := range q {
+			q[i] = a.txs[a.nonce+uint64(i)].tx
 		}
 		queues = append(queues, q)
 	}

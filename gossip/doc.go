@@ -23,7 +23,10 @@
 // /tinychain/<chain_id>/bodies/1 serves blocks by hash: a node behind gets
 // the hashes from one peer and the bodies from every peer ahead, several
 // chunks at once, a failed or stalled chunk going to another peer;
-// /tinychain/<chain_id>/txpush/1 carries txs GossipSub would drop as seen.
+// /tinychain/<chain_id>/txannounce/1 announces pending tx hashes and sizes
+// (to a new peer, on a backoff schedule, and at once for txs back from
+// abandoned blocks) and /tinychain/<chain_id>/txrequest/1 serves the txs a
+// peer lacks: txs go whole only once by GossipSub, then only on request.
 // Every message is a uvarint length and an RLP body, bounded before it is
 // read.
 package gossip

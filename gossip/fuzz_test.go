@@ -35,7 +35,15 @@ var streamReaders = []struct {
 		var v []common.Hash
 		return &v, readMsg(r, 16+maxHashes*(common.HashLength+1), &v)
 	}},
-	{"body or pushed tx frame", func(r *bufio.Reader) (any, error) {
+	{"tx announce", func(r *bufio.Reader) (any, error) { // txann.go
+		var v []txAnn
+		return &v, readMsg(r, maxAnnounceFrame, &v)
+	}},
+	{"tx request", func(r *bufio.Reader) (any, error) {
+		var v []common.Hash
+		return &v, readMsg(r, maxRequestFrame, &v)
+	}},
+	{"body or tx frame", func(r *bufio.Reader) (any, error) {
 		b, err := readFrame(r, 2<<20) // the devnet's max_block_bytes
 		return b, err
 	}},
@@ -67,6 +75,7 @@ func FuzzStreamMessages(f *testing.F) {
 	f.Add(frame(&hashesReq{Locator: []common.Hash{{1}, {2}}, Max: 2048}))
 	f.Add(frame(&bodiesReq{Hashes: []common.Hash{{3}}}))
 	f.Add(frame([]common.Hash{{4}, {5}}))
+	f.Add(frame([]txAnn{{common.Hash{6}, 110}, {common.Hash{7}, 131072}}))
 	f.Add(huge)
 	f.Add(append(binary.AppendUvarint(nil, 100), 0xf9, 0xff, 0xff)) // an RLP list claiming 64 KiB in a small frame
 	f.Add(append(binary.AppendUvarint(nil, 1<<20), 0xc0))           // a 1 MiB body claimed, one byte sent

@@ -54,7 +54,9 @@ type Network struct {
 	pool   *chain.Mempool
 	log    *slog.Logger
 
-	protoStatus, protoHashes, protoBodies, protoTxs protocol.ID
+	protoStatus, protoHashes, protoBodies, protoTxAnn, protoTxGet protocol.ID
+
+	txr *txRelay // txann.go
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -106,7 +108,8 @@ func New(cfg Config) (*Network, error) {
 		protoStatus: protocol.ID(fmt.Sprintf("/tinychain/%d/status/1", id)),
 		protoHashes: protocol.ID(fmt.Sprintf("/tinychain/%d/hashes/1", id)),
 		protoBodies: protocol.ID(fmt.Sprintf("/tinychain/%d/bodies/1", id)),
-		protoTxs:    protocol.ID(fmt.Sprintf("/tinychain/%d/txpush/1", id)),
+		protoTxAnn:  protocol.ID(fmt.Sprintf("/tinychain/%d/txannounce/1", id)),
+		protoTxGet:  protocol.ID(fmt.Sprintf("/tinychain/%d/txrequest/1", id)),
 		ctx:         ctx, cancel: cancel,
 		peers: map[peer.ID]*statusMsg{}, scores: map[peer.ID]float64{}, strikes: map[peer.ID]int{},
 		benched: map[peer.ID]time.Time{},
@@ -120,7 +123,7 @@ func New(cfg Config) (*Network, error) {
 	h.SetStreamHandler(n.protoStatus, n.handleStatus)
 	h.SetStreamHandler(n.protoHashes, n.handleHashes)
 	h.SetStreamHandler(n.protoBodies, n.handleBodies)
-	h.SetStreamHandler(n.protoTxs, n.handleTxs)
+	n.initTxRelay()
 	h.Network().Notify(&network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
 			n.wg.Add(1)
@@ -128,7 +131,7 @@ func New(cfg Config) (*Network, error) {
 				defer n.wg.Done()
 				n.exchangeStatus(c.RemotePeer())
 				if n.pool != nil {
-					n.pushTxs(c.RemotePeer(), n.pool.Pending()) // what it may have missed
+					n.announcePending(c.RemotePeer()) // what it may have missed, by hash
 				}
 			}()
 		},
@@ -163,7 +166,7 @@ func (n *Network) Start() error {
 	n.wg.Add(3)
 	go n.publishTxs()
 	go n.resyncLoop()
-	go n.rebroadcastLoop()
+	go n.announceLoop()
 	if err := n.startDiscovery(); err != nil {
 		return err
 	}

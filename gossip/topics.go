@@ -208,8 +208,8 @@ func (n *Network) onHead(ev *chain.HeadEvent) {
 			n.log.Debug("publish block", "block", b.Hash(), "err", err)
 		}
 	}
-	// Txs of abandoned blocks that are back in the mempool go out again,
-	// pushed to each peer: GossipSub would drop them as seen.
+	// Txs of abandoned blocks that are back in the mempool are announced
+	// to every peer at once (txann.go): GossipSub would drop them as seen.
 	var back []*proto.Tx
 	for _, ab := range ev.Disconnected {
 		for _, tx := range ab.Txs {
@@ -218,7 +218,7 @@ func (n *Network) onHead(ev *chain.HeadEvent) {
 			}
 		}
 	}
-	n.pushToAll(back)
+	n.announceNow(back)
 }
 
 // publishTxs relays txs accepted by the mempool.
