@@ -7,6 +7,11 @@ import "bytes"
 // at cell 0; the tape is modified in place.
 func (p *Program) Run(tape *Tape, input []byte, lim Limits) Result {
 	m := newMachine(tape, input, lim)
+	m.pos = p.pos
+	if p.insts == nil { // loaded, not compiled
+		res, _ := m.plain(p.code, p.jump, 0, nil, nil)
+		return res
+	}
 	hdr := int32(0)
 	for {
 		res, src, done := p.exec(&m, int(hdr))
@@ -19,6 +24,21 @@ func (p *Program) Run(tape *Tape, input []byte, lim Limits) Result {
 			return res
 		}
 	}
+}
+
+// RunLoaded is Run for code that is loaded to run, as a call loads its
+// contract: it first charges the program's LoadGas, and when that does not
+// fit the run is out of gas (ErrLoadOutOfGas at byte 0) and uses its whole
+// limit without running a command. The gas used includes the load gas.
+func (p *Program) RunLoaded(tape *Tape, input []byte, lim Limits) Result {
+	load := p.LoadGas()
+	if load > lim.Gas {
+		return Result{Status: StatusOutOfGas, GasUsed: lim.Gas, Err: &PosError{Pos: 0, Err: ErrLoadOutOfGas}}
+	}
+	lim.Gas -= load
+	res := p.Run(tape, input, lim)
+	res.GasUsed += load
+	return res
 }
 
 // exec runs the program from the block whose header is at pc with the

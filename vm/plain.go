@@ -12,6 +12,9 @@ type machine struct {
 	ptr    int
 	gas    uint64 // gas left
 	limit  uint64 // gas limit, for GasUsed
+	// pos maps the index of a command in the code being run to its byte
+	// offset in the source, for errors (nil: they are the same).
+	pos []int32
 }
 
 func newMachine(tape *Tape, input []byte, lim Limits) machine {
@@ -23,16 +26,24 @@ func (m *machine) ok() Result {
 	return Result{Status: StatusOK, GasUsed: m.limit - m.gas, Output: m.out}
 }
 
-// outOfGas ends the run at the command at pos, which was not run.
-func (m *machine) outOfGas(pos int) Result {
-	return Result{Status: StatusOutOfGas, GasUsed: m.limit, Output: m.out,
-		Err: &PosError{Pos: pos, Err: ErrOutOfGas}}
+// source returns the byte offset in the source of the command at pc.
+func (m *machine) source(pc int) int {
+	if m.pos == nil {
+		return pc
+	}
+	return int(m.pos[pc])
 }
 
-// fault ends the run at the command at pos, which was charged.
-func (m *machine) fault(pos int, err error) Result {
+// outOfGas ends the run at the command at pc, which was not run.
+func (m *machine) outOfGas(pc int) Result {
+	return Result{Status: StatusOutOfGas, GasUsed: m.limit, Output: m.out,
+		Err: &PosError{Pos: m.source(pc), Err: ErrOutOfGas}}
+}
+
+// fault ends the run at the command at pc, which was charged.
+func (m *machine) fault(pc int, err error) Result {
 	return Result{Status: StatusFault, GasUsed: m.limit - m.gas, Output: m.out,
-		Err: &PosError{Pos: pos, Err: err}}
+		Err: &PosError{Pos: m.source(pc), Err: err}}
 }
 
 // Tracer observes the plain interpreter: it is called before each command
@@ -67,7 +78,9 @@ func (m *machine) plain(code []byte, jump []int32, pc int, stops []int32, trace 
 		switch c {
 		case '+', '-', ',':
 			cost = GasStep + GasWrite
-		case '>', '<', '.', '[', ']':
+		case '.':
+			cost = GasStep + GasOutput
+		case '>', '<', '[', ']':
 			cost = GasStep
 		default:
 			continue // a comment
