@@ -96,6 +96,16 @@ var dbOptions = &opt.Options{
 	DisableSeeksCompaction: true,
 }
 
+// The compiled-program cache's bounds: how many programs and how much
+// memory (vm.Program.Footprint, about 70 bytes per command compiled) it
+// keeps, least recently used out. A program is compiled (and cached) only
+// for a run of at least vm.CompileRatio gas per code byte, so a block can
+// make at most block_gas_limit / vm.CompileRatio bytes of code compile.
+const (
+	programCacheEntries = 1024
+	programCacheBytes   = 128 << 20
+)
+
 // Open opens (or creates) the chain in cfg.Dir. A database made for another
 // genesis is refused.
 func Open(cfg Config) (*Chain, error) {
@@ -121,6 +131,7 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 		tips:       make(map[*blockNode]struct{}),
 		future:     make(map[common.Hash]*pendingBlock),
 		recent:     newBlockCache(512),
+		progs:      vm.NewCache(programCacheEntries, programCacheBytes),
 		badReasons: make(map[common.Hash]error),
 	}
 	if c.log == nil {

@@ -21,33 +21,52 @@ type EvalRequest struct {
 // ErrEval is a request Eval cannot run (no such contract, bad code).
 var ErrEval = errors.New("eval")
 
+// ErrEvalTooLarge is eval code longer than the chain's max_tx_bytes.
+var ErrEvalTooLarge = errors.New("eval code too large")
+
 // Eval runs req on a snapshot of the head state and changes nothing: the
-// seed's machine_eval. The caller bounds GasLimit.
+// seed's machine_eval. The caller bounds GasLimit (at most the block gas
+// limit). Its cost is bounded as a call's: code is at most max_tx_bytes
+// (ErrEvalTooLarge), and the run pays GasCodeByte per byte of the code it
+// runs (the given code, or the contract's) before its first command, as a
+// call does, so compiling or loading it is paid for in gas, and the gas
+// bounds the run.
 func (c *Chain) Eval(req EvalRequest) (vm.Result, error) {
+	if req.To == nil && len(req.Code) > c.g.MaxTxBytes {
+		return vm.Result{}, fmt.Errorf("%w: %d bytes of code, at most max_tx_bytes = %d", ErrEvalTooLarge, len(req.Code), c.g.MaxTxBytes)
+	}
 	st, _, release, err := c.StateView()
 	if err != nil {
 		return vm.Result{}, err
 	}
 	defer release()
-	code, owner := req.Code, WorldTape
+	owner := WorldTape
+	var prog *vm.Program
 	if req.To != nil {
 		owner = *req.To
-		if code, err = st.Code(owner); err != nil {
+		acct, err := st.Account(owner)
+		if err != nil {
 			return vm.Result{}, err
 		}
-		if code == nil {
+		if !acct.IsContract() {
 			return vm.Result{}, fmt.Errorf("%w: no contract at %s", ErrEval, owner)
 		}
-	}
-	prog, err := st.program(code)
-	if err != nil {
-		return vm.Result{}, fmt.Errorf("%w: %v", ErrEval, err)
+		prog, err = st.program(acct.CodeHash, req.GasLimit, func() ([]byte, error) { return st.codeByHash(acct.CodeHash) })
+		if err != nil {
+			return vm.Result{}, err
+		}
+	} else {
+		// Arbitrary code is not cached: it would let a client fill the
+		// cache with programs no contract holds.
+		if prog, err = vm.Prepare(req.Code, req.GasLimit); err != nil {
+			return vm.Result{}, fmt.Errorf("%w: %v", ErrEval, err)
+		}
 	}
 	tape, err := st.LoadTape(owner)
 	if err != nil {
 		return vm.Result{}, err
 	}
-	return prog.Run(tape, req.Input, vm.Limits{Gas: req.GasLimit, MaxOutput: vm.MaxOutput}), nil
+	return prog.RunLoaded(tape, req.Input, vm.Limits{Gas: req.GasLimit, MaxOutput: vm.MaxOutput}), nil
 }
 
 // GasPrices are the gas prices paid in recent main-chain blocks: what a

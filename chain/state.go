@@ -261,10 +261,23 @@ func ComputeStateRoot(accts map[common.Address]proto.Account) (common.Hash, erro
 	return st.Root()
 }
 
-// program compiles code, through the cache when the State has one.
-func (s *State) program(code []byte) (*vm.Program, error) {
-	if s.Programs == nil {
-		return vm.Compile(code)
+// program returns the program of code, whose Keccak-256 is hash, for a
+// run of gas: from the chain's cache when the State has one (compiled and
+// cached when the run repays compiling, vm.CompileRatio), else prepared
+// for this run alone (vm.Prepare). code is called only when the program
+// is not cached, so a cached contract's code is not even read.
+func (s *State) program(hash common.Hash, gas uint64, code func() ([]byte, error)) (*vm.Program, error) {
+	if s.Programs != nil {
+		if p := s.Programs.Cached(hash); p != nil {
+			return p, nil
+		}
 	}
-	return s.Programs.Get(crypto.Keccak256Hash(code), code)
+	src, err := code()
+	if err != nil {
+		return nil, err
+	}
+	if s.Programs == nil {
+		return vm.Prepare(src, gas)
+	}
+	return s.Programs.Get(hash, src, gas)
 }

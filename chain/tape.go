@@ -22,12 +22,18 @@ func (s *State) Code(a common.Address) ([]byte, error) {
 	if err != nil || !acct.IsContract() {
 		return nil, err
 	}
-	if code, ok := s.code[acct.CodeHash]; ok {
+	return s.codeByHash(acct.CodeHash)
+}
+
+// codeByHash returns the code whose hash is h: deployed by this view or
+// stored.
+func (s *State) codeByHash(h common.Hash) ([]byte, error) {
+	if code, ok := s.code[h]; ok {
 		return code, nil
 	}
-	code, err := s.db.Get(codeKey(acct.CodeHash), nil)
+	code, err := s.db.Get(codeKey(h), nil)
 	if err != nil {
-		return nil, fmt.Errorf("code %s of %s: %w", acct.CodeHash, a, err)
+		return nil, fmt.Errorf("code %s: %w", h, err)
 	}
 	return code, nil
 }

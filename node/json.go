@@ -91,11 +91,17 @@ type Tx struct {
 
 // Receipt is a transaction's outcome in the API.
 type Receipt struct {
-	Status   string          `json:"status"`
-	GasUsed  uint64          `json:"gas_used"`
-	Output   hexutil.Bytes   `json:"output"`
-	Error    string          `json:"error"`
-	Contract *common.Address `json:"contract,omitempty"`
+	Status  string        `json:"status"`
+	GasUsed uint64        `json:"gas_used"`
+	Output  hexutil.Bytes `json:"output"`
+	// Error is rendered from the receipt's code and position, which is
+	// what the chain commits to; ErrorCode is the code's name (absent on
+	// success) and FaultAt the byte offset of the failing command in the
+	// code that ran.
+	Error     string          `json:"error"`
+	ErrorCode string          `json:"error_code,omitempty"`
+	FaultAt   uint64          `json:"fault_at"`
+	Contract  *common.Address `json:"contract,omitempty"`
 }
 
 // TxStatus is GET /v1/txs/{hash}.
@@ -173,11 +179,20 @@ func NewTx(tx *proto.Tx) *Tx {
 
 // NewReceipt converts a receipt to its API form.
 func NewReceipt(r *proto.Receipt, contract *common.Address) *Receipt {
-	out := &Receipt{Status: r.Status.String(), GasUsed: r.GasUsed, Output: r.Output, Error: r.Error, Contract: contract}
+	out := &Receipt{Status: r.Status.String(), GasUsed: r.GasUsed, Output: r.Output, Error: r.ErrorText(),
+		ErrorCode: errorCodeName(r.ErrCode), FaultAt: r.FaultAt, Contract: contract}
 	if out.Output == nil {
 		out.Output = hexutil.Bytes{}
 	}
 	return out
+}
+
+// errorCodeName is a receipt code's API name; empty (left out) for none.
+func errorCodeName(c proto.ErrCode) string {
+	if c == proto.ErrCodeNone {
+		return ""
+	}
+	return c.String()
 }
 
 // NewBlock converts a block and its index info to the API form.

@@ -54,12 +54,9 @@ func (c *Cache) Get(key [32]byte, code []byte, gas uint64) (*Program, error) {
 		return p, nil
 	}
 	c.mu.Unlock()
-	if gas/CompileRatio < uint64(len(code)) {
-		return Load(code)
-	}
-	p, err := Compile(code)
-	if err != nil {
-		return nil, err
+	p, err := Prepare(code, gas)
+	if err != nil || !p.Compiled() {
+		return p, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -80,6 +77,26 @@ func (c *Cache) Get(key [32]byte, code []byte, gas uint64) (*Program, error) {
 		c.bytes -= e.prog.Footprint()
 	}
 	return p, nil
+}
+
+// Prepare returns code compiled when a run of gas repays compiling it (at
+// least CompileRatio gas per code byte), else loaded (Load).
+func Prepare(code []byte, gas uint64) (*Program, error) {
+	if gas/CompileRatio < uint64(len(code)) {
+		return Load(code)
+	}
+	return Compile(code)
+}
+
+// Cached returns the program cached under key, or nil.
+func (c *Cache) Cached(key [32]byte) *Program {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[key]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*cacheEntry).prog
+	}
+	return nil
 }
 
 // Len returns the number of programs held and their footprint in bytes.
