@@ -56,6 +56,8 @@ type Chain struct {
 	future  map[common.Hash]*pendingBlock
 	recent  *blockCache // blocks processed lately, with their senders recovered
 	progs   *vm.Cache   // compiled contract code, shared by every State
+	// gasPrices is the last RecentGasPrices answer, for its head (eval.go).
+	gasPrices atomic.Pointer[gasMemo]
 	// badReasons keeps why blocks failed their state transition (bounded).
 	badReasons map[common.Hash]error
 
@@ -212,7 +214,6 @@ func (c *Chain) writeGenesis(gen *proto.Block) error {
 	n.status = statusValid
 	batch.Put(blockKey(hash), gen.Encode())
 	putRLP(batch, indexKey(hash), n.record())
-	putRLP(batch, receiptsKey(hash), []*proto.Receipt{})
 	batch.Put(heightKey(0), hash[:])
 	batch.Put(keyHead, hash[:])
 	batch.Put(keyGenesis, hash[:])

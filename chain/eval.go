@@ -81,14 +81,38 @@ type GasPrices struct {
 	Suggested uint64 // what a wallet should bid: the median, at least the floor
 }
 
-// RecentGasPrices looks at the last n main-chain blocks.
+// gasMemo is the last RecentGasPrices answer and what it was for.
+type gasMemo struct {
+	head   common.Hash
+	n      int
+	prices *GasPrices
+}
+
+// RecentGasPrices looks at the last n main-chain blocks. The answer is
+// kept until the head moves, so however many requests ask, the node
+// decodes those blocks (at most n × max_block_bytes) once per head.
 func (c *Chain) RecentGasPrices(n int) (*GasPrices, error) {
 	c.mu.RLock()
+	head := c.head.hash
 	var nodes []*blockNode
 	for h := len(c.main) - 1; h > 0 && len(nodes) < n; h-- {
 		nodes = append(nodes, c.main[h])
 	}
 	c.mu.RUnlock()
+	if m := c.gasPrices.Load(); m != nil && m.head == head && m.n == n {
+		p := *m.prices
+		return &p, nil
+	}
+	p, err := c.gasPricesOf(nodes)
+	if err != nil {
+		return nil, err
+	}
+	c.gasPrices.Store(&gasMemo{head: head, n: n, prices: p})
+	q := *p
+	return &q, nil
+}
+
+func (c *Chain) gasPricesOf(nodes []*blockNode) (*GasPrices, error) {
 	floor := uint64(c.g.MinGasPrice)
 	out := &GasPrices{Blocks: len(nodes), Min: floor}
 	var prices []uint64
