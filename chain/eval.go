@@ -51,6 +51,14 @@ func (c *Chain) Eval(req EvalRequest) (vm.Result, error) {
 		if !acct.IsContract() {
 			return vm.Result{}, fmt.Errorf("%w: no contract at %s", ErrEval, owner)
 		}
+		size, err := st.codeSize(acct.CodeHash)
+		if err != nil {
+			return vm.Result{}, err
+		}
+		if size*vm.GasCodeByte > req.GasLimit {
+			// As a call: out of gas before the code is even read.
+			return vm.Result{Status: vm.StatusOutOfGas, GasUsed: req.GasLimit, Err: &vm.PosError{Err: vm.ErrLoadOutOfGas}}, nil
+		}
 		prog, err = st.program(acct.CodeHash, req.GasLimit, func() ([]byte, error) { return st.codeByHash(acct.CodeHash) })
 		if err != nil {
 			return vm.Result{}, err

@@ -118,6 +118,16 @@ func run(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error)
 			return nil, err
 		}
 		left := tx.GasLimit - gas
+		// A call that cannot pay to load its contract's code fails before
+		// the code is read, let alone prepared: the node's work stays
+		// within what the tx pays.
+		size, err := st.codeSize(acct.CodeHash)
+		if err != nil {
+			return nil, err
+		}
+		if size*vm.GasCodeByte > left {
+			return &proto.Receipt{Status: proto.StatusOutOfGas, GasUsed: tx.GasLimit, ErrCode: proto.ErrCodeLoadOutOfGas}, nil
+		}
 		prog, err := st.program(acct.CodeHash, left, func() ([]byte, error) { return st.codeByHash(acct.CodeHash) })
 		if err != nil {
 			// Deployed code was validated; a stored contract that does not

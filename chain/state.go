@@ -2,6 +2,7 @@ package chain
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -149,6 +150,7 @@ type change struct {
 // changes lists the accounts whose encoding differs from the committed
 // one, in address order so that commits are deterministic.
 func (s *State) changes() []change {
+	s.syncTapeHashes()
 	var out []change
 	for a, o := range s.objs {
 		if !o.modified {
@@ -209,6 +211,7 @@ func (s *State) Commit(batch *leveldb.Batch) (common.Hash, []undoEntry, error) {
 	// (another contract may share it), so it has no undo entry.
 	for h, code := range s.code {
 		batch.Put(codeKey(h), code)
+		batch.Put(codeSizeKey(h), binary.BigEndian.AppendUint32(nil, uint32(len(code))))
 	}
 	r, err := t.Commit(batch)
 	return common.Hash(r), undo, err

@@ -19,6 +19,8 @@ import (
 //
 //	a<addr>        account encoding (proto.Account)
 //	c<codehash>    contract code (content-addressed, never deleted)
+//	l<codehash>    its length (4 bytes big-endian): a call checks its load
+//	               gas against it before reading the code
 //	w<addr>        contract tape, trailing zero cells trimmed
 //	s...           sparse Merkle tree nodes over the accounts (package smt)
 //	b<hash>        block encoding, for every block whose data we hold
@@ -42,6 +44,7 @@ func prefixed(p byte, b []byte) []byte { return append([]byte{p}, b...) }
 
 func accountKey(a common.Address) []byte { return prefixed('a', a[:]) }
 func codeKey(h common.Hash) []byte       { return prefixed('c', h[:]) }
+func codeSizeKey(h common.Hash) []byte   { return prefixed('l', h[:]) }
 func tapeKey(a common.Address) []byte    { return prefixed('w', a[:]) }
 func blockKey(h common.Hash) []byte      { return prefixed('b', h[:]) }
 func indexKey(h common.Hash) []byte      { return prefixed('i', h[:]) }

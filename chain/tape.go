@@ -2,6 +2,7 @@ package chain
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -23,6 +24,19 @@ func (s *State) Code(a common.Address) ([]byte, error) {
 		return nil, err
 	}
 	return s.codeByHash(acct.CodeHash)
+}
+
+// codeSize returns the length of the code whose hash is h, without reading
+// the code: what a call's load gas is checked against first.
+func (s *State) codeSize(h common.Hash) (uint64, error) {
+	if code, ok := s.code[h]; ok {
+		return uint64(len(code)), nil
+	}
+	b, err := s.db.Get(codeSizeKey(h), nil)
+	if err != nil || len(b) != 4 {
+		return 0, fmt.Errorf("code size %s: %d bytes, %v", h, len(b), err)
+	}
+	return uint64(binary.BigEndian.Uint32(b)), nil
 }
 
 // codeByHash returns the code whose hash is h: deployed by this view or
@@ -91,7 +105,10 @@ func (s *State) LoadTape(a common.Address) (*vm.Tape, error) {
 	return vm.LoadTape(enc)
 }
 
-// SetTape stores tape as a's tape and commits its hash in a's account.
+// SetTape stores tape as a's tape. The tape hash in a's account follows
+// at the end of the block (syncTapeHashes), so that a contract called many
+// times in a block has its tape hashed once, not once per call: a call's
+// own work stays a copy and a compare of the tape.
 func (s *State) SetTape(a common.Address, tape *vm.Tape) error {
 	t, err := s.tapeObject(a)
 	if err != nil {
@@ -105,7 +122,7 @@ func (s *State) SetTape(a common.Address, tape *vm.Tape) error {
 	if err != nil {
 		return err
 	}
-	acct.TapeHash = tapeHash(enc)
+	// Marks the account changed (journaled); its TapeHash is set later.
 	if err := s.SetAccount(a, acct); err != nil {
 		return err
 	}
@@ -113,6 +130,16 @@ func (s *State) SetTape(a common.Address, tape *vm.Tape) error {
 	s.journal = append(s.journal, func() { t.cur, t.modified = prev, prevMod })
 	t.cur, t.modified = enc, true
 	return nil
+}
+
+// syncTapeHashes sets the tape hash of every account whose tape this view
+// changed. Root and Commit call it before reading the accounts.
+func (s *State) syncTapeHashes() {
+	for a, t := range s.tapes {
+		if o := s.objs[a]; t.modified && o != nil {
+			o.acct.TapeHash = tapeHash(t.cur)
+		}
+	}
 }
 
 // tapeHash commits a compact tape; the empty tape is the zero hash.

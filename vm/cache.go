@@ -10,9 +10,9 @@ import (
 // hundred ns per byte (BenchmarkCompile) and saves a few ns per gas over
 // the plain interpreter, so below this ratio the plain interpreter on the
 // loaded code (Load) is cheaper, and a run's time stays a small multiple
-// of its gas whatever the code: at most about 5 ns per gas either way.
+// of its gas whatever the code: at most a few ns per gas either way.
 // Either form gives the exact same result; this is not a consensus rule.
-const CompileRatio = 64
+const CompileRatio = 256
 
 // Cache keeps compiled programs by code hash, so a contract is compiled
 // once however often it is called. It is bounded by entries and by the
