@@ -65,14 +65,15 @@ func TestDeployCallExec(t *testing.T) {
 		if r.Status != proto.StatusOK || !bytes.Equal(r.Output, []byte{byte(i)}) {
 			t.Fatalf("call %d: %+v", i, r)
 		}
-		// Loading the 9 bytes of code costs 9, then + costs 4 and . 17, on
-		// top of the intrinsic gas.
-		if want := chain.IntrinsicGas(call) + 9 + 4 + 17; r.GasUsed != want {
+		// Loading the 9 bytes of code costs 9 and the tape 1 a cell (none
+		// on the first call, then the one cell it keeps), then + costs 4
+		// and . 17, on top of the intrinsic gas.
+		if want := chain.IntrinsicGas(call) + 9 + uint64(min(i-1, 1)) + 4 + 17; r.GasUsed != want {
 			t.Fatalf("call gas %d, want %d", r.GasUsed, want)
 		}
 	}
 	after, _ := tc.c.Account(wallet.DevAddress(0))
-	if paid := before.Balance - after.Balance; paid != 3*(chain.TxGas+30) {
+	if paid := before.Balance - after.Balance; paid != 3*(chain.TxGas+30)+2 {
 		t.Fatalf("caller paid %d for three calls", paid)
 	}
 	tape, _ := tc.c.Tape(addr)

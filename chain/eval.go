@@ -29,8 +29,8 @@ var ErrEvalTooLarge = errors.New("eval code too large")
 // limit). Its cost is bounded as a call's: code is at most max_tx_bytes
 // (ErrEvalTooLarge), and the run pays GasCodeByte per byte of the code it
 // runs (the given code, or the contract's) before its first command, as a
-// call does, so compiling or loading it is paid for in gas, and the gas
-// bounds the run.
+// call does, and GasTapeByte per byte of the tape it starts from, so
+// loading both is paid for in gas, and the gas bounds the run.
 func (c *Chain) Eval(req EvalRequest) (vm.Result, error) {
 	if req.To == nil && len(req.Code) > c.g.MaxTxBytes {
 		return vm.Result{}, fmt.Errorf("%w: %d bytes of code, at most max_tx_bytes = %d", ErrEvalTooLarge, len(req.Code), c.g.MaxTxBytes)
@@ -55,7 +55,11 @@ func (c *Chain) Eval(req EvalRequest) (vm.Result, error) {
 		if err != nil {
 			return vm.Result{}, err
 		}
-		if size*vm.GasCodeByte > req.GasLimit {
+		tapeGas, err := tapeLoadGas(st, owner)
+		if err != nil {
+			return vm.Result{}, err
+		}
+		if size*vm.GasCodeByte+tapeGas > req.GasLimit {
 			// As a call: out of gas before the code is even read.
 			return vm.Result{Status: vm.StatusOutOfGas, GasUsed: req.GasLimit, Err: &vm.PosError{Err: vm.ErrLoadOutOfGas}}, nil
 		}
@@ -74,7 +78,11 @@ func (c *Chain) Eval(req EvalRequest) (vm.Result, error) {
 	if err != nil {
 		return vm.Result{}, err
 	}
-	return prog.RunLoaded(tape, req.Input, vm.Limits{Gas: req.GasLimit, MaxOutput: vm.MaxOutput}), nil
+	tapeGas, err := tapeLoadGas(st, owner)
+	if err != nil {
+		return vm.Result{}, err
+	}
+	return prog.RunLoaded(tape, req.Input, vm.Limits{Gas: req.GasLimit, LoadGas: tapeGas, MaxOutput: vm.MaxOutput}), nil
 }
 
 // GasPrices are the gas prices paid in recent main-chain blocks: what a

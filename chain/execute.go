@@ -125,7 +125,11 @@ func run(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error)
 		if err != nil {
 			return nil, err
 		}
-		if size*vm.GasCodeByte > left {
+		tapeGas, err := tapeLoadGas(st, tx.To)
+		if err != nil {
+			return nil, err
+		}
+		if size*vm.GasCodeByte+tapeGas > left {
 			return &proto.Receipt{Status: proto.StatusOutOfGas, GasUsed: tx.GasLimit, ErrCode: proto.ErrCodeLoadOutOfGas}, nil
 		}
 		prog, err := st.program(acct.CodeHash, left, func() ([]byte, error) { return st.codeByHash(acct.CodeHash) })
@@ -134,17 +138,27 @@ func run(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error)
 			// compile is in no valid chain.
 			return nil, err
 		}
-		// A call loads its contract's code: GasCodeByte per byte first.
-		return runVM(st, tx.To, prog.RunLoaded, tx.Data, gas, left)
+		// A call loads its contract's code (GasCodeByte a byte, added by
+		// RunLoaded) and its tape (GasTapeByte a byte) before its first
+		// command.
+		return runVM(st, tx.To, prog.RunLoaded, tx.Data, gas, vm.Limits{Gas: left, LoadGas: tapeGas})
 	case proto.KindExec:
 		// An exec's code is its data, paid for at TxDataGasByte (16) a byte
-		// in the intrinsic gas: it pays no load gas on top.
+		// in the intrinsic gas: it pays no code load gas on top, only the
+		// world tape's load gas.
 		left := tx.GasLimit - gas
+		tapeGas, err := tapeLoadGas(st, WorldTape)
+		if err != nil {
+			return nil, err
+		}
+		if tapeGas > left {
+			return &proto.Receipt{Status: proto.StatusOutOfGas, GasUsed: tx.GasLimit, ErrCode: proto.ErrCodeLoadOutOfGas}, nil
+		}
 		prog, err := st.program(crypto.Keccak256Hash(tx.Data), left, func() ([]byte, error) { return tx.Data, nil })
 		if err != nil {
 			return nil, err // exec'd code was validated by CheckTx
 		}
-		return runVM(st, WorldTape, prog.Run, nil, gas, left)
+		return runVM(st, WorldTape, prog.Run, nil, gas, vm.Limits{Gas: left, LoadGas: tapeGas})
 	}
 	return nil, ruleErr(ErrBadKind, "tx %s: unknown kind %d", tx.Hash(), uint8(tx.Kind))
 }
@@ -159,14 +173,24 @@ func transferValue(st *State, from, to common.Address, v uint64) error {
 	return st.AddBalance(to, v)
 }
 
+// tapeLoadGas is what loading owner's stored tape costs a run: GasTapeByte
+// per byte of its compact form, known without reading the tape. Each call
+// copies, compares and (when it changed) rehashes and rewrites the tape,
+// so this keeps that work within what the run pays.
+func tapeLoadGas(st *State, owner common.Address) (uint64, error) {
+	n, err := st.tapeSize(owner)
+	return n * vm.GasTapeByte, err
+}
+
 // runVM runs a program (run: its Run or RunLoaded) with input on the tape
-// of owner, within gasLimit, and stores the tape if the run succeeded.
-func runVM(st *State, owner common.Address, run func(*vm.Tape, []byte, vm.Limits) vm.Result, input []byte, intrinsic, gasLimit uint64) (*proto.Receipt, error) {
+// of owner, within lim, and stores the tape if the run succeeded.
+func runVM(st *State, owner common.Address, run func(*vm.Tape, []byte, vm.Limits) vm.Result, input []byte, intrinsic uint64, lim vm.Limits) (*proto.Receipt, error) {
 	tape, err := st.LoadTape(owner)
 	if err != nil {
 		return nil, err
 	}
-	res := run(tape, input, vm.Limits{Gas: gasLimit, MaxOutput: vm.MaxOutput})
+	lim.MaxOutput = vm.MaxOutput
+	res := run(tape, input, lim)
 	r := &proto.Receipt{GasUsed: intrinsic + res.GasUsed, Output: res.Output}
 	r.ErrCode, r.FaultAt = VMErrCode(res.Err)
 	r.Status = r.ErrCode.Status()

@@ -199,13 +199,19 @@ func (s *State) Commit(batch *leveldb.Batch) (common.Hash, []undoEntry, error) {
 		}
 	}
 	for _, c := range s.tapeChanges() {
-		key := tapeKey(c.addr)
+		key, sizeKey := tapeKey(c.addr), tapeSizeKey(c.addr)
 		if len(c.enc) == 0 {
 			batch.Delete(key)
+			batch.Delete(sizeKey)
 		} else {
 			batch.Put(key, c.enc)
+			batch.Put(sizeKey, binary.BigEndian.AppendUint32(nil, uint32(len(c.enc))))
 		}
-		undo = append(undo, undoEntry{Key: key, Old: c.old})
+		var oldSize []byte
+		if len(c.old) > 0 {
+			oldSize = binary.BigEndian.AppendUint32(nil, uint32(len(c.old)))
+		}
+		undo = append(undo, undoEntry{Key: key, Old: c.old}, undoEntry{Key: sizeKey, Old: oldSize})
 	}
 	// Code is content-addressed and immutable: written once, never undone
 	// (another contract may share it), so it has no undo entry.

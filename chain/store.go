@@ -22,6 +22,8 @@ import (
 //	l<codehash>    its length (4 bytes big-endian): a call checks its load
 //	               gas against it before reading the code
 //	w<addr>        contract tape, trailing zero cells trimmed
+//	v<addr>        its length (4 bytes big-endian), absent when empty: a
+//	               run's tape load gas is known before the tape is read
 //	s...           sparse Merkle tree nodes over the accounts (package smt)
 //	b<hash>        block encoding, for every block whose data we hold
 //	i<hash>        block index record: header, cumulative work, status
@@ -42,19 +44,20 @@ var (
 
 func prefixed(p byte, b []byte) []byte { return append([]byte{p}, b...) }
 
-func accountKey(a common.Address) []byte { return prefixed('a', a[:]) }
-func codeKey(h common.Hash) []byte       { return prefixed('c', h[:]) }
-func codeSizeKey(h common.Hash) []byte   { return prefixed('l', h[:]) }
-func tapeKey(a common.Address) []byte    { return prefixed('w', a[:]) }
-func blockKey(h common.Hash) []byte      { return prefixed('b', h[:]) }
-func indexKey(h common.Hash) []byte      { return prefixed('i', h[:]) }
+func accountKey(a common.Address) []byte  { return prefixed('a', a[:]) }
+func codeKey(h common.Hash) []byte        { return prefixed('c', h[:]) }
+func codeSizeKey(h common.Hash) []byte    { return prefixed('l', h[:]) }
+func tapeKey(a common.Address) []byte     { return prefixed('w', a[:]) }
+func tapeSizeKey(a common.Address) []byte { return prefixed('v', a[:]) }
+func blockKey(h common.Hash) []byte       { return prefixed('b', h[:]) }
+func indexKey(h common.Hash) []byte       { return prefixed('i', h[:]) }
 func receiptsPrefix(h common.Hash) []byte { return prefixed('r', h[:]) }
 func receiptKey(h common.Hash, i int) []byte {
 	return binary.BigEndian.AppendUint32(receiptsPrefix(h), uint32(i))
 }
-func undoKey(h common.Hash) []byte       { return prefixed('u', h[:]) }
-func txKey(h common.Hash) []byte         { return prefixed('t', h[:]) }
-func heightKey(n uint64) []byte          { return binary.BigEndian.AppendUint64([]byte{'n'}, n) }
+func undoKey(h common.Hash) []byte { return prefixed('u', h[:]) }
+func txKey(h common.Hash) []byte   { return prefixed('t', h[:]) }
+func heightKey(n uint64) []byte    { return binary.BigEndian.AppendUint64([]byte{'n'}, n) }
 
 func accountFromKey(k []byte) (common.Address, bool) {
 	if len(k) != 1+common.AddressLength || k[0] != 'a' {

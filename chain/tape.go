@@ -87,6 +87,22 @@ func (s *State) tapeObject(a common.Address) (*tapeObject, error) {
 	return t, nil
 }
 
+// tapeSize returns the length of a's compact tape without reading the tape
+// when it was not read yet: what a run's tape load gas is.
+func (s *State) tapeSize(a common.Address) (uint64, error) {
+	if t := s.tapes[a]; t != nil {
+		return uint64(len(t.cur)), nil
+	}
+	b, err := s.db.Get(tapeSizeKey(a), nil)
+	switch {
+	case errors.Is(err, leveldb.ErrNotFound):
+		return 0, nil
+	case err != nil || len(b) != 4:
+		return 0, fmt.Errorf("tape size of %s: %d bytes, %v", a, len(b), err)
+	}
+	return uint64(binary.BigEndian.Uint32(b)), nil
+}
+
 // Tape returns a's tape in its compact form (trailing zero cells trimmed).
 func (s *State) Tape(a common.Address) ([]byte, error) {
 	t, err := s.tapeObject(a)
@@ -105,7 +121,8 @@ func (s *State) LoadTape(a common.Address) (*vm.Tape, error) {
 	return vm.LoadTape(enc)
 }
 
-// SetTape stores tape as a's tape. The tape hash in a's account follows
+// SetTape stores tape as a's tape, taking it over: the caller must not
+// change tape afterwards. The tape hash in a's account follows
 // at the end of the block (syncTapeHashes), so that a contract called many
 // times in a block has its tape hashed once, not once per call: a call's
 // own work stays a copy and a compare of the tape.
@@ -114,7 +131,13 @@ func (s *State) SetTape(a common.Address, tape *vm.Tape) error {
 	if err != nil {
 		return err
 	}
-	enc := tape.Compact()
+	// The run's tape is ours from here on (the VM is done with it): keep
+	// its used part as the new compact tape without copying it.
+	n := len(tape)
+	for n > 0 && tape[n-1] == 0 {
+		n--
+	}
+	enc := tape[:n:n]
 	if bytes.Equal(enc, t.cur) {
 		return nil
 	}

@@ -12,7 +12,7 @@ import (
 // loaded code (Load) is cheaper, and a run's time stays a small multiple
 // of its gas whatever the code: at most a few ns per gas either way.
 // Either form gives the exact same result; this is not a consensus rule.
-const CompileRatio = 256
+const CompileRatio = 64
 
 // Cache keeps compiled programs by code hash, so a contract is compiled
 // once however often it is called. It is bounded by entries and by the

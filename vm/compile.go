@@ -96,29 +96,29 @@ func (p *Program) Size() int { return p.size }
 // of its source.
 func (p *Program) LoadGas() uint64 { return uint64(p.size) * GasCodeByte }
 
-// commands returns the commands of code and the byte offset of each.
+// isCmd marks the eight command bytes.
+var isCmd = [256]bool{'>': true, '<': true, '+': true, '-': true, '.': true, ',': true, '[': true, ']': true}
+
+// commands returns the commands of code and the byte offset of each; the
+// offsets are nil when code has no comments (each command is at its own
+// index).
 func commands(code []byte) ([]byte, []int32) {
 	n := 0
 	for _, c := range code {
-		if isCommand(c) {
+		if isCmd[c] {
 			n++
 		}
 	}
+	if n == len(code) {
+		return bytes.Clone(code), nil
+	}
 	cmds, pos := make([]byte, 0, n), make([]int32, 0, n)
 	for i, c := range code {
-		if isCommand(c) {
+		if isCmd[c] {
 			cmds, pos = append(cmds, c), append(pos, int32(i))
 		}
 	}
 	return cmds, pos
-}
-
-func isCommand(c byte) bool {
-	switch c {
-	case '>', '<', '+', '-', '.', ',', '[', ']':
-		return true
-	}
-	return false
 }
 
 // Load validates code and prepares it to run without compiling it: its
@@ -135,7 +135,7 @@ func Load(code []byte) (*Program, error) {
 	jump, err := matchBrackets(cmds)
 	if err != nil {
 		var pe *PosError
-		if errors.As(err, &pe) {
+		if errors.As(err, &pe) && pos != nil {
 			err = &PosError{Pos: int(pos[pe.Pos]), Err: pe.Err}
 		}
 		return nil, err

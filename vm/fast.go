@@ -8,6 +8,9 @@ import "bytes"
 func (p *Program) Run(tape *Tape, input []byte, lim Limits) Result {
 	m := newMachine(tape, input, lim)
 	m.pos = p.pos
+	if !m.load(lim) {
+		return m.loadOutOfGas()
+	}
 	if p.insts == nil { // loaded, not compiled
 		res, _ := m.plain(p.code, p.jump, 0, nil, nil)
 		return res
@@ -27,18 +30,11 @@ func (p *Program) Run(tape *Tape, input []byte, lim Limits) Result {
 }
 
 // RunLoaded is Run for code that is loaded to run, as a call loads its
-// contract: it first charges the program's LoadGas, and when that does not
-// fit the run is out of gas (ErrLoadOutOfGas at byte 0) and uses its whole
-// limit without running a command. The gas used includes the load gas.
+// contract: it adds the program's LoadGas (GasCodeByte per byte of its
+// source) to lim.LoadGas, charged before the first command.
 func (p *Program) RunLoaded(tape *Tape, input []byte, lim Limits) Result {
-	load := p.LoadGas()
-	if load > lim.Gas {
-		return Result{Status: StatusOutOfGas, GasUsed: lim.Gas, Err: &PosError{Pos: 0, Err: ErrLoadOutOfGas}}
-	}
-	lim.Gas -= load
-	res := p.Run(tape, input, lim)
-	res.GasUsed += load
-	return res
+	lim.LoadGas += p.LoadGas()
+	return p.Run(tape, input, lim)
 }
 
 // exec runs the program from the block whose header is at pc with the

@@ -21,6 +21,20 @@ func newMachine(tape *Tape, input []byte, lim Limits) machine {
 	return machine{tape: tape, input: input, maxOut: lim.maxOut(), gas: lim.Gas, limit: lim.Gas}
 }
 
+// load charges the run's load gas; false means it did not fit.
+func (m *machine) load(lim Limits) bool {
+	if lim.LoadGas > m.gas {
+		return false
+	}
+	m.gas -= lim.LoadGas
+	return true
+}
+
+// loadOutOfGas ends a run whose load gas did not fit: no command ran.
+func (m *machine) loadOutOfGas() Result {
+	return Result{Status: StatusOutOfGas, GasUsed: m.limit, Err: &PosError{Pos: 0, Err: ErrLoadOutOfGas}}
+}
+
 // ok ends the run at the end of the code.
 func (m *machine) ok() Result {
 	return Result{Status: StatusOK, GasUsed: m.limit - m.gas, Output: m.out}
@@ -60,6 +74,9 @@ func RunPlain(code []byte, tape *Tape, input []byte, lim Limits, trace Tracer) R
 	if err != nil {
 		// Unbalanced code never runs and so costs nothing.
 		return Result{Status: StatusFault, Err: err}
+	}
+	if !m.load(lim) {
+		return m.loadOutOfGas()
 	}
 	res, _ := m.plain(code, jump, 0, nil, trace)
 	return res

@@ -25,6 +25,10 @@ const (
 	// eval's code) before its first command, for loading and compiling it:
 	// Program.RunLoaded.
 	GasCodeByte = 1
+	// GasTapeByte is charged per byte of the stored (compact) tape a run
+	// starts from, before its first command, for loading, comparing and
+	// storing it: the caller computes it into Limits.LoadGas.
+	GasTapeByte = 1
 )
 
 // Status is how a run ended.
@@ -123,6 +127,11 @@ type Result struct {
 // Limits bounds one run.
 type Limits struct {
 	Gas uint64
+	// LoadGas is charged before the first command (the chain's load gas
+	// for the code and the tape); when it does not fit, the run is out of
+	// gas (ErrLoadOutOfGas) and uses the whole limit. It counts in
+	// GasUsed.
+	LoadGas uint64
 	// MaxOutput caps the output bytes. 0 means the chain's MaxOutput; a
 	// negative value allows no output at all.
 	MaxOutput int

@@ -10,12 +10,14 @@ import (
 
 // The VM's gas, declared again on purpose: 1 per command, 3 more for
 // + - , and 16 more for . (its byte is kept in the receipt); a call pays 1
-// per byte of its contract's code before the first command.
+// per byte of its contract's code, and a call or exec 1 per byte of the
+// stored tape it starts from, before the first command.
 const (
 	gasStep     = 1
 	gasWrite    = 3
 	gasOut      = 16
 	gasCodeByte = 1
+	gasTapeByte = 1
 )
 
 // contracts: deploys, calls and execs with their exact gas, outputs,
@@ -50,11 +52,12 @@ func (gn *gen) contracts() {
 	d2 := expect(gn.tx(tip, 0, common.Address{}, 0, kind(proto.KindDeploy, common.Address{}, faulty, 0, 0), func(tx *proto.Tx) { tx.Nonce++ }), ok(intrinsic(faulty)), nil)
 	gn.expect(gn.build("c1-deploy", tip, []*proto.Tx{d1, d2}), Accepted, "", "c1-deploy")
 
-	// c2: two calls of the counter (load 2, + 4, . 17), an exec "+.>."
-	// on the world tape, all ok.
+	// c2: two calls of the counter (load 2, + 4, . 17; the second also
+	// loads the 1-cell tape the first left), an exec "+.>." on the world
+	// tape, all ok.
 	callGas := uint64(txGas + 2*gasCodeByte + (gasStep + gasWrite) + (gasStep + gasOut))
 	c1 := expect(gn.tx("c1-deploy", 0, counterAddr, 0, kind(proto.KindCall, counterAddr, nil, 2_000, 0)), ok(callGas, 1), []byte{1})
-	c2 := expect(gn.tx("c1-deploy", 0, counterAddr, 3, kind(proto.KindCall, counterAddr, nil, 2_000, 3), func(tx *proto.Tx) { tx.Nonce++ }), ok(callGas, 2), []byte{2})
+	c2 := expect(gn.tx("c1-deploy", 0, counterAddr, 3, kind(proto.KindCall, counterAddr, nil, 2_000, 3), func(tx *proto.Tx) { tx.Nonce++ }), ok(callGas+1*gasTapeByte, 2), []byte{2})
 	exec := []byte("+.>.")
 	e1 := expect(gn.tx("c1-deploy", 0, common.Address{}, 0, kind(proto.KindExec, common.Address{}, exec, 2_000, 0), func(tx *proto.Tx) { tx.Nonce += 2 }),
 		ok(intrinsic(exec)+(gasStep+gasWrite)+(gasStep+gasOut)+gasStep+(gasStep+gasOut), 1, 0), []byte{1})
@@ -63,7 +66,8 @@ func (gn *gen) contracts() {
 	// c3: the failures, each with its code and position: a tape fault at
 	// byte 1 of "+<" (load 2, + 4, < 1); a call one gas short of its load
 	// gas (uses its whole limit); an exec "+[]" out of gas at its ] (byte
-	// 2) after 4 + 1 + 47 gas; a call of an address without code.
+	// 2) after loading the 1-cell world tape, then 4 + 1 + 46 gas; a call
+	// of an address without code.
 	fails := []*proto.Tx{
 		expect(gn.tx("c2-calls", 0, faultyAddr, 0, kind(proto.KindCall, faultyAddr, nil, 2_000, 0)),
 			proto.Receipt{Status: proto.StatusFault, GasUsed: txGas + 2 + 4 + 1, ErrCode: proto.ErrCodeTapeLeft, FaultAt: 1}, nil),
