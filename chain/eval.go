@@ -153,3 +153,7 @@ func (c *Chain) gasPricesOf(nodes []*blockNode) (*GasPrices, error) {
 	out.Suggested = out.Median
 	return out, nil
 }
+
+// ProgramCache returns how many compiled programs the chain's cache holds
+// and their footprint in bytes.
+func (c *Chain) ProgramCache() (entries, bytes int) { return c.progs.Len() }

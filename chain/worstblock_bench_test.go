@@ -111,6 +111,22 @@ var worstCases = []worstCase{
 		from, nonce := s.last()
 		addr := crypto.CreateAddress(from, nonce)
 		fill := s.sign(tb, &proto.Tx{Kind: proto.KindCall, To: addr, Data: bytes.Repeat([]byte{7}, 29_990), GasLimit: 1_000_000})
+		// Each call pays the tape's load gas (about 30,000): as many as the
+		// block's gas allows.
+		var calls []*proto.Tx
+		for gas := uint64(0); gas+31_100 <= s.g.BlockGasLimit; gas += 31_100 {
+			calls = append(calls, s.sign(tb, &proto.Tx{Kind: proto.KindCall, To: addr, GasLimit: 31_100}))
+		}
+		return [][]*proto.Tx{{dep}, {fill}}, calls
+	}},
+	// The same contract called as often as the block's bytes allow with too
+	// little gas for its tape: each fails before the tape is read.
+	{"full-tape-short-calls", func(tb testing.TB, s *signer) ([][]*proto.Tx, []*proto.Tx) {
+		code := []byte("+>,[>,]")
+		dep := s.sign(tb, &proto.Tx{Kind: proto.KindDeploy, Data: code, GasLimit: 100_000})
+		from, nonce := s.last()
+		addr := crypto.CreateAddress(from, nonce)
+		fill := s.sign(tb, &proto.Tx{Kind: proto.KindCall, To: addr, Data: bytes.Repeat([]byte{7}, 29_990), GasLimit: 1_000_000})
 		var calls []*proto.Tx
 		for size := 0; size+200 < s.g.MaxBlockBytes; {
 			tx := s.sign(tb, &proto.Tx{Kind: proto.KindCall, To: addr, GasLimit: chain.TxGas + 100})
@@ -118,6 +134,16 @@ var worstCases = []worstCase{
 			calls = append(calls, tx)
 		}
 		return [][]*proto.Tx{{dep}, {fill}}, calls
+	}},
+	// For scale: a block of plain transfers as its bytes allow.
+	{"transfers", func(tb testing.TB, s *signer) ([][]*proto.Tx, []*proto.Tx) {
+		var txs []*proto.Tx
+		for size := 0; size+200 < s.g.MaxBlockBytes; {
+			tx := s.sign(tb, &proto.Tx{Kind: proto.KindTransfer, To: common.Address{1}, Value: 1, GasLimit: chain.TxGas})
+			size += len(tx.Encode())
+			txs = append(txs, tx)
+		}
+		return nil, txs
 	}},
 	// Execs that output as much as they can ("+[.]"): 17 gas a byte kept
 	// in the receipts.

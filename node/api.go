@@ -226,7 +226,7 @@ func (n *Node) handleBlock(w http.ResponseWriter, r *http.Request) {
 // maxBlockListBytes bounds the block bytes one GET /v1/blocks decodes: it
 // lists blocks until the next would pass this (always at least one, so at
 // most this plus one max_block_bytes block), and says truncated.
-const maxBlockListBytes = 8 << 20
+var maxBlockListBytes = 8 << 20 // a var for tests
 
 // handleBlocks answers GET /v1/blocks?limit=N&before=HEIGHT: main-chain
 // blocks below before (default: up to the head), newest first.
