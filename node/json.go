@@ -127,8 +127,8 @@ type TxStatus struct {
 type BlockList struct {
 	// Truncated says the list stopped short of its limit at the request's
 	// decode budget (maxBlockListBytes): ask again with before.
-	Truncated bool `json:"truncated,omitempty"`
-	Blocks []*Block `json:"blocks"`
+	Truncated bool     `json:"truncated,omitempty"`
+	Blocks    []*Block `json:"blocks"`
 }
 
 // TxList is GET /v1/accounts/{address}/txs.
