@@ -60,9 +60,17 @@ func indexAddresses(batch *leveldb.Batch, b *proto.Block, del bool) error {
 	return nil
 }
 
+// MaxAddressTxsBytes bounds the block bytes one AddressTxs reads: it looks
+// its txs up until the blocks read (each once) pass this, and says
+// truncated; so a request costs at most MaxAddressTxs lookups (each one tx
+// decoded, one receipt read, one signature recovered: Chain.Tx) and this
+// many bytes read, plus one max_block_bytes block.
+const MaxAddressTxsBytes = 16 << 20
+
 // AddressTxs returns up to limit main-chain txs touching a, newest first,
-// from blocks below height before (0: up to the head).
-func (c *Chain) AddressTxs(a common.Address, before uint64, limit int) ([]*TxResult, error) {
+// from blocks below height before (0: up to the head). truncated says it
+// stopped short of limit at MaxAddressTxsBytes.
+func (c *Chain) AddressTxs(a common.Address, before uint64, limit int) (txs []*TxResult, truncated bool, err error) {
 	if limit <= 0 || limit > MaxAddressTxs {
 		limit = MaxAddressTxs
 	}
@@ -70,22 +78,31 @@ func (c *Chain) AddressTxs(a common.Address, before uint64, limit int) ([]*TxRes
 	if before > 0 {
 		rng.Limit = addrTxKey(a, before, 0)
 	}
+	snap, err := c.db.GetSnapshot()
+	if err != nil {
+		return nil, false, err
+	}
+	defer snap.Release()
 	var hashes []common.Hash
-	it := c.db.NewIterator(rng, nil)
+	it := snap.NewIterator(rng, nil)
 	for ok := it.Last(); ok && len(hashes) < limit; ok = it.Prev() {
 		hashes = append(hashes, common.BytesToHash(it.Value()))
 	}
 	it.Release()
 	if err := it.Error(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	out := make([]*TxResult, 0, len(hashes))
+	blocks := &blockReads{}
 	for _, h := range hashes {
-		r, err := c.Tx(h)
+		if blocks.bytes > MaxAddressTxsBytes && len(out) > 0 {
+			return out, true, nil
+		}
+		r, err := c.lookupTx(snap, h, blocks)
 		if err != nil {
-			continue // rolled back since we listed it
+			return nil, false, err
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out, false, nil
 }

@@ -57,6 +57,8 @@ type Chain struct {
 	future  *futureSet
 	recent  *blockCache // blocks processed lately, with their senders recovered
 	progs   *vm.Cache   // compiled contract code, shared by every State
+	// gasPrices is the last RecentGasPrices answer, for its head (eval.go).
+	gasPrices atomic.Pointer[gasMemo]
 	// badReasons keeps why blocks failed their state transition (bounded).
 	badReasons map[common.Hash]error
 
@@ -98,6 +100,16 @@ var dbOptions = &opt.Options{
 	DisableSeeksCompaction: true,
 }
 
+// The compiled-program cache's bounds: how many programs and how much
+// memory (vm.Program.Footprint, about 70 bytes per command compiled) it
+// keeps, least recently used out. A program is compiled (and cached) only
+// for a run of at least vm.CompileRatio gas per code byte, so a block can
+// make at most block_gas_limit / vm.CompileRatio bytes of code compile.
+const (
+	programCacheEntries = 1024
+	programCacheBytes   = 128 << 20
+)
+
 // Open opens (or creates) the chain in cfg.Dir. A database made for another
 // genesis is refused.
 func Open(cfg Config) (*Chain, error) {
@@ -123,6 +135,7 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 		tips:       newTipSet(),
 		future:     newFutureSet(),
 		recent:     newBlockCache(512),
+		progs:      vm.NewCache(programCacheEntries, programCacheBytes),
 		badReasons: make(map[common.Hash]error),
 	}
 	if c.log == nil {
@@ -204,7 +217,6 @@ func (c *Chain) writeGenesis(gen *proto.Block) error {
 	n.status = statusValid
 	batch.Put(blockKey(hash), gen.Encode())
 	putRLP(batch, indexKey(hash), n.record())
-	putRLP(batch, receiptsKey(hash), []*proto.Receipt{})
 	batch.Put(heightKey(0), hash[:])
 	batch.Put(keyHead, hash[:])
 	batch.Put(keyGenesis, hash[:])

@@ -170,7 +170,7 @@ func TestReorgRestoresState(t *testing.T) {
 		t.Fatalf("abandoned tx still indexed: %v", err)
 	}
 	for _, addr := range []common.Address{to, wallet.DevAddress(0)} {
-		if txs, err := a.c.AddressTxs(addr, 0, 10); err != nil || len(txs) != 0 {
+		if txs, _, err := a.c.AddressTxs(addr, 0, 10); err != nil || len(txs) != 0 {
 			t.Fatalf("abandoned tx still in the address index of %s: %d %v", addr, len(txs), err)
 		}
 	}
@@ -190,7 +190,7 @@ func TestAddressTxs(t *testing.T) {
 	}
 	// Newest first, for the sender and the recipient alike.
 	for _, addr := range []common.Address{wallet.DevAddress(0), to} {
-		got, err := tc.c.AddressTxs(addr, 0, 10)
+		got, _, err := tc.c.AddressTxs(addr, 0, 10)
 		if err != nil || len(got) != 4 {
 			t.Fatalf("%s: %d txs, %v", addr, len(got), err)
 		}
@@ -201,11 +201,11 @@ func TestAddressTxs(t *testing.T) {
 		}
 	}
 	// Paging: below height 3, at most one.
-	got, err := tc.c.AddressTxs(to, 3, 1)
+	got, _, err := tc.c.AddressTxs(to, 3, 1)
 	if err != nil || len(got) != 1 || got[0].Height != 2 {
 		t.Fatalf("page below 3: %+v %v", got, err)
 	}
-	if got, _ := tc.c.AddressTxs(wallet.DevAddress(5), 0, 10); len(got) != 0 {
+	if got, _, _ := tc.c.AddressTxs(wallet.DevAddress(5), 0, 10); len(got) != 0 {
 		t.Fatalf("an untouched address lists %d txs", len(got))
 	}
 }

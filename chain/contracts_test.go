@@ -65,13 +65,15 @@ func TestDeployCallExec(t *testing.T) {
 		if r.Status != proto.StatusOK || !bytes.Equal(r.Output, []byte{byte(i)}) {
 			t.Fatalf("call %d: %+v", i, r)
 		}
-		// +. costs 4 + 1 on top of the intrinsic gas.
-		if want := chain.IntrinsicGas(call) + 5; r.GasUsed != want {
+		// Loading the 9 bytes of code costs 9 and the tape 1 a cell (none
+		// on the first call, then the one cell it keeps), then + costs 4
+		// and . 17, on top of the intrinsic gas.
+		if want := chain.IntrinsicGas(call) + 9 + uint64(min(i-1, 1)) + 4 + 17; r.GasUsed != want {
 			t.Fatalf("call gas %d, want %d", r.GasUsed, want)
 		}
 	}
 	after, _ := tc.c.Account(wallet.DevAddress(0))
-	if paid := before.Balance - after.Balance; paid != 3*(chain.TxGas+5) {
+	if paid := before.Balance - after.Balance; paid != 3*(chain.TxGas+30)+2 {
 		t.Fatalf("caller paid %d for three calls", paid)
 	}
 	tape, _ := tc.c.Tape(addr)
@@ -106,10 +108,10 @@ func TestFaultKeepsFeeRevertsRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := receiptOf(t, tc.c, call).Receipt
-	if r.Status != proto.StatusFault || r.Error == "" || !bytes.Equal(r.Output, []byte{1}) {
+	if r.Status != proto.StatusFault || r.ErrCode != proto.ErrCodeTapeLeft || r.FaultAt != 2 || !bytes.Equal(r.Output, []byte{1}) {
 		t.Fatalf("receipt %+v", r)
 	}
-	if want := chain.IntrinsicGas(call) + 4 + 1 + 1; r.GasUsed != want {
+	if want := chain.IntrinsicGas(call) + 3 + 4 + 17 + 1; r.GasUsed != want {
 		t.Fatalf("gas used %d, want %d", r.GasUsed, want)
 	}
 	after, _ := tc.c.Account(wallet.DevAddress(0))
@@ -128,7 +130,7 @@ func TestFaultKeepsFeeRevertsRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = receiptOf(t, tc.c, loop).Receipt
-	if r.Status != proto.StatusOutOfGas || r.GasUsed != 2_000 {
+	if r.Status != proto.StatusOutOfGas || r.GasUsed != 2_000 || r.ErrCode != proto.ErrCodeOutOfGas || r.FaultAt != 2 {
 		t.Fatalf("out of gas receipt %+v", r)
 	}
 	// A call of an address without code fails but is included.
@@ -136,8 +138,39 @@ func TestFaultKeepsFeeRevertsRest(t *testing.T) {
 	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, nocode)); err != nil {
 		t.Fatal(err)
 	}
-	if r := receiptOf(t, tc.c, nocode).Receipt; r.Status != proto.StatusFault {
+	if r := receiptOf(t, tc.c, nocode).Receipt; r.Status != proto.StatusFault || r.ErrCode != proto.ErrCodeNoContract {
 		t.Fatalf("call without code: %+v", r)
+	}
+}
+
+// TestCallPaysCodeLoad: a call pays 1 gas per byte of its contract's code
+// before the first command; a call that cannot is out of gas, uses its
+// whole gas limit and runs nothing (the tape stays as it was).
+func TestCallPaysCodeLoad(t *testing.T) {
+	g := easyGenesis()
+	tc := newTestChain(t, g, t.TempDir())
+	miner := wallet.DevAddress(9)
+	code := append(bytes.Repeat([]byte("comment "), 1000), '+') // 8,001 bytes
+	deploy := signedTx(t, g, 0, &proto.Tx{Kind: proto.KindDeploy, Data: code, GasLimit: 200_000})
+	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, deploy)); err != nil {
+		t.Fatal(err)
+	}
+	addr := crypto.CreateAddress(wallet.DevAddress(0), 0)
+	short := signedTx(t, g, 0, &proto.Tx{Nonce: 1, Kind: proto.KindCall, To: addr, GasLimit: chain.TxGas + 8_000})
+	enough := signedTx(t, g, 0, &proto.Tx{Nonce: 2, Kind: proto.KindCall, To: addr, GasLimit: chain.TxGas + 8_005})
+	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, short, enough)); err != nil {
+		t.Fatal(err)
+	}
+	r := receiptOf(t, tc.c, short).Receipt
+	if r.Status != proto.StatusOutOfGas || r.ErrCode != proto.ErrCodeLoadOutOfGas || r.GasUsed != short.GasLimit || r.FaultAt != 0 {
+		t.Fatalf("call short of its load gas: %+v", r)
+	}
+	r = receiptOf(t, tc.c, enough).Receipt
+	if r.Status != proto.StatusOK || r.GasUsed != chain.TxGas+8_001+4 {
+		t.Fatalf("call with its load gas: %+v", r)
+	}
+	if tape, _ := tc.c.Tape(addr); !bytes.Equal(tape, []byte{1}) {
+		t.Fatalf("tape %x: the short call ran", tape)
 	}
 }
 

@@ -21,33 +21,68 @@ type EvalRequest struct {
 // ErrEval is a request Eval cannot run (no such contract, bad code).
 var ErrEval = errors.New("eval")
 
+// ErrEvalTooLarge is eval code longer than the chain's max_tx_bytes.
+var ErrEvalTooLarge = errors.New("eval code too large")
+
 // Eval runs req on a snapshot of the head state and changes nothing: the
-// seed's machine_eval. The caller bounds GasLimit.
+// seed's machine_eval. The caller bounds GasLimit (at most the block gas
+// limit). Its cost is bounded as a call's: code is at most max_tx_bytes
+// (ErrEvalTooLarge), and the run pays GasCodeByte per byte of the code it
+// runs (the given code, or the contract's) before its first command, as a
+// call does, and GasTapeByte per byte of the tape it starts from, so
+// loading both is paid for in gas, and the gas bounds the run.
 func (c *Chain) Eval(req EvalRequest) (vm.Result, error) {
+	if req.To == nil && len(req.Code) > c.g.MaxTxBytes {
+		return vm.Result{}, fmt.Errorf("%w: %d bytes of code, at most max_tx_bytes = %d", ErrEvalTooLarge, len(req.Code), c.g.MaxTxBytes)
+	}
 	st, _, release, err := c.StateView()
 	if err != nil {
 		return vm.Result{}, err
 	}
 	defer release()
-	code, owner := req.Code, WorldTape
+	owner := WorldTape
+	var prog *vm.Program
 	if req.To != nil {
 		owner = *req.To
-		if code, err = st.Code(owner); err != nil {
+		acct, err := st.Account(owner)
+		if err != nil {
 			return vm.Result{}, err
 		}
-		if code == nil {
+		if !acct.IsContract() {
 			return vm.Result{}, fmt.Errorf("%w: no contract at %s", ErrEval, owner)
 		}
-	}
-	prog, err := st.program(code)
-	if err != nil {
-		return vm.Result{}, fmt.Errorf("%w: %v", ErrEval, err)
+		size, err := st.codeSize(acct.CodeHash)
+		if err != nil {
+			return vm.Result{}, err
+		}
+		tapeGas, err := tapeLoadGas(st, owner)
+		if err != nil {
+			return vm.Result{}, err
+		}
+		if size*vm.GasCodeByte+tapeGas > req.GasLimit {
+			// As a call: out of gas before the code is even read.
+			return vm.Result{Status: vm.StatusOutOfGas, GasUsed: req.GasLimit, Err: &vm.PosError{Err: vm.ErrLoadOutOfGas}}, nil
+		}
+		prog, err = st.program(acct.CodeHash, req.GasLimit, func() ([]byte, error) { return st.codeByHash(acct.CodeHash) })
+		if err != nil {
+			return vm.Result{}, err
+		}
+	} else {
+		// Arbitrary code is not cached: it would let a client fill the
+		// cache with programs no contract holds.
+		if prog, err = vm.Prepare(req.Code, req.GasLimit); err != nil {
+			return vm.Result{}, fmt.Errorf("%w: %v", ErrEval, err)
+		}
 	}
 	tape, err := st.LoadTape(owner)
 	if err != nil {
 		return vm.Result{}, err
 	}
-	return prog.Run(tape, req.Input, vm.Limits{Gas: req.GasLimit, MaxOutput: vm.MaxOutput}), nil
+	tapeGas, err := tapeLoadGas(st, owner)
+	if err != nil {
+		return vm.Result{}, err
+	}
+	return prog.RunLoaded(tape, req.Input, vm.Limits{Gas: req.GasLimit, LoadGas: tapeGas, MaxOutput: vm.MaxOutput}), nil
 }
 
 // GasPrices are the gas prices paid in recent main-chain blocks: what a
@@ -62,14 +97,38 @@ type GasPrices struct {
 	Suggested uint64 // what a wallet should bid: the median, at least the floor
 }
 
-// RecentGasPrices looks at the last n main-chain blocks.
+// gasMemo is the last RecentGasPrices answer and what it was for.
+type gasMemo struct {
+	head   common.Hash
+	n      int
+	prices *GasPrices
+}
+
+// RecentGasPrices looks at the last n main-chain blocks. The answer is
+// kept until the head moves, so however many requests ask, the node
+// decodes those blocks (at most n × max_block_bytes) once per head.
 func (c *Chain) RecentGasPrices(n int) (*GasPrices, error) {
 	c.mu.RLock()
+	head := c.head.hash
 	var nodes []*blockNode
 	for h := len(c.main) - 1; h > 0 && len(nodes) < n; h-- {
 		nodes = append(nodes, c.main[h])
 	}
 	c.mu.RUnlock()
+	if m := c.gasPrices.Load(); m != nil && m.head == head && m.n == n {
+		p := *m.prices
+		return &p, nil
+	}
+	p, err := c.gasPricesOf(nodes)
+	if err != nil {
+		return nil, err
+	}
+	c.gasPrices.Store(&gasMemo{head: head, n: n, prices: p})
+	q := *p
+	return &q, nil
+}
+
+func (c *Chain) gasPricesOf(nodes []*blockNode) (*GasPrices, error) {
 	floor := uint64(c.g.MinGasPrice)
 	out := &GasPrices{Blocks: len(nodes), Min: floor}
 	var prices []uint64
@@ -94,3 +153,7 @@ func (c *Chain) RecentGasPrices(n int) (*GasPrices, error) {
 	out.Suggested = out.Median
 	return out, nil
 }
+
+// ProgramCache returns how many compiled programs the chain's cache holds
+// and their footprint in bytes.
+func (c *Chain) ProgramCache() (entries, bytes int) { return c.progs.Len() }

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/crypto"
@@ -99,26 +100,65 @@ func run(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error)
 		if acct, err := st.Account(addr); err != nil {
 			return nil, err
 		} else if acct.IsContract() || acct.Nonce != 0 {
-			return fail(gas, nil, fmt.Errorf("contract address %s is taken", addr)), nil
+			return fail(gas, proto.ErrCodeAddressTaken), nil
 		}
 		if err := st.CreateContract(addr, tx.Data); err != nil {
 			return nil, err
 		}
 		return ok, transferValue(st, sender, addr, tx.Value)
 	case proto.KindCall:
-		code, err := st.Code(tx.To)
+		acct, err := st.Account(tx.To)
 		if err != nil {
 			return nil, err
 		}
-		if code == nil {
-			return fail(gas, nil, fmt.Errorf("no contract at %s", tx.To)), nil
+		if !acct.IsContract() {
+			return fail(gas, proto.ErrCodeNoContract), nil
 		}
 		if err := transferValue(st, sender, tx.To, tx.Value); err != nil {
 			return nil, err
 		}
-		return runVM(st, tx.To, code, tx.Data, gas, tx.GasLimit-gas)
+		left := tx.GasLimit - gas
+		// A call that cannot pay to load its contract's code fails before
+		// the code is read, let alone prepared: the node's work stays
+		// within what the tx pays.
+		size, err := st.codeSize(acct.CodeHash)
+		if err != nil {
+			return nil, err
+		}
+		tapeGas, err := tapeLoadGas(st, tx.To)
+		if err != nil {
+			return nil, err
+		}
+		if size*vm.GasCodeByte+tapeGas > left {
+			return &proto.Receipt{Status: proto.StatusOutOfGas, GasUsed: tx.GasLimit, ErrCode: proto.ErrCodeLoadOutOfGas}, nil
+		}
+		prog, err := st.program(acct.CodeHash, left, func() ([]byte, error) { return st.codeByHash(acct.CodeHash) })
+		if err != nil {
+			// Deployed code was validated; a stored contract that does not
+			// compile is in no valid chain.
+			return nil, err
+		}
+		// A call loads its contract's code (GasCodeByte a byte, added by
+		// RunLoaded) and its tape (GasTapeByte a byte) before its first
+		// command.
+		return runVM(st, tx.To, prog.RunLoaded, tx.Data, gas, vm.Limits{Gas: left, LoadGas: tapeGas})
 	case proto.KindExec:
-		return runVM(st, WorldTape, tx.Data, nil, gas, tx.GasLimit-gas)
+		// An exec's code is its data, paid for at TxDataGasByte (16) a byte
+		// in the intrinsic gas: it pays no code load gas on top, only the
+		// world tape's load gas.
+		left := tx.GasLimit - gas
+		tapeGas, err := tapeLoadGas(st, WorldTape)
+		if err != nil {
+			return nil, err
+		}
+		if tapeGas > left {
+			return &proto.Receipt{Status: proto.StatusOutOfGas, GasUsed: tx.GasLimit, ErrCode: proto.ErrCodeLoadOutOfGas}, nil
+		}
+		prog, err := st.program(crypto.Keccak256Hash(tx.Data), left, func() ([]byte, error) { return tx.Data, nil })
+		if err != nil {
+			return nil, err // exec'd code was validated by CheckTx
+		}
+		return runVM(st, WorldTape, prog.Run, nil, gas, vm.Limits{Gas: left, LoadGas: tapeGas})
 	}
 	return nil, ruleErr(ErrBadKind, "tx %s: unknown kind %d", tx.Hash(), uint8(tx.Kind))
 }
@@ -133,39 +173,65 @@ func transferValue(st *State, from, to common.Address, v uint64) error {
 	return st.AddBalance(to, v)
 }
 
-// runVM runs code with input on the tape of owner, within gasLimit, and
-// stores the tape if the run succeeded.
-func runVM(st *State, owner common.Address, code, input []byte, intrinsic, gasLimit uint64) (*proto.Receipt, error) {
-	prog, err := st.program(code)
-	if err != nil {
-		// Deployed and exec'd code was validated; this is a stored
-		// contract that cannot compile, which no valid chain holds.
-		return nil, err
-	}
+// tapeLoadGas is what loading owner's stored tape costs a run: GasTapeByte
+// per byte of its compact form, known without reading the tape. Each call
+// copies, compares and (when it changed) rehashes and rewrites the tape,
+// so this keeps that work within what the run pays.
+func tapeLoadGas(st *State, owner common.Address) (uint64, error) {
+	n, err := st.tapeSize(owner)
+	return n * vm.GasTapeByte, err
+}
+
+// runVM runs a program (run: its Run or RunLoaded) with input on the tape
+// of owner, within lim, and stores the tape if the run succeeded.
+func runVM(st *State, owner common.Address, run func(*vm.Tape, []byte, vm.Limits) vm.Result, input []byte, intrinsic uint64, lim vm.Limits) (*proto.Receipt, error) {
 	tape, err := st.LoadTape(owner)
 	if err != nil {
 		return nil, err
 	}
-	res := prog.Run(tape, input, vm.Limits{Gas: gasLimit, MaxOutput: vm.MaxOutput})
+	lim.MaxOutput = vm.MaxOutput
+	res := run(tape, input, lim)
 	r := &proto.Receipt{GasUsed: intrinsic + res.GasUsed, Output: res.Output}
-	switch res.Status {
-	case vm.StatusOK:
-		r.Status = proto.StatusOK
+	r.ErrCode, r.FaultAt = VMErrCode(res.Err)
+	r.Status = r.ErrCode.Status()
+	if r.Status == proto.StatusOK {
 		return r, st.SetTape(owner, tape)
-	case vm.StatusOutOfGas:
-		r.Status = proto.StatusOutOfGas
-	default:
-		r.Status = proto.StatusFault
-	}
-	if res.Err != nil {
-		r.Error = res.Err.Error()
 	}
 	return r, nil
 }
 
+// VMErrCode returns the receipt's error code and fault position for the
+// error of a VM run (nil: ErrCodeNone).
+func VMErrCode(err error) (proto.ErrCode, uint64) {
+	if err == nil {
+		return proto.ErrCodeNone, 0
+	}
+	var code proto.ErrCode
+	switch {
+	case errors.Is(err, vm.ErrLoadOutOfGas):
+		return proto.ErrCodeLoadOutOfGas, 0
+	case errors.Is(err, vm.ErrOutOfGas):
+		code = proto.ErrCodeOutOfGas
+	case errors.Is(err, vm.ErrTapeLeft):
+		code = proto.ErrCodeTapeLeft
+	case errors.Is(err, vm.ErrTapeRight):
+		code = proto.ErrCodeTapeRight
+	case errors.Is(err, vm.ErrOutputOverflow):
+		code = proto.ErrCodeOutputOverflow
+	default:
+		// Unbalanced code never reaches a run here.
+		panic(fmt.Sprintf("chain: VM error without a receipt code: %v", err))
+	}
+	var pe *vm.PosError
+	if !errors.As(err, &pe) {
+		panic(fmt.Sprintf("chain: VM error without a position: %v", err))
+	}
+	return code, uint64(pe.Pos)
+}
+
 // fail is the receipt of a run that failed before it started.
-func fail(gas uint64, out []byte, err error) *proto.Receipt {
-	return &proto.Receipt{Status: proto.StatusFault, GasUsed: gas, Output: out, Error: err.Error()}
+func fail(gas uint64, code proto.ErrCode) *proto.Receipt {
+	return &proto.Receipt{Status: code.Status(), GasUsed: gas, ErrCode: code}
 }
 
 // ApplyBlock executes b's transactions on st and credits the miner with

@@ -1,12 +1,15 @@
 package chain
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/util"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -94,17 +97,40 @@ func (c *Chain) BlockBytes(h common.Hash) ([]byte, error) {
 	return enc, err
 }
 
-// Receipts returns the receipts of a main-chain block.
+// Receipts returns the receipts of a main-chain block: one key each under
+// the block's prefix, read in index order.
 func (c *Chain) Receipts(h common.Hash) ([]*proto.Receipt, error) {
-	var rs []*proto.Receipt
-	found, err := storeGet(c.db, receiptsKey(h), &rs)
+	c.mu.RLock()
+	n := c.index[h]
+	onMain := n != nil && c.onMain(n)
+	snap, err := c.db.GetSnapshot() // taken under the lock: the block is still connected in it
+	c.mu.RUnlock()
 	if err != nil {
 		return nil, err
 	}
-	if !found {
+	defer snap.Release()
+	if !onMain {
 		return nil, ErrNotFound
 	}
-	return rs, nil
+	return readReceipts(snap, h)
+}
+
+// readReceipts reads the receipts stored for block h, in index order.
+func readReceipts(snap *leveldb.Snapshot, h common.Hash) ([]*proto.Receipt, error) {
+	it := snap.NewIterator(util.BytesPrefix(receiptsPrefix(h)), nil)
+	defer it.Release()
+	var rs []*proto.Receipt
+	for it.Next() {
+		if want := receiptKey(h, len(rs)); !bytes.Equal(it.Key(), want) {
+			return nil, fmt.Errorf("receipts of %s: key %x where %x belongs", h, it.Key(), want)
+		}
+		r, err := proto.DecodeReceipt(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("stored receipt %d of %s: %w", len(rs), h, err)
+		}
+		rs = append(rs, r)
+	}
+	return rs, it.Error()
 }
 
 // TxResult is a main-chain transaction with where it is and its receipt.
@@ -118,40 +144,84 @@ type TxResult struct {
 	Contract *common.Address // for a deploy: the contract's address
 }
 
-// Tx looks a transaction up in the main chain.
+// Tx looks a transaction up in the main chain. Its cost is bounded whatever
+// the block holds: three reads (its location, its block's stored bytes, at
+// most max_block_bytes, and its own receipt, at most 65,536 bytes of output
+// and a few more), the decoding of the one tx (at most max_tx_bytes) and
+// one signature recovery. It decodes neither the rest of the block nor
+// the other receipts.
 func (c *Chain) Tx(h common.Hash) (*TxResult, error) {
 	snap, err := c.db.GetSnapshot()
 	if err != nil {
 		return nil, err
 	}
 	defer snap.Release()
+	return c.lookupTx(snap, h, &blockReads{})
+}
+
+// blockReads keeps the block encodings a request has read, so that it
+// reads each block once, and counts their bytes for its budget.
+type blockReads struct {
+	last  common.Hash
+	enc   []byte
+	bytes int
+}
+
+func (r *blockReads) get(snap *leveldb.Snapshot, h common.Hash) ([]byte, error) {
+	if r.enc != nil && r.last == h {
+		return r.enc, nil
+	}
+	enc, err := snap.Get(blockKey(h), nil)
+	if err != nil {
+		return nil, err
+	}
+	r.last, r.enc = h, enc
+	r.bytes += len(enc)
+	return enc, nil
+}
+
+// lookupTx is Tx on snap, reading blocks through reads.
+func (c *Chain) lookupTx(snap *leveldb.Snapshot, h common.Hash, reads *blockReads) (*TxResult, error) {
 	var loc TxLocation
 	found, err := storeGet(snap, txKey(h), &loc)
 	if err != nil || !found {
 		return nil, errors.Join(ErrNotFound, err)
 	}
-	enc, err := snap.Get(blockKey(loc.Block), nil)
+	c.mu.RLock()
+	n := c.index[loc.Block]
+	c.mu.RUnlock()
+	if n == nil {
+		return nil, errors.New("tx index entry names an unknown block")
+	}
+	enc, err := reads.get(snap, loc.Block)
 	if err != nil {
 		return nil, err
 	}
-	b, err := proto.DecodeBlock(enc)
-	if err != nil {
-		return nil, err
-	}
-	var rs []*proto.Receipt
-	if _, err := storeGet(snap, receiptsKey(loc.Block), &rs); err != nil {
-		return nil, err
-	}
-	if int(loc.Index) >= len(b.Txs) || int(loc.Index) >= len(rs) {
+	end := uint64(loc.Offset) + uint64(loc.Length)
+	if end > uint64(len(enc)) {
 		return nil, errors.New("tx index entry does not match its block")
 	}
-	tx := b.Txs[loc.Index]
+	tx, err := proto.DecodeTx(enc[loc.Offset:end])
+	if err != nil {
+		return nil, fmt.Errorf("tx %s in block %s: %w", h, loc.Block, err)
+	}
+	if tx.Hash() != h {
+		return nil, errors.New("tx index entry does not match its block")
+	}
+	renc, err := snap.Get(receiptKey(loc.Block, int(loc.Index)), nil)
+	if err != nil {
+		return nil, fmt.Errorf("receipt of tx %s: %w", h, err)
+	}
+	rcpt, err := proto.DecodeReceipt(renc)
+	if err != nil {
+		return nil, fmt.Errorf("stored receipt of tx %s: %w", h, err)
+	}
 	from, err := Sender(tx)
 	if err != nil {
 		return nil, err
 	}
-	res := &TxResult{Tx: tx, Block: loc.Block, Height: b.Header.Height, Index: int(loc.Index),
-		Receipt: rs[loc.Index], Sender: from}
+	res := &TxResult{Tx: tx, Block: loc.Block, Height: n.height(), Index: int(loc.Index),
+		Receipt: rcpt, Sender: from}
 	if tx.Kind == proto.KindDeploy && res.Receipt.Status == proto.StatusOK {
 		addr := crypto.CreateAddress(from, tx.Nonce)
 		res.Contract = &addr

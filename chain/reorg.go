@@ -125,10 +125,17 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	if root != b.Header.StateRoot {
 		return nil, 0, ruleErr(ErrBadStateRoot, "block %s: state root %s, computed %s", n.hash, b.Header.StateRoot, root)
 	}
-	putRLP(batch, receiptsKey(n.hash), receipts)
+	// One key per receipt, so that a tx lookup reads its own only.
+	for i, r := range receipts {
+		putRLP(batch, receiptKey(n.hash, i), r)
+	}
 	putRLP(batch, undoKey(n.hash), undo)
+	locs, err := txLocations(n.hash, b.Encode()) // the stored encoding: it is canonical
+	if err != nil {
+		return nil, 0, err
+	}
 	for i, tx := range b.Txs {
-		putRLP(batch, txKey(tx.Hash()), &TxLocation{Block: n.hash, Index: uint32(i)})
+		putRLP(batch, txKey(tx.Hash()), &locs[i])
 	}
 	if err := indexAddresses(batch, b, false); err != nil {
 		return nil, 0, err
@@ -180,7 +187,9 @@ func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
 		return nil, err
 	}
 	batch.Delete(undoKey(n.hash))
-	batch.Delete(receiptsKey(n.hash))
+	for i := range b.Txs {
+		batch.Delete(receiptKey(n.hash, i))
+	}
 	batch.Delete(heightKey(n.height()))
 	batch.Put(keyHead, n.parent.hash[:])
 	if err := c.writeHead(batch); err != nil {

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -149,6 +150,7 @@ type change struct {
 // changes lists the accounts whose encoding differs from the committed
 // one, in address order so that commits are deterministic.
 func (s *State) changes() []change {
+	s.syncTapeHashes()
 	var out []change
 	for a, o := range s.objs {
 		if !o.modified {
@@ -197,18 +199,25 @@ func (s *State) Commit(batch *leveldb.Batch) (common.Hash, []undoEntry, error) {
 		}
 	}
 	for _, c := range s.tapeChanges() {
-		key := tapeKey(c.addr)
+		key, sizeKey := tapeKey(c.addr), tapeSizeKey(c.addr)
 		if len(c.enc) == 0 {
 			batch.Delete(key)
+			batch.Delete(sizeKey)
 		} else {
 			batch.Put(key, c.enc)
+			batch.Put(sizeKey, binary.BigEndian.AppendUint32(nil, uint32(len(c.enc))))
 		}
-		undo = append(undo, undoEntry{Key: key, Old: c.old})
+		var oldSize []byte
+		if len(c.old) > 0 {
+			oldSize = binary.BigEndian.AppendUint32(nil, uint32(len(c.old)))
+		}
+		undo = append(undo, undoEntry{Key: key, Old: c.old}, undoEntry{Key: sizeKey, Old: oldSize})
 	}
 	// Code is content-addressed and immutable: written once, never undone
 	// (another contract may share it), so it has no undo entry.
 	for h, code := range s.code {
 		batch.Put(codeKey(h), code)
+		batch.Put(codeSizeKey(h), binary.BigEndian.AppendUint32(nil, uint32(len(code))))
 	}
 	r, err := t.Commit(batch)
 	return common.Hash(r), undo, err
@@ -261,10 +270,23 @@ func ComputeStateRoot(accts map[common.Address]proto.Account) (common.Hash, erro
 	return st.Root()
 }
 
-// program compiles code, through the cache when the State has one.
-func (s *State) program(code []byte) (*vm.Program, error) {
-	if s.Programs == nil {
-		return vm.Compile(code)
+// program returns the program of code, whose Keccak-256 is hash, for a
+// run of gas: from the chain's cache when the State has one (compiled and
+// cached when the run repays compiling, vm.CompileRatio), else prepared
+// for this run alone (vm.Prepare). code is called only when the program
+// is not cached, so a cached contract's code is not even read.
+func (s *State) program(hash common.Hash, gas uint64, code func() ([]byte, error)) (*vm.Program, error) {
+	if s.Programs != nil {
+		if p := s.Programs.Cached(hash); p != nil {
+			return p, nil
+		}
 	}
-	return s.Programs.Get(crypto.Keccak256Hash(code), code)
+	src, err := code()
+	if err != nil {
+		return nil, err
+	}
+	if s.Programs == nil {
+		return vm.Prepare(src, gas)
+	}
+	return s.Programs.Get(hash, src, gas)
 }

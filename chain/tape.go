@@ -2,6 +2,7 @@ package chain
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -22,12 +23,31 @@ func (s *State) Code(a common.Address) ([]byte, error) {
 	if err != nil || !acct.IsContract() {
 		return nil, err
 	}
-	if code, ok := s.code[acct.CodeHash]; ok {
+	return s.codeByHash(acct.CodeHash)
+}
+
+// codeSize returns the length of the code whose hash is h, without reading
+// the code: what a call's load gas is checked against first.
+func (s *State) codeSize(h common.Hash) (uint64, error) {
+	if code, ok := s.code[h]; ok {
+		return uint64(len(code)), nil
+	}
+	b, err := s.db.Get(codeSizeKey(h), nil)
+	if err != nil || len(b) != 4 {
+		return 0, fmt.Errorf("code size %s: %d bytes, %v", h, len(b), err)
+	}
+	return uint64(binary.BigEndian.Uint32(b)), nil
+}
+
+// codeByHash returns the code whose hash is h: deployed by this view or
+// stored.
+func (s *State) codeByHash(h common.Hash) ([]byte, error) {
+	if code, ok := s.code[h]; ok {
 		return code, nil
 	}
-	code, err := s.db.Get(codeKey(acct.CodeHash), nil)
+	code, err := s.db.Get(codeKey(h), nil)
 	if err != nil {
-		return nil, fmt.Errorf("code %s of %s: %w", acct.CodeHash, a, err)
+		return nil, fmt.Errorf("code %s: %w", h, err)
 	}
 	return code, nil
 }
@@ -67,6 +87,22 @@ func (s *State) tapeObject(a common.Address) (*tapeObject, error) {
 	return t, nil
 }
 
+// tapeSize returns the length of a's compact tape without reading the tape
+// when it was not read yet: what a run's tape load gas is.
+func (s *State) tapeSize(a common.Address) (uint64, error) {
+	if t := s.tapes[a]; t != nil {
+		return uint64(len(t.cur)), nil
+	}
+	b, err := s.db.Get(tapeSizeKey(a), nil)
+	switch {
+	case errors.Is(err, leveldb.ErrNotFound):
+		return 0, nil
+	case err != nil || len(b) != 4:
+		return 0, fmt.Errorf("tape size of %s: %d bytes, %v", a, len(b), err)
+	}
+	return uint64(binary.BigEndian.Uint32(b)), nil
+}
+
 // Tape returns a's tape in its compact form (trailing zero cells trimmed).
 func (s *State) Tape(a common.Address) ([]byte, error) {
 	t, err := s.tapeObject(a)
@@ -85,13 +121,23 @@ func (s *State) LoadTape(a common.Address) (*vm.Tape, error) {
 	return vm.LoadTape(enc)
 }
 
-// SetTape stores tape as a's tape and commits its hash in a's account.
+// SetTape stores tape as a's tape, taking it over: the caller must not
+// change tape afterwards. The tape hash in a's account follows
+// at the end of the block (syncTapeHashes), so that a contract called many
+// times in a block has its tape hashed once, not once per call: a call's
+// own work stays a copy and a compare of the tape.
 func (s *State) SetTape(a common.Address, tape *vm.Tape) error {
 	t, err := s.tapeObject(a)
 	if err != nil {
 		return err
 	}
-	enc := tape.Compact()
+	// The run's tape is ours from here on (the VM is done with it): keep
+	// its used part as the new compact tape without copying it.
+	n := len(tape)
+	for n > 0 && tape[n-1] == 0 {
+		n--
+	}
+	enc := tape[:n:n]
 	if bytes.Equal(enc, t.cur) {
 		return nil
 	}
@@ -99,7 +145,7 @@ func (s *State) SetTape(a common.Address, tape *vm.Tape) error {
 	if err != nil {
 		return err
 	}
-	acct.TapeHash = tapeHash(enc)
+	// Marks the account changed (journaled); its TapeHash is set later.
 	if err := s.SetAccount(a, acct); err != nil {
 		return err
 	}
@@ -107,6 +153,16 @@ func (s *State) SetTape(a common.Address, tape *vm.Tape) error {
 	s.journal = append(s.journal, func() { t.cur, t.modified = prev, prevMod })
 	t.cur, t.modified = enc, true
 	return nil
+}
+
+// syncTapeHashes sets the tape hash of every account whose tape this view
+// changed. Root and Commit call it before reading the accounts.
+func (s *State) syncTapeHashes() {
+	for a, t := range s.tapes {
+		if o := s.objs[a]; t.modified && o != nil {
+			o.acct.TapeHash = tapeHash(t.cur)
+		}
+	}
 }
 
 // tapeHash commits a compact tape; the empty tape is the zero hash.

@@ -16,7 +16,9 @@ import (
 // the head's (its Merkle root is the head's state_root); every main-chain
 // block is stored and valid with its receipts and undo data, and under its
 // height in the height index, which has nothing above the head; the tx
-// index holds exactly the main chain's txs, each at its place; the address
+// index holds exactly the main chain's txs, each at its place, and the
+// receipts exactly theirs, one key each, hashing to each block's
+// receipts_root; the address
 // index holds exactly each main-chain tx under each address it touches.
 // It reads the whole database: a check for tests and for after a crash,
 // not for a busy node. It does not re-execute blocks (a replay does).
@@ -72,9 +74,18 @@ func (c *Chain) Verify() error {
 		if err != nil {
 			return fmt.Errorf("main-chain block %d %s: %w", h, n.hash, err)
 		}
-		var rs []*proto.Receipt
-		if found, err := storeGet(snap, receiptsKey(n.hash), &rs); err != nil || !found || len(rs) != len(b.Txs) {
-			return fmt.Errorf("receipts of block %d: %d for %d txs (found %v, %v)", h, len(rs), len(b.Txs), found, err)
+		// Its receipts, one key each, exactly as many as its txs, and
+		// committed to by its header.
+		rs, err := readReceipts(snap, n.hash)
+		if err != nil || len(rs) != len(b.Txs) {
+			return fmt.Errorf("receipts of block %d: %d for %d txs (%v)", h, len(rs), len(b.Txs), err)
+		}
+		if r := ReceiptsRoot(rs); r != b.Header.ReceiptsRoot {
+			return fmt.Errorf("receipts of block %d hash to %s, its header says %s", h, r, b.Header.ReceiptsRoot)
+		}
+		locs, err := txLocations(n.hash, enc)
+		if err != nil {
+			return err
 		}
 		if h > 0 {
 			if ok, err := snap.Has(undoKey(n.hash), nil); err != nil || !ok {
@@ -82,7 +93,7 @@ func (c *Chain) Verify() error {
 			}
 		}
 		for i, tx := range b.Txs {
-			txs[tx.Hash()] = TxLocation{Block: n.hash, Index: uint32(i)}
+			txs[tx.Hash()] = locs[i]
 			from, err := Sender(tx)
 			if err != nil {
 				return err
@@ -116,6 +127,19 @@ func (c *Chain) Verify() error {
 	}
 	if seen != len(txs) {
 		return fmt.Errorf("tx index holds %d of the main chain's %d txs", seen, len(txs))
+	}
+	// No receipts but the main chain's (those were checked block by block).
+	it = snap.NewIterator(util.BytesPrefix([]byte{'r'}), nil)
+	seen = 0
+	for it.Next() {
+		seen++
+	}
+	it.Release()
+	if err := it.Error(); err != nil {
+		return err
+	}
+	if seen != len(txs) {
+		return fmt.Errorf("%d receipts stored for the main chain's %d txs", seen, len(txs))
 	}
 	it = snap.NewIterator(util.BytesPrefix([]byte{'x'}), nil)
 	defer it.Release()

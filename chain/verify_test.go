@@ -58,6 +58,9 @@ func TestVerifyFindsDamage(t *testing.T) {
 		{"stray address index entry", addrTxKey(common.Address{8}, 2, 0), txHash[:]},
 		{"height above the head", heightKey(4), c.head.hash[:]},
 		{"undo data lost", undoKey(c.head.hash), nil},
+		{"receipt lost", receiptKey(c.head.hash, 0), nil},
+		{"receipt changed", receiptKey(c.head.hash, 0), proto.Encode(&proto.Receipt{GasUsed: TxGas + 1})},
+		{"stray receipt", receiptKey(common.Hash{2}, 0), proto.Encode(&proto.Receipt{GasUsed: TxGas})},
 		{"state changed", accountKey(common.Address{7}), proto.Encode(&proto.Account{Balance: 9})},
 	}
 	for _, d := range damage {

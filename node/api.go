@@ -211,9 +211,22 @@ func (n *Node) handleBlock(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 0, notFound("no block %s", hash))
 		return
 	}
-	full := r.URL.Query().Get("full")
-	writeJSON(w, http.StatusOK, NewBlock(b, info, full == "1" || full == "true"))
+	q := r.URL.Query()
+	full := q.Get("full")
+	offset := 0
+	if s := q.Get("tx_offset"); s != "" {
+		if offset, err = strconv.Atoi(s); err != nil || offset < 0 {
+			writeError(w, 0, badRequest("tx_offset %q: want a tx index", s))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, NewBlock(b, info, full == "1" || full == "true", offset))
 }
+
+// maxBlockListBytes bounds the block bytes one GET /v1/blocks decodes: it
+// lists blocks until the next would pass this (always at least one, so at
+// most this plus one max_block_bytes block), and says truncated.
+var maxBlockListBytes = 8 << 20 // a var for tests
 
 // handleBlocks answers GET /v1/blocks?limit=N&before=HEIGHT: main-chain
 // blocks below before (default: up to the head), newest first.
@@ -228,17 +241,27 @@ func (n *Node) handleBlocks(w http.ResponseWriter, r *http.Request) {
 	// every missing height, a CPU spent per request.
 	before = min(before, top)
 	out := &BlockList{Blocks: []*Block{}}
+	decoded := 0
 	for h := before; h > 0 && len(out.Blocks) < limit; h-- {
 		hash, err := n.Chain.HashAt(h - 1)
 		if err != nil {
 			continue // the chain got shorter under us
 		}
 		info, err1 := n.Chain.HeaderByHash(hash)
-		b, err2 := n.Chain.Block(hash)
+		enc, err2 := n.Chain.BlockBytes(hash)
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		out.Blocks = append(out.Blocks, NewBlock(b, info, false))
+		if decoded += len(enc); decoded > maxBlockListBytes && len(out.Blocks) > 0 {
+			out.Truncated = true
+			break
+		}
+		b, err := proto.DecodeBlock(enc)
+		if err != nil {
+			writeError(w, 0, fmt.Errorf("stored block %s: %w", hash, err))
+			return
+		}
+		out.Blocks = append(out.Blocks, NewBlock(b, info, false, 0))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -273,12 +296,12 @@ func (n *Node) handleAccountTxs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 0, err)
 		return
 	}
-	res, err := n.Chain.AddressTxs(addr, before, limit)
+	res, truncated, err := n.Chain.AddressTxs(addr, before, limit)
 	if err != nil {
 		writeError(w, 0, err)
 		return
 	}
-	out := &TxList{Txs: make([]*TxStatus, len(res))}
+	out := &TxList{Txs: make([]*TxStatus, len(res)), Truncated: truncated}
 	for i, t := range res {
 		out.Txs[i] = includedTx(t)
 	}

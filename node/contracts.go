@@ -8,6 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/vm"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -33,7 +34,12 @@ type EvalResult struct {
 	Text    string        `json:"output_text"`
 	GasUsed uint64        `json:"gas_used"`
 	Status  string        `json:"status"`
-	Error   string        `json:"error"`
+	// Error is the failure as text, ErrorCode its receipt code's name
+	// (absent on success) and FaultAt the byte offset in the code of the
+	// command that failed, as in a receipt.
+	Error     string `json:"error"`
+	ErrorCode string `json:"error_code,omitempty"`
+	FaultAt   uint64 `json:"fault_at"`
 }
 
 // Code is GET /v1/accounts/{address}/code.
@@ -93,6 +99,13 @@ func (n *Node) handleEval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 0, badRequest("gas_limit %d above the block gas limit %d", cr.GasLimit, limit))
 		return
 	}
+	if max := n.Chain.Genesis().MaxTxBytes; len(cr.Code) > max {
+		// As an exec's code could be no longer: the bound on what one
+		// eval makes the node load (its run pays 1 gas a byte for it too).
+		writeError(w, 0, &httpError{http.StatusRequestEntityTooLarge,
+			fmt.Errorf("code of %d bytes: at most max_tx_bytes (%d)", len(cr.Code), max)})
+		return
+	}
 	if cr.Code != nil {
 		if err := vm.Validate(cr.Code); err != nil {
 			writeError(w, 0, badRequest("code: %v", err))
@@ -112,12 +125,14 @@ func (n *Node) handleEval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 0, err)
 		return
 	}
-	out := EvalResult{Output: res.Output, Text: string(res.Output), GasUsed: res.GasUsed, Status: res.Status.String()}
+	// The error as a receipt would give it: a code, a position and the
+	// text rendered from them.
+	code, at := chain.VMErrCode(res.Err)
+	rc := &proto.Receipt{Status: code.Status(), ErrCode: code, FaultAt: at}
+	out := EvalResult{Output: res.Output, Text: string(res.Output), GasUsed: res.GasUsed, Status: rc.Status.String(),
+		Error: rc.ErrorText(), ErrorCode: errorCodeName(code), FaultAt: at}
 	if out.Output == nil {
 		out.Output = hexutil.Bytes{}
-	}
-	if res.Err != nil {
-		out.Error = res.Err.Error()
 	}
 	writeJSON(w, http.StatusOK, out)
 }

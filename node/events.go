@@ -44,7 +44,7 @@ func newEvents(c *chain.Chain, pool *chain.Mempool) *events {
 			return
 		}
 		info, _ := c.HeaderByHash(ev.Head.Hash())
-		e.publish("head", NewBlock(ev.Head, info, false))
+		e.publish("head", NewBlock(ev.Head, info, false, 0))
 	})
 	pool.OnAdd(func(tx *proto.Tx) {
 		if e.any() {

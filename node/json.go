@@ -56,9 +56,17 @@ type Block struct {
 	Version      uint32         `json:"version"`
 	Size         int            `json:"size"`
 	Main         bool           `json:"main"`
-	// Txs holds the tx hashes, or with ?full=1 the whole txs.
-	Txs json.RawMessage `json:"txs"`
+	// Txs holds the tx hashes, or with ?full=1 the whole txs from TxOffset
+	// on, at most MaxFullTxs of them (?tx_offset=N for the next ones).
+	Txs      json.RawMessage `json:"txs"`
+	TxCount  int             `json:"tx_count"`
+	TxOffset int             `json:"tx_offset,omitempty"`
 }
+
+// MaxFullTxs bounds the whole txs one GET /v1/blocks/{id}?full=1 renders:
+// each costs a signature recovery (its sender), so a request costs at most
+// MaxFullTxs recoveries (about 20 ms) whatever the block holds.
+const MaxFullTxs = 1000
 
 // TxHashes decodes Txs as hashes (a block fetched without ?full=1).
 func (b *Block) TxHashes() ([]common.Hash, error) {
@@ -91,11 +99,17 @@ type Tx struct {
 
 // Receipt is a transaction's outcome in the API.
 type Receipt struct {
-	Status   string          `json:"status"`
-	GasUsed  uint64          `json:"gas_used"`
-	Output   hexutil.Bytes   `json:"output"`
-	Error    string          `json:"error"`
-	Contract *common.Address `json:"contract,omitempty"`
+	Status  string        `json:"status"`
+	GasUsed uint64        `json:"gas_used"`
+	Output  hexutil.Bytes `json:"output"`
+	// Error is rendered from the receipt's code and position, which is
+	// what the chain commits to; ErrorCode is the code's name (absent on
+	// success) and FaultAt the byte offset of the failing command in the
+	// code that ran.
+	Error     string          `json:"error"`
+	ErrorCode string          `json:"error_code,omitempty"`
+	FaultAt   uint64          `json:"fault_at"`
+	Contract  *common.Address `json:"contract,omitempty"`
 }
 
 // TxStatus is GET /v1/txs/{hash}.
@@ -111,12 +125,18 @@ type TxStatus struct {
 
 // BlockList is GET /v1/blocks.
 type BlockList struct {
-	Blocks []*Block `json:"blocks"`
+	// Truncated says the list stopped short of its limit at the request's
+	// decode budget (maxBlockListBytes): ask again with before.
+	Truncated bool     `json:"truncated,omitempty"`
+	Blocks    []*Block `json:"blocks"`
 }
 
 // TxList is GET /v1/accounts/{address}/txs.
 type TxList struct {
 	Txs []*TxStatus `json:"txs"`
+	// Truncated says the page stopped short of its limit at the request's
+	// read budget (chain.MaxAddressTxsBytes): ask again with before.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Account is GET /v1/accounts/{address}.
@@ -173,20 +193,30 @@ func NewTx(tx *proto.Tx) *Tx {
 
 // NewReceipt converts a receipt to its API form.
 func NewReceipt(r *proto.Receipt, contract *common.Address) *Receipt {
-	out := &Receipt{Status: r.Status.String(), GasUsed: r.GasUsed, Output: r.Output, Error: r.Error, Contract: contract}
+	out := &Receipt{Status: r.Status.String(), GasUsed: r.GasUsed, Output: r.Output, Error: r.ErrorText(),
+		ErrorCode: errorCodeName(r.ErrCode), FaultAt: r.FaultAt, Contract: contract}
 	if out.Output == nil {
 		out.Output = hexutil.Bytes{}
 	}
 	return out
 }
 
-// NewBlock converts a block and its index info to the API form.
-func NewBlock(b *proto.Block, info *chain.BlockInfo, full bool) *Block {
+// errorCodeName is a receipt code's API name; empty (left out) for none.
+func errorCodeName(c proto.ErrCode) string {
+	if c == proto.ErrCodeNone {
+		return ""
+	}
+	return c.String()
+}
+
+// NewBlock converts a block and its index info to the API form: its tx
+// hashes, or with full its whole txs from offset on (at most MaxFullTxs).
+func NewBlock(b *proto.Block, info *chain.BlockInfo, full bool, offset int) *Block {
 	h := &b.Header
 	out := &Block{
 		Hash: b.Hash(), Height: h.Height, PrevHash: h.PrevHash, Timestamp: h.Timestamp,
 		Target: h.Target, Nonce: h.Nonce, Miner: h.Miner, TxRoot: h.TxRoot, StateRoot: h.StateRoot,
-		ReceiptsRoot: h.ReceiptsRoot, Version: h.Version, Size: b.Size(),
+		ReceiptsRoot: h.ReceiptsRoot, Version: h.Version, Size: b.Size(), TxCount: len(b.Txs),
 	}
 	if info != nil {
 		out.TotalWork = (*hexutil.Big)(info.TotalWork)
@@ -194,11 +224,13 @@ func NewBlock(b *proto.Block, info *chain.BlockInfo, full bool) *Block {
 	}
 	var txs any
 	if full {
-		full := make([]*Tx, len(b.Txs))
-		for i, tx := range b.Txs {
+		offset = min(max(offset, 0), len(b.Txs))
+		page := b.Txs[offset:min(len(b.Txs), offset+MaxFullTxs)]
+		full := make([]*Tx, len(page))
+		for i, tx := range page {
 			full[i] = NewTx(tx)
 		}
-		txs = full
+		txs, out.TxOffset = full, offset
 	} else {
 		hashes := make([]common.Hash, len(b.Txs))
 		for i, tx := range b.Txs {

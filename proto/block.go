@@ -2,6 +2,8 @@ package proto
 
 import (
 	"crypto/sha256"
+	"errors"
+	"fmt"
 	"math/big"
 	"sync/atomic"
 
@@ -86,12 +88,21 @@ func (b *Block) Size() int {
 	return len(b.Encode())
 }
 
-// Receipt is the outcome of one transaction in a block.
+// Receipt is the outcome of one transaction in a block. Its encoding is
+// the RLP list [status, gas_used, output, err_code, fault_at] in this field
+// order; receipts_root commits to the Keccak-256 of each. It names why a
+// run failed by code and position only, never by text, so that rewording
+// a message cannot change a root: ErrorText renders the message.
 type Receipt struct {
 	Status  ReceiptStatus
 	GasUsed uint64
 	Output  []byte
-	Error   string // why the execution failed; empty when Status is ok
+	ErrCode ErrCode // why the run failed; ErrCodeNone when Status is ok
+	// FaultAt is the byte offset, in the code that ran (the called
+	// contract's code, or an exec's data), of the command that failed:
+	// the command that ran out of gas (not run) or the one that faulted.
+	// It is 0 for the codes that name no command (HasPosition false).
+	FaultAt uint64
 }
 
 // ReceiptStatus is the outcome of a transaction's execution.
@@ -116,11 +127,110 @@ func (s ReceiptStatus) String() string {
 	return "unknown"
 }
 
-// DecodeReceipt decodes a receipt from its canonical encoding.
+// ErrCode is why a transaction's run failed, as its receipt commits to it.
+// The values are consensus: a new code is a new rule.
+type ErrCode uint8
+
+// Error codes. TestErrCodeNames pins every value and name.
+const (
+	// ErrCodeNone: the run succeeded (status ok).
+	ErrCodeNone ErrCode = iota
+	// ErrCodeOutOfGas: a command's cost did not fit in the gas left; it was
+	// not run (status out_of_gas; FaultAt: that command).
+	ErrCodeOutOfGas
+	// ErrCodeLoadOutOfGas: the gas left after the intrinsic gas did not
+	// cover loading the called code (1 gas per byte); no command ran
+	// (status out_of_gas).
+	ErrCodeLoadOutOfGas
+	// ErrCodeTapeLeft: a < at cell 0 (status fault; FaultAt: the <, or the
+	// [ of the scan loop that would leave the tape).
+	ErrCodeTapeLeft
+	// ErrCodeTapeRight: a > at the last cell (status fault; FaultAt as for
+	// ErrCodeTapeLeft).
+	ErrCodeTapeRight
+	// ErrCodeOutputOverflow: a . with the output already at its cap
+	// (status fault; FaultAt: the .).
+	ErrCodeOutputOverflow
+	// ErrCodeNoContract: a call of an address without code (status fault).
+	ErrCodeNoContract
+	// ErrCodeAddressTaken: a deploy whose contract address already holds a
+	// contract or a used nonce (status fault).
+	ErrCodeAddressTaken
+
+	numErrCodes
+)
+
+var errCodeInfo = [numErrCodes]struct {
+	name, text string
+	status     ReceiptStatus
+	pos        bool
+}{
+	ErrCodeNone:           {"none", "", StatusOK, false},
+	ErrCodeOutOfGas:       {"out_of_gas", "out of gas", StatusOutOfGas, true},
+	ErrCodeLoadOutOfGas:   {"load_out_of_gas", "out of gas loading the code (1 gas per byte)", StatusOutOfGas, false},
+	ErrCodeTapeLeft:       {"tape_left", "tape fault: < at cell 0", StatusFault, true},
+	ErrCodeTapeRight:      {"tape_right", "tape fault: > at the last cell", StatusFault, true},
+	ErrCodeOutputOverflow: {"output_overflow", "output overflow", StatusFault, true},
+	ErrCodeNoContract:     {"no_contract", "no contract at the called address", StatusFault, false},
+	ErrCodeAddressTaken:   {"address_taken", "the contract address is taken", StatusFault, false},
+}
+
+// String returns the code's name, as the API shows it in "error_code".
+func (c ErrCode) String() string {
+	if c < numErrCodes {
+		return errCodeInfo[c].name
+	}
+	return fmt.Sprintf("err_code(%d)", uint8(c))
+}
+
+// Valid reports whether c is a defined code.
+func (c ErrCode) Valid() bool { return c < numErrCodes }
+
+// Status returns the receipt status that goes with the code.
+func (c ErrCode) Status() ReceiptStatus { return errCodeInfo[c%numErrCodes].status }
+
+// HasPosition reports whether the code names a command (FaultAt).
+func (c ErrCode) HasPosition() bool { return c < numErrCodes && errCodeInfo[c].pos }
+
+// ErrorText renders the receipt's error for people: the code's message
+// and, when it names a command, its byte offset. Empty when the run
+// succeeded. It is not committed to: it may be reworded freely.
+func (r *Receipt) ErrorText() string {
+	if r.ErrCode == ErrCodeNone || !r.ErrCode.Valid() {
+		return ""
+	}
+	text := errCodeInfo[r.ErrCode].text
+	if r.ErrCode.HasPosition() {
+		text += fmt.Sprintf(" at byte %d", r.FaultAt)
+	}
+	return text
+}
+
+// ErrBadReceipt is returned for a receipt whose fields contradict each
+// other (an unknown code, a status that is not the code's, a position
+// where the code names none).
+var ErrBadReceipt = errors.New("inconsistent receipt")
+
+// Check reports whether the receipt's fields agree: a defined code, the
+// code's status, and FaultAt 0 unless the code names a command.
+func (r *Receipt) Check() error {
+	switch {
+	case !r.ErrCode.Valid():
+		return fmt.Errorf("receipt: %w: unknown error code %d", ErrBadReceipt, uint8(r.ErrCode))
+	case r.Status != r.ErrCode.Status():
+		return fmt.Errorf("receipt: %w: status %s with error code %s", ErrBadReceipt, r.Status, r.ErrCode)
+	case !r.ErrCode.HasPosition() && r.FaultAt != 0:
+		return fmt.Errorf("receipt: %w: fault_at %d with error code %s", ErrBadReceipt, r.FaultAt, r.ErrCode)
+	}
+	return nil
+}
+
+// DecodeReceipt decodes a receipt from its canonical encoding and checks
+// that its fields agree.
 func DecodeReceipt(b []byte) (*Receipt, error) {
 	r := new(Receipt)
 	if err := decode(b, r, MaxReceiptSize, "receipt"); err != nil {
 		return nil, err
 	}
-	return r, nil
+	return r, r.Check()
 }

@@ -58,7 +58,7 @@ func decoders() map[string]struct {
 } {
 	blk := fixtureBlock()
 	acct := &proto.Account{Nonce: 1, Balance: 2, CodeHash: common.HexToHash("0x09")}
-	rcpt := &proto.Receipt{Status: proto.StatusFault, GasUsed: 9, Output: []byte("o"), Error: "vm: tape fault"}
+	rcpt := &proto.Receipt{Status: proto.StatusFault, GasUsed: 9, Output: []byte("o"), ErrCode: proto.ErrCodeTapeLeft, FaultAt: 300}
 	return map[string]struct {
 		enc    []byte
 		decode func([]byte) error
@@ -207,4 +207,73 @@ func FuzzDecodeHeader(f *testing.F) {
 			t.Fatalf("decoded but not canonical: %x", b)
 		}
 	})
+}
+
+// goldenReceipt is the receipt of decoders(): [status 2, gas 9, output
+// "o", err_code 3 (tape_left), fault_at 300 (0x012c)].
+const goldenReceipt = "c702096f0382012c"
+
+func TestReceiptGolden(t *testing.T) {
+	enc := decoders()["receipt"].enc
+	if hex.EncodeToString(enc) != goldenReceipt {
+		t.Fatalf("receipt encoding changed:\n%x", enc)
+	}
+	r, err := proto.DecodeReceipt(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.ErrorText(); got != "tape fault: < at cell 0 at byte 300" {
+		t.Fatalf("text %q", got)
+	}
+}
+
+// TestErrCodeNames pins every error code's value, name and status: the
+// values are consensus (receipts_root commits to them) and the names are
+// the API's "error_code".
+func TestErrCodeNames(t *testing.T) {
+	want := []struct {
+		code   proto.ErrCode
+		name   string
+		status proto.ReceiptStatus
+		pos    bool
+	}{
+		{0, "none", proto.StatusOK, false},
+		{1, "out_of_gas", proto.StatusOutOfGas, true},
+		{2, "load_out_of_gas", proto.StatusOutOfGas, false},
+		{3, "tape_left", proto.StatusFault, true},
+		{4, "tape_right", proto.StatusFault, true},
+		{5, "output_overflow", proto.StatusFault, true},
+		{6, "no_contract", proto.StatusFault, false},
+		{7, "address_taken", proto.StatusFault, false},
+	}
+	named := []proto.ErrCode{proto.ErrCodeNone, proto.ErrCodeOutOfGas, proto.ErrCodeLoadOutOfGas, proto.ErrCodeTapeLeft,
+		proto.ErrCodeTapeRight, proto.ErrCodeOutputOverflow, proto.ErrCodeNoContract, proto.ErrCodeAddressTaken}
+	for i, w := range want {
+		if named[i] != w.code || w.code.String() != w.name || w.code.Status() != w.status || w.code.HasPosition() != w.pos || !w.code.Valid() {
+			t.Errorf("code %d: constant %d, name %q, status %s, position %v", w.code, named[i], w.code.String(), w.code.Status(), w.code.HasPosition())
+		}
+		if (w.code == proto.ErrCodeNone) != (((&proto.Receipt{ErrCode: w.code}).ErrorText()) == "") {
+			t.Errorf("code %s: text %q", w.name, (&proto.Receipt{ErrCode: w.code}).ErrorText())
+		}
+	}
+	if c := proto.ErrCode(len(want)); c.Valid() || c.String() != "err_code(8)" {
+		t.Errorf("code %d past the table: valid %v, name %q", c, c.Valid(), c.String())
+	}
+}
+
+// TestReceiptConsistency: a receipt whose fields contradict each other
+// does not decode.
+func TestReceiptConsistency(t *testing.T) {
+	for _, r := range []*proto.Receipt{
+		{Status: proto.StatusOK, ErrCode: proto.ErrCodeTapeLeft},
+		{Status: proto.StatusFault, ErrCode: proto.ErrCodeNone},
+		{Status: proto.StatusFault, ErrCode: proto.ErrCodeOutOfGas},
+		{Status: proto.StatusFault, ErrCode: 8},
+		{Status: proto.StatusOK, FaultAt: 1},
+		{Status: proto.StatusFault, ErrCode: proto.ErrCodeNoContract, FaultAt: 5},
+	} {
+		if _, err := proto.DecodeReceipt(proto.Encode(r)); !errors.Is(err, proto.ErrBadReceipt) {
+			t.Errorf("%+v decoded: %v", r, err)
+		}
+	}
 }

@@ -2,7 +2,10 @@ package vm
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Compilation for the fast interpreter. A Program is the code as a flat
@@ -70,26 +73,113 @@ type fallback struct {
 }
 
 // Program is compiled code, safe for concurrent use by many runs.
+//
+// The plain fallback runs on the code's commands alone (comments dropped),
+// so everything it steps over costs gas: no run spends time on bytes it is
+// not charged for. pos maps a command's index back to its byte offset in
+// the source, which is what errors name.
 type Program struct {
-	code  []byte // the source, for the plain fallback
+	code  []byte  // the commands of the source, comments dropped
+	pos   []int32 // by command: its byte offset in the source
+	size  int     // the source's length in bytes, what loading it costs
 	jump  []int32
 	insts []inst
 	fall  []fallback // by instruction; set for those that can fail: opOut, the fused loops, opScan
-	stops []int32    // by code offset right after a bracket: the block starting there, or -1
+	stops []int32    // by command index right after a bracket: the block starting there, or -1
 }
 
-// Compile validates and compiles code. It keeps its own copy of code.
+// Size returns the length in bytes of the source the program was compiled
+// from.
+func (p *Program) Size() int { return p.size }
+
+// LoadGas is what loading the program costs a call: GasCodeByte per byte
+// of its source.
+func (p *Program) LoadGas() uint64 { return uint64(p.size) * GasCodeByte }
+
+// isCmd marks the eight command bytes.
+var isCmd = [256]bool{'>': true, '<': true, '+': true, '-': true, '.': true, ',': true, '[': true, ']': true}
+
+// commands returns the commands of code and the byte offset of each; the
+// offsets are nil when code has no comments (each command is at its own
+// index).
+func commands(code []byte) ([]byte, []int32) {
+	n := 0
+	for _, c := range code {
+		if isCmd[c] {
+			n++
+		}
+	}
+	if n == len(code) {
+		return bytes.Clone(code), nil
+	}
+	cmds, pos := make([]byte, 0, n), make([]int32, 0, n)
+	for i, c := range code {
+		if isCmd[c] {
+			cmds, pos = append(cmds, c), append(pos, int32(i))
+		}
+	}
+	return cmds, pos
+}
+
+// Load validates code and prepares it to run without compiling it: its
+// commands (comments dropped) and their bracket partners, in one linear
+// pass and 9 bytes per command. Its Run is the plain interpreter's on
+// those commands, exact like every Run: the form for code that runs too
+// little to repay compiling (Cache.Get decides). It keeps no reference to
+// code.
+func Load(code []byte) (*Program, error) {
+	if int64(len(code)) > 1<<31-1 {
+		return nil, fmt.Errorf("vm: code of %d bytes is too long", len(code))
+	}
+	cmds, pos := commands(code)
+	jump, err := matchBrackets(cmds)
+	if err != nil {
+		var pe *PosError
+		if errors.As(err, &pe) && pos != nil {
+			err = &PosError{Pos: int(pos[pe.Pos]), Err: pe.Err}
+		}
+		return nil, err
+	}
+	return &Program{code: cmds, pos: pos, size: len(code), jump: jump}, nil
+}
+
+// Compiled reports whether the program was compiled (Compile) rather than
+// only loaded (Load).
+func (p *Program) Compiled() bool { return p.insts != nil }
+
+// Footprint estimates the bytes the program holds in memory: what a cache
+// of programs bounds.
+func (p *Program) Footprint() int {
+	return len(p.code) + 4*(len(p.pos)+len(p.jump)+len(p.stops)) +
+		int(unsafe.Sizeof(inst{}))*cap(p.insts) + int(unsafe.Sizeof(fallback{}))*cap(p.fall) + 128
+}
+
+// Compile validates and compiles code. It keeps no reference to code.
+//
+// Its time and memory are linear in len(code): every command is looked at
+// a bounded number of times (once by the compiler, once more by the scan
+// of a loop body that tries to fuse, which stops at the body's first
+// bracket, and by the passes over the instructions), and the pending adds
+// of a block and the net adds of a loop body are found by offset in O(1).
+// BenchmarkCompile measures it on adversarial shapes.
 func Compile(code []byte) (*Program, error) {
-	code = bytes.Clone(code)
-	jump, err := matchBrackets(code)
+	p, err := Load(code)
 	if err != nil {
 		return nil, err
 	}
-	p := &Program{code: code, jump: jump, stops: make([]int32, len(code)+1)}
+	cmds := p.code
+	p.stops = make([]int32, len(cmds)+1)
+	// Every command becomes at most one instruction or entry, and every
+	// block but the first starts after a bracket: no append reallocates.
+	brackets := bytes.Count(cmds, []byte("[")) * 2
+	p.insts = make([]inst, 0, len(cmds)+brackets+2)
+	p.fall = make([]fallback, 0, cap(p.insts))
 	for i := range p.stops {
 		p.stops[i] = -1
 	}
-	c := compiler{p: p, last: -1}
+	c := compiler{p: p, last: -1, slots: newSlots(len(cmds)), body: newSlots(len(cmds))}
+	jump := p.jump
+	code = cmds
 	c.startBlock(0)
 	var loops []int32 // the opJz of each open plain loop
 	for i := 0; i < len(code); i++ {
@@ -107,7 +197,7 @@ func Compile(code []byte) (*Program, error) {
 			c.gas += GasStep + GasWrite
 		case '.':
 			c.mid(inst{op: opOut, off: int32(c.cur)}, i)
-			c.gas += GasStep
+			c.gas += GasStep + GasOutput
 		case '[':
 			end := int(jump[i])
 			if c.fuse(i, end) {
@@ -131,9 +221,30 @@ func Compile(code []byte) (*Program, error) {
 	}
 	c.emit(inst{op: opEnd})
 	c.closeBlock()
-	p.thread()
+	p.thread(c.heads)
 	p.selfLoops()
 	return p, nil
+}
+
+// slots finds an entry of a list of adds by cell offset in O(1): idx holds,
+// for offset o in [-base, base], 1 + the entry's index in the list, or 0.
+// Offsets within one block or loop body never leave that range, since
+// each command moves the pointer by at most one. A user clears it by
+// zeroing the offsets of its list, so a reset costs the list's length.
+type slots struct {
+	idx  []int32
+	base int
+}
+
+func newSlots(n int) slots { return slots{idx: make([]int32, 2*n+1), base: n} }
+
+func (s *slots) at(off int) *int32 { return &s.idx[off+s.base] }
+
+// reset clears the offsets of adds.
+func (s *slots) reset(adds []pendingAdd) {
+	for _, a := range adds {
+		*s.at(a.off) = 0
+	}
 }
 
 // compiler holds the block being compiled.
@@ -146,6 +257,9 @@ type compiler struct {
 	pend   []pendingAdd // adds not yet emitted, in order of first touch
 	last   int32        // the last instruction emitted (not an entry)
 	mids   []midInst
+	slots  slots   // pend by offset
+	body   slots   // fuse's deltas by offset
+	heads  []int32 // every block's header, in order
 }
 
 type pendingAdd struct {
@@ -177,6 +291,7 @@ func (c *compiler) emit(in inst) int32 {
 		c.entry(inst{n: a.delta, off: int32(a.off)})
 		c.p.insts[pc].k++
 	}
+	c.slots.reset(c.pend)
 	c.pend = c.pend[:0]
 	c.last = pc
 	return pc
@@ -202,6 +317,7 @@ func (c *compiler) mid(in inst, src int) int32 {
 // byte offset src.
 func (c *compiler) startBlock(src int) int32 {
 	c.hdr = c.entry(inst{off: int32(src)})
+	c.heads = append(c.heads, c.hdr)
 	c.cur, c.lo, c.hi, c.gas = 0, 0, 0, 0
 	c.mids = c.mids[:0]
 	return c.hdr
@@ -239,13 +355,12 @@ func (c *compiler) bare() {
 
 func (c *compiler) add(delta uint8) {
 	c.gas += GasStep + GasWrite
-	for i := range c.pend {
-		if c.pend[i].off == c.cur {
-			c.pend[i].delta += delta
-			return
-		}
+	slot := c.slots.at(c.cur)
+	if *slot == 0 {
+		c.pend = append(c.pend, pendingAdd{off: c.cur})
+		*slot = int32(len(c.pend))
 	}
-	c.pend = append(c.pend, pendingAdd{off: c.cur, delta: delta})
+	c.pend[*slot-1].delta += delta
 }
 
 func (c *compiler) move(d int) {

@@ -18,17 +18,30 @@
 // # Gas
 //
 //	command       gas
-//	> < . [ ]     GasStep (1)
+//	> < [ ]       GasStep (1)
 //	+ - ,         GasStep + GasWrite (4)
+//	.             GasStep + GasOutput (17): its byte is kept in the receipt
 //
 // Every executed command is charged, brackets each time they execute, so a
-// loop of n iterations costs its [ once and its body and ] n times. A
-// command whose cost does not fit in the gas left is not run: the run is
-// out of gas (StatusOutOfGas) and uses its whole limit. A fault
-// (StatusFault) uses the gas charged up to and including the faulting
-// command. Either way the Result keeps the output produced before the
-// failure, Err names the failing command's byte offset (PosError), and the
-// tape is left as it was at that moment: reverting is the caller's job.
+// loop of n iterations costs its [ once and its body and ] n times.
+// Limits.LoadGas is charged before the first command (the chain's load
+// gas: GasTapeByte per byte of the stored tape, and through RunLoaded
+// GasCodeByte per byte of the code); when it does not fit nothing runs
+// (ErrLoadOutOfGas). A command whose cost does not fit in the gas left is
+// not run: the run is out of gas (StatusOutOfGas) and uses its whole
+// limit. A fault (StatusFault) uses the gas charged up to and including
+// the faulting command. Either way the Result keeps the output produced
+// before the failure, Err names the failing command's byte offset in the
+// source (PosError), and the tape is left as it was at that moment:
+// reverting is the caller's job.
+//
+// # Cost
+//
+// Compile is linear in the code's size (BenchmarkCompile). Both
+// interpreters run the code's commands only: comments are dropped first,
+// so every step a run takes is charged. Load prepares code without
+// compiling it (for runs too short to repay a compile: Prepare, Cache,
+// CompileRatio).
 //
 // # Two interpreters
 //

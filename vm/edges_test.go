@@ -49,17 +49,17 @@ func TestFaultState(t *testing.T) {
 		{"out of gas on ]", "+[-]", vm.Tape{}, vm.Limits{Gas: 9}, vm.StatusOutOfGas, vm.ErrOutOfGas, 3, 9, []byte{0}, ""},
 		{"out of gas on [", "+[-]", vm.Tape{}, vm.Limits{Gas: 4}, vm.StatusOutOfGas, vm.ErrOutOfGas, 1, 4, []byte{1}, ""},
 		{"out of gas with zero gas", "+", vm.Tape{}, vm.Limits{Gas: 0}, vm.StatusOutOfGas, vm.ErrOutOfGas, 0, 0, []byte{0}, ""},
-		{"out of gas keeps output", "+.+.+.", vm.Tape{}, vm.Limits{Gas: 12}, vm.StatusOutOfGas, vm.ErrOutOfGas, 4, 12, []byte{2}, "\x01\x02"},
+		{"out of gas keeps output", "+.+.+.", vm.Tape{}, vm.Limits{Gas: 46}, vm.StatusOutOfGas, vm.ErrOutOfGas, 5, 46, []byte{3}, "\x01\x02"},
 		{"< at cell 0", "+<", vm.Tape{}, vm.Limits{Gas: 100}, vm.StatusFault, vm.ErrTapeLeft, 1, 5, []byte{1}, ""},
-		{"< at cell 0 after output", "+.<+", vm.Tape{}, vm.Limits{Gas: 100}, vm.StatusFault, vm.ErrTapeLeft, 2, 6, []byte{1}, "\x01"},
+		{"< at cell 0 after output", "+.<+", vm.Tape{}, vm.Limits{Gas: 100}, vm.StatusFault, vm.ErrTapeLeft, 2, 4 + 17 + 1, []byte{1}, "\x01"},
 		{"multiply reaching left of cell 0", "+[<+>-]", vm.Tape{}, vm.Limits{Gas: 100}, vm.StatusFault, vm.ErrTapeLeft, 2, 6, []byte{1}, ""},
 		{"scan off the left end", ">>>[<]", tapeOf(1, 1, 1, 1), vm.Limits{Gas: 100}, vm.StatusFault, vm.ErrTapeLeft, 4, 11, []byte{1, 1, 1, 1}, ""},
 		// Scan to the last cell, then one > too many.
 		{"> at the last cell", "[>]+>", ones, vm.Limits{Gas: math.MaxUint64}, vm.StatusFault, vm.ErrTapeRight, 4, 1 + 2*(vm.TapeSize-1) + 4 + 1, []byte{1, 1}, ""},
 		{"scan off the right end", "[>]", end2(), vm.Limits{Gas: math.MaxUint64}, vm.StatusFault, vm.ErrTapeRight, 1, 1 + 2*(vm.TapeSize-1) + 1, []byte{1, 1}, ""},
-		{"output cap", "+.+.+.", vm.Tape{}, vm.Limits{Gas: 100, MaxOutput: 2}, vm.StatusFault, vm.ErrOutputOverflow, 5, 15, []byte{3}, "\x01\x02"},
-		{"no output allowed", "+.", vm.Tape{}, vm.Limits{Gas: 100, MaxOutput: -1}, vm.StatusFault, vm.ErrOutputOverflow, 1, 5, []byte{1}, ""},
-		{"output cap in a loop", "+++[.-]", vm.Tape{}, vm.Limits{Gas: 100, MaxOutput: 2}, vm.StatusFault, vm.ErrOutputOverflow, 4, 12 + 1 + 2*6 + 1, []byte{1}, "\x03\x02"},
+		{"output cap", "+.+.+.", vm.Tape{}, vm.Limits{Gas: 100, MaxOutput: 2}, vm.StatusFault, vm.ErrOutputOverflow, 5, 3 * (4 + 17), []byte{3}, "\x01\x02"},
+		{"no output allowed", "+.", vm.Tape{}, vm.Limits{Gas: 100, MaxOutput: -1}, vm.StatusFault, vm.ErrOutputOverflow, 1, 4 + 17, []byte{1}, ""},
+		{"output cap in a loop", "+++[.-]", vm.Tape{}, vm.Limits{Gas: 100, MaxOutput: 2}, vm.StatusFault, vm.ErrOutputOverflow, 4, 12 + 1 + 2*(17+4+1) + 17, []byte{1}, "\x03\x02"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -153,13 +153,13 @@ func TestRuns(t *testing.T) {
 // bytes; one more faults and keeps what was output.
 func TestOutputCap(t *testing.T) {
 	code := strings.Repeat(".", vm.MaxOutput)
-	res, _ := both(t, code, vm.Tape{}, nil, vm.Limits{Gas: 1 << 20})
-	if res.Status != vm.StatusOK || len(res.Output) != vm.MaxOutput || res.GasUsed != vm.MaxOutput {
+	res, _ := both(t, code, vm.Tape{}, nil, vm.Limits{Gas: 1 << 21})
+	if res.Status != vm.StatusOK || len(res.Output) != vm.MaxOutput || res.GasUsed != 17*vm.MaxOutput {
 		t.Fatalf("%s, %d bytes, gas %d", res.Status, len(res.Output), res.GasUsed)
 	}
-	res, _ = both(t, code+"+.", vm.Tape{}, nil, vm.Limits{Gas: 1 << 20})
+	res, _ = both(t, code+"+.", vm.Tape{}, nil, vm.Limits{Gas: 1 << 21})
 	if res.Status != vm.StatusFault || !errors.Is(res.Err, vm.ErrOutputOverflow) ||
-		len(res.Output) != vm.MaxOutput || res.GasUsed != vm.MaxOutput+5 {
+		len(res.Output) != vm.MaxOutput || res.GasUsed != 17*vm.MaxOutput+4+17 {
 		t.Fatalf("%s %v, %d bytes, gas %d", res.Status, res.Err, len(res.Output), res.GasUsed)
 	}
 }

@@ -7,6 +7,14 @@ import "bytes"
 // at cell 0; the tape is modified in place.
 func (p *Program) Run(tape *Tape, input []byte, lim Limits) Result {
 	m := newMachine(tape, input, lim)
+	m.pos = p.pos
+	if !m.load(lim) {
+		return m.loadOutOfGas()
+	}
+	if p.insts == nil { // loaded, not compiled
+		res, _ := m.plain(p.code, p.jump, 0, nil, nil)
+		return res
+	}
 	hdr := int32(0)
 	for {
 		res, src, done := p.exec(&m, int(hdr))
@@ -19,6 +27,14 @@ func (p *Program) Run(tape *Tape, input []byte, lim Limits) Result {
 			return res
 		}
 	}
+}
+
+// RunLoaded is Run for code that is loaded to run, as a call loads its
+// contract: it adds the program's LoadGas (GasCodeByte per byte of its
+// source) to lim.LoadGas, charged before the first command.
+func (p *Program) RunLoaded(tape *Tape, input []byte, lim Limits) Result {
+	lim.LoadGas += p.LoadGas()
+	return p.Run(tape, input, lim)
 }
 
 // exec runs the program from the block whose header is at pc with the

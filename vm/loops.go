@@ -29,6 +29,7 @@ func (c *compiler) fuse(open, end int) bool {
 		gas               uint64
 		deltas            []pendingAdd // net add per offset, in order of first touch
 	)
+	defer func() { c.body.reset(deltas) }()
 	for i := open + 1; i < end; i++ {
 		switch code[i] {
 		case '>', '<':
@@ -44,19 +45,15 @@ func (c *compiler) fuse(open, end int) bool {
 			if code[i] == '-' {
 				d = 255
 			}
-			j := 0
-			for j < len(deltas) && deltas[j].off != pos {
-				j++
-			}
-			if j == len(deltas) {
+			slot := c.body.at(pos)
+			if *slot == 0 {
 				deltas = append(deltas, pendingAdd{off: pos})
+				*slot = int32(len(deltas))
 			}
-			deltas[j].delta += d
+			deltas[*slot-1].delta += d
 			gas += GasStep + GasWrite
-		case '.', ',', '[', ']':
+		default: // . , [ ]
 			return false
-		default:
-			continue // a comment
 		}
 		if cmds++; cmds > maxFusedBody {
 			return false

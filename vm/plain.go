@@ -12,10 +12,27 @@ type machine struct {
 	ptr    int
 	gas    uint64 // gas left
 	limit  uint64 // gas limit, for GasUsed
+	// pos maps the index of a command in the code being run to its byte
+	// offset in the source, for errors (nil: they are the same).
+	pos []int32
 }
 
 func newMachine(tape *Tape, input []byte, lim Limits) machine {
 	return machine{tape: tape, input: input, maxOut: lim.maxOut(), gas: lim.Gas, limit: lim.Gas}
+}
+
+// load charges the run's load gas; false means it did not fit.
+func (m *machine) load(lim Limits) bool {
+	if lim.LoadGas > m.gas {
+		return false
+	}
+	m.gas -= lim.LoadGas
+	return true
+}
+
+// loadOutOfGas ends a run whose load gas did not fit: no command ran.
+func (m *machine) loadOutOfGas() Result {
+	return Result{Status: StatusOutOfGas, GasUsed: m.limit, Err: &PosError{Pos: 0, Err: ErrLoadOutOfGas}}
 }
 
 // ok ends the run at the end of the code.
@@ -23,16 +40,24 @@ func (m *machine) ok() Result {
 	return Result{Status: StatusOK, GasUsed: m.limit - m.gas, Output: m.out}
 }
 
-// outOfGas ends the run at the command at pos, which was not run.
-func (m *machine) outOfGas(pos int) Result {
-	return Result{Status: StatusOutOfGas, GasUsed: m.limit, Output: m.out,
-		Err: &PosError{Pos: pos, Err: ErrOutOfGas}}
+// source returns the byte offset in the source of the command at pc.
+func (m *machine) source(pc int) int {
+	if m.pos == nil {
+		return pc
+	}
+	return int(m.pos[pc])
 }
 
-// fault ends the run at the command at pos, which was charged.
-func (m *machine) fault(pos int, err error) Result {
+// outOfGas ends the run at the command at pc, which was not run.
+func (m *machine) outOfGas(pc int) Result {
+	return Result{Status: StatusOutOfGas, GasUsed: m.limit, Output: m.out,
+		Err: &PosError{Pos: m.source(pc), Err: ErrOutOfGas}}
+}
+
+// fault ends the run at the command at pc, which was charged.
+func (m *machine) fault(pc int, err error) Result {
 	return Result{Status: StatusFault, GasUsed: m.limit - m.gas, Output: m.out,
-		Err: &PosError{Pos: pos, Err: err}}
+		Err: &PosError{Pos: m.source(pc), Err: err}}
 }
 
 // Tracer observes the plain interpreter: it is called before each command
@@ -49,6 +74,9 @@ func RunPlain(code []byte, tape *Tape, input []byte, lim Limits, trace Tracer) R
 	if err != nil {
 		// Unbalanced code never runs and so costs nothing.
 		return Result{Status: StatusFault, Err: err}
+	}
+	if !m.load(lim) {
+		return m.loadOutOfGas()
 	}
 	res, _ := m.plain(code, jump, 0, nil, trace)
 	return res
@@ -67,7 +95,9 @@ func (m *machine) plain(code []byte, jump []int32, pc int, stops []int32, trace 
 		switch c {
 		case '+', '-', ',':
 			cost = GasStep + GasWrite
-		case '>', '<', '.', '[', ']':
+		case '.':
+			cost = GasStep + GasOutput
+		case '>', '<', '[', ']':
 			cost = GasStep
 		default:
 			continue // a comment

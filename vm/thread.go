@@ -15,30 +15,47 @@ package vm
 const maxThread = 255
 
 // loneBracket reports whether the block at h is a bare [ or ] that always
-// passes its reach check, and returns its jump instruction.
+// passes its reach check (its static gas is its bracket's), and returns
+// its jump instruction.
 func (p *Program) loneBracket(h int32) (*inst, bool) {
 	hdr, j := &p.insts[h], &p.insts[h+1]
 	ok := (j.op == opJz || j.op == opJnz) && j.k == 0 && j.off == 0 &&
-		hdr.a == 0 && hdr.b == TapeSize
+		hdr.a == 0 && hdr.b == TapeSize && hdr.k == GasStep
 	return j, ok
 }
 
-// thread sets z and n of every jump and scan.
-func (p *Program) thread() {
+// thread sets z and n of every jump and scan, in time linear in the
+// program: heads are the block headers in order. A lone bracket's zero
+// target is always a later block, so one pass from the last block back
+// finds, for each block, the length d of the run of lone brackets it
+// starts and the first block down that run whose own d is a multiple of
+// maxThread (a checkpoint). A jump onto the run is threaded to that
+// checkpoint: at most maxThread brackets, and as far as the run goes when
+// it is shorter.
+func (p *Program) thread(heads []int32) {
+	d := make([]int32, len(p.insts))    // by header: lone brackets in the run it starts
+	stop := make([]int32, len(p.insts)) // by header: where a jump onto it is threaded to
+	for i := len(heads) - 1; i >= 0; i-- {
+		h := heads[i]
+		j, ok := p.loneBracket(h)
+		if !ok {
+			stop[h] = h
+			continue
+		}
+		next := j.b
+		d[h] = d[next] + 1
+		if d[next]%maxThread == 0 {
+			stop[h] = next
+		} else {
+			stop[h] = stop[next]
+		}
+	}
 	for i := range p.insts {
 		in := &p.insts[i]
 		if in.op != opJz && in.op != opJnz && in.op != opScan {
 			continue
 		}
-		z, g := in.b, int32(0)
-		for {
-			j, ok := p.loneBracket(z)
-			if !ok || g+p.insts[z].k > maxThread {
-				break
-			}
-			g += p.insts[z].k
-			z = j.b
-		}
-		in.z, in.n = z, uint8(g)
+		z := stop[in.b]
+		in.z, in.n = z, uint8(uint32(d[in.b]-d[z])*GasStep)
 	}
 }

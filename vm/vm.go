@@ -6,6 +6,8 @@ import (
 )
 
 // The consensus constants of the VM. Changing any of them is a hard fork.
+// These are all of the VM's gas; the chain adds its intrinsic gas per tx
+// (chain.TxGas, chain.TxDataGasByte).
 const (
 	// TapeSize is the number of 8-bit cells on a contract's tape.
 	TapeSize = 30000
@@ -16,6 +18,17 @@ const (
 	// GasWrite is charged on top of GasStep by the commands that write a
 	// cell: + - and ,.
 	GasWrite = 3
+	// GasOutput is charged on top of GasStep by ., whose byte every node
+	// keeps in the receipt forever: priced as a byte of tx data.
+	GasOutput = 16
+	// GasCodeByte is charged per byte of a called contract's code (and of
+	// eval's code) before its first command, for loading and compiling it:
+	// Program.RunLoaded.
+	GasCodeByte = 1
+	// GasTapeByte is charged per byte of the stored (compact) tape a run
+	// starts from, before its first command, for loading, comparing and
+	// storing it: the caller computes it into Limits.LoadGas.
+	GasTapeByte = 1
 )
 
 // Status is how a run ended.
@@ -51,6 +64,9 @@ func (s Status) String() string {
 var (
 	// ErrOutOfGas: a command's cost did not fit in the gas left.
 	ErrOutOfGas = errors.New("vm: out of gas")
+	// ErrLoadOutOfGas: the code's load gas (GasCodeByte per byte) did not
+	// fit; no command ran. It wraps ErrOutOfGas.
+	ErrLoadOutOfGas = fmt.Errorf("%w loading the code", ErrOutOfGas)
 	// ErrTapeFault: the pointer would leave [0, TapeSize).
 	ErrTapeFault = errors.New("vm: tape fault")
 	// ErrTapeLeft: a < at cell 0. It wraps ErrTapeFault.
@@ -111,6 +127,11 @@ type Result struct {
 // Limits bounds one run.
 type Limits struct {
 	Gas uint64
+	// LoadGas is charged before the first command (the chain's load gas
+	// for the code and the tape); when it does not fit, the run is out of
+	// gas (ErrLoadOutOfGas) and uses the whole limit. It counts in
+	// GasUsed.
+	LoadGas uint64
 	// MaxOutput caps the output bytes. 0 means the chain's MaxOutput; a
 	// negative value allows no output at all.
 	MaxOutput int

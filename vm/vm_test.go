@@ -24,15 +24,28 @@ func both(t testing.TB, code string, tape vm.Tape, input []byte, lim vm.Limits) 
 		return a, t1
 	}
 	b := p.Run(&t2, input, lim)
+	sameRun(t, "fast", code, input, lim, a, b, t1, t2)
+	// The loaded form runs the plain interpreter on the code's commands
+	// alone and maps positions back to the source: the same again.
+	l, err := vm.Load([]byte(code))
+	if err != nil {
+		t.Fatalf("%q: load %v", code, err)
+	}
+	t3 := tape
+	sameRun(t, "loaded", code, input, lim, a, l.Run(&t3, input, lim), t1, t3)
+	return a, t1
+}
+
+func sameRun(t testing.TB, what, code string, input []byte, lim vm.Limits, a, b vm.Result, t1, t2 vm.Tape) {
+	t.Helper()
 	same := a.Status == b.Status && a.GasUsed == b.GasUsed && bytes.Equal(a.Output, b.Output) && t1 == t2
 	if same && a.Err != nil {
 		same = b.Err != nil && a.Err.Error() == b.Err.Error()
 	}
 	if !same {
-		t.Fatalf("%q input %x %+v:\nplain %s gas %d out %x err %v\nfast  %s gas %d out %x err %v",
-			code, input, lim, a.Status, a.GasUsed, a.Output, a.Err, b.Status, b.GasUsed, b.Output, b.Err)
+		t.Fatalf("%q input %x %+v:\nplain %s gas %d out %x err %v\n%s %s gas %d out %x err %v",
+			code, input, lim, a.Status, a.GasUsed, a.Output, a.Err, what, b.Status, b.GasUsed, b.Output, b.Err)
 	}
-	return a, t1
 }
 
 func TestSemantics(t *testing.T) {
@@ -48,14 +61,14 @@ func TestSemantics(t *testing.T) {
 		gas    uint64
 		out    string
 	}{
-		{"wrap up", "-.", vm.Tape{}, "", big, vm.StatusOK, nil, 5, "\xff"},
+		{"wrap up", "-.", vm.Tape{}, "", big, vm.StatusOK, nil, 4 + 17, "\xff"},
 		{"wrap down", "+", vm.Tape{255}, "", big, vm.StatusOK, nil, 4, ""},
 		{"left of cell 0", "+<", vm.Tape{}, "", big, vm.StatusFault, vm.ErrTapeLeft, 5, ""},
 		{"right of the end", "+[>+]", vm.Tape{}, "", big, vm.StatusFault, vm.ErrTapeRight, 0, ""},
 		{"scan off the right end", "[>]", end2(), "", big, vm.StatusFault, vm.ErrTapeRight, 0, ""},
-		{"input past end stores 0", ",.,.,.", vm.Tape{}, "A", big, vm.StatusOK, nil, 15, "A\x00\x00"},
-		{"output cap exactly", "...", vm.Tape{}, "", vm.Limits{Gas: 100, MaxOutput: 3}, vm.StatusOK, nil, 3, "\x00\x00\x00"},
-		{"output overflow keeps output", "+...", vm.Tape{}, "", vm.Limits{Gas: 100, MaxOutput: 2}, vm.StatusFault, vm.ErrOutputOverflow, 7, "\x01\x01"},
+		{"input past end stores 0", ",.,.,.", vm.Tape{}, "A", big, vm.StatusOK, nil, 3 * (4 + 17), "A\x00\x00"},
+		{"output cap exactly", "...", vm.Tape{}, "", vm.Limits{Gas: 100, MaxOutput: 3}, vm.StatusOK, nil, 3 * 17, "\x00\x00\x00"},
+		{"output overflow keeps output", "+...", vm.Tape{}, "", vm.Limits{Gas: 100, MaxOutput: 2}, vm.StatusFault, vm.ErrOutputOverflow, 4 + 3*17, "\x01\x01"},
 		{"unbalanced open", "[", vm.Tape{}, "", big, vm.StatusFault, vm.ErrUnbalanced, 0, ""},
 		{"unbalanced close", "]", vm.Tape{}, "", big, vm.StatusFault, vm.ErrUnbalanced, 0, ""},
 		{"out of gas on +", "++", vm.Tape{}, "", vm.Limits{Gas: 7}, vm.StatusOutOfGas, vm.ErrOutOfGas, 7, ""},
@@ -69,12 +82,12 @@ func TestSemantics(t *testing.T) {
 		{"scan left to cell 0", ">>>[<]", vm.Tape{0, 1, 1, 1}, "", big, vm.StatusOK, nil, 3 + 1 + 3*2, ""},
 		{"scan off the left end", ">>>[<]", vm.Tape{1, 1, 1, 1}, "", big, vm.StatusFault, vm.ErrTapeLeft, 3 + 1 + 3*2 + 1, ""},
 		{"out of gas in multiply", "[->++<]", vm.Tape{10}, "", vm.Limits{Gas: 30}, vm.StatusOutOfGas, vm.ErrOutOfGas, 30, ""},
-		{"multiply exact", "[->++<].>.", vm.Tape{10}, "", big, vm.StatusOK, nil, 1 + 10*(4+1+8+1+1) + 3, "\x00\x14"},
+		{"multiply exact", "[->++<].>.", vm.Tape{10}, "", big, vm.StatusOK, nil, 1 + 10*(4+1+8+1+1) + 17 + 1 + 17, "\x00\x14"},
 		{"out of gas in folded run", "+++>+++", vm.Tape{}, "", vm.Limits{Gas: 14}, vm.StatusOutOfGas, vm.ErrOutOfGas, 14, ""},
 		{"nested loops", "++[>++[>+<-]<-]>>.", vm.Tape{}, "", big, vm.StatusOK, nil, 0, "\x04"},
 		{"comments are free", "hello + world", vm.Tape{}, "", big, vm.StatusOK, nil, 4, ""},
 		{"fold wider than the tape", strings.Repeat(">", vm.TapeSize) + "+", vm.Tape{}, "", big, vm.StatusFault, vm.ErrTapeRight, vm.TapeSize, ""},
-		{"loop tail folded into ]", "+++[>++<-]>.", vm.Tape{}, "", big, vm.StatusOK, nil, 12 + 1 + 3*(1+8+1+4+1) + 1 + 1, "\x06"},
+		{"loop tail folded into ]", "+++[>++<-]>.", vm.Tape{}, "", big, vm.StatusOK, nil, 12 + 1 + 3*(1+8+1+4+1) + 1 + 17, "\x06"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -156,15 +169,15 @@ func TestTapeCompact(t *testing.T) {
 }
 
 func TestCache(t *testing.T) {
-	c := vm.NewCache(2)
-	p1, err := c.Get([32]byte{1}, []byte("+."))
+	c := vm.NewCache(2, 0)
+	p1, err := c.Get([32]byte{1}, []byte("+."), 1e6)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p2, _ := c.Get([32]byte{1}, []byte("+.")); p2 != p1 {
+	if p2, _ := c.Get([32]byte{1}, []byte("+."), 1e6); p2 != p1 {
 		t.Fatal("cache miss on a hit")
 	}
-	if _, err := c.Get([32]byte{2}, []byte("[")); !errors.Is(err, vm.ErrUnbalanced) {
+	if _, err := c.Get([32]byte{2}, []byte("["), 1e6); !errors.Is(err, vm.ErrUnbalanced) {
 		t.Fatalf("bad code: %v", err)
 	}
 }

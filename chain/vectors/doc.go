@@ -6,7 +6,8 @@
 // broken once, next to the boundary case that must pass.
 //
 // The generator keeps its own model of the state (balances and nonces per
-// block) and declares the consensus constants again on purpose, so a change
+// block, and for contract txs their receipts, worked out by hand from the
+// gas table it declares: exact gas, output, error code and fault position) and declares the consensus constants again on purpose, so a change
 // to a rule shows up as a failing vector rather than a silently updated
 // expectation. The vectors are also written as JSON (testdata/vectors.json)
 // so that any implementation can replay them: process each block in order,

@@ -46,6 +46,8 @@ type gen struct {
 	g     *chain.Genesis
 	nodes map[string]*node
 	s     *Suite
+	// effects are the expected outcomes of the contract txs (contracts.go)
+	effects map[common.Hash]effect
 }
 
 type opt func(*proto.Block)
@@ -59,7 +61,7 @@ func (gn *gen) build(name, parent string, txs []*proto.Tx, munge ...opt) *node {
 	}
 	miner := wallet.DevAddress(9)
 	st := p.state.clone()
-	if err := apply(st, txs, miner); err != nil {
+	if err := apply(st, txs, miner, gn.effects); err != nil {
 		// A block meant to break a state rule: keep the parent's state.
 		st = p.state.clone()
 	}
@@ -73,7 +75,7 @@ func (gn *gen) build(name, parent string, txs []*proto.Tx, munge ...opt) *node {
 		Target:       common.BigToHash(chain.NextTarget(gn.g, p.header(), p.anchor)),
 		TxRoot:       chain.TxRoot(txs),
 		StateRoot:    root,
-		ReceiptsRoot: chain.ReceiptsRoot(receipts(txs)),
+		ReceiptsRoot: chain.ReceiptsRoot(receipts(txs, gn.effects)),
 	}
 	b := &proto.Block{Header: h, Txs: txs}
 	solveWant := true

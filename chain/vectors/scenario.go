@@ -23,11 +23,12 @@ func Generate() (*Suite, error) {
 		st[a] = proto.Account{Balance: uint64(v)}
 	}
 	gn := &gen{g: g, nodes: map[string]*node{"genesis": {name: "genesis", block: gb, state: st}},
-		s: &Suite{Genesis: g, NowMs: g.Timestamp + 200*intervalMs}}
+		s: &Suite{Genesis: g, NowMs: g.Timestamp + 200*intervalMs}, effects: map[common.Hash]effect{}}
 	gn.mainLine()
 	gn.blockRules()
 	gn.txRules()
 	gn.forks()
+	gn.contracts()
 	gn.timestamps()
 	return gn.s, nil
 }

@@ -178,7 +178,7 @@ func printTxStatus(st *node.TxStatus) {
 	if r := st.Receipt; r != nil {
 		fmt.Printf("status    %s, gas used %d\n", r.Status, r.GasUsed)
 		if r.Error != "" {
-			fmt.Printf("error     %s\n", r.Error)
+			fmt.Printf("error     %s (%s)\n", r.Error, r.ErrorCode)
 		}
 		if len(r.Output) > 0 {
 			fmt.Printf("output    %s\n", r.Output)

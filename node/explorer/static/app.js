@@ -233,9 +233,11 @@ async function block(id) {
       ['Version', b.version],
       ['Size', b.size + ' bytes'],
     ]),
-    h('h2', {}, 'Transactions (', b.txs.length, ')'),
+    h('h2', {}, 'Transactions (', b.tx_count, ')'),
     table('txs', ['#', 'Hash', 'Kind', 'From', 'To', 'Value'], b.txs.map((t, i) => [
-      i, txLink(t.hash), t.kind, addrLink(t.from), addrLink(t.to), amount(t.value)]), 'No transactions'));
+      (b.tx_offset || 0) + i, txLink(t.hash), t.kind, addrLink(t.from), addrLink(t.to), amount(t.value)]), 'No transactions'),
+    // The node renders at most a page of whole txs per request.
+    b.txs.length < b.tx_count ? h('p', { class: 'muted' }, `The first ${b.txs.length} of ${b.tx_count} shown.`) : '');
 }
 
 async function tx(hash) {
@@ -264,7 +266,8 @@ async function tx(hash) {
     r ? kv([
       ['Status', badge(r.status, r.status === 'ok')],
       ['Gas used', r.gas_used],
-      r.error && ['Error', h('span', { class: 'err' }, r.error)],
+      r.error && ['Error', h('span', { class: 'err' }, r.error), ' ',
+        h('span', { class: 'muted' }, `(${r.error_code}${r.fault_at ? ', byte ' + r.fault_at : ''})`)],
       r.contract && ['Contract', addrLink(r.contract, true)],
       ['Output', byteView(r.output)],
     ]) : h('p', { class: 'muted' }, 'None yet: the tx is waiting in the mempool.'));
@@ -305,9 +308,10 @@ function txHistory(addr) {
   const seen = new Set(), rows = [], box = h('div');
   let before = 0, limit = 50;
   async function more() {
-    let got;
+    let got, truncated;
     try {
-      got = (await api(`accounts/${addr}/txs?limit=${limit}` + (before ? '&before=' + before : ''))).txs;
+      const page = await api(`accounts/${addr}/txs?limit=${limit}` + (before ? '&before=' + before : ''));
+      got = page.txs, truncated = !!page.truncated;
     } catch (e) {
       box.replaceChildren(h('p', { class: 'err' }, e.message));
       return;
@@ -320,7 +324,8 @@ function txHistory(addr) {
         amount(t.value), r ? badge(r.status, r.status === 'ok') : '']);
     }
     const last = got[got.length - 1];
-    let full = got.length === limit; // a short page is the end
+    // A short page is the end, unless the node cut it at its read budget.
+    let full = got.length === limit || (truncated && got.length > 0);
     limit = 100;
     if (full) before = fresh.length ? last.height + 1 : last.height;
     if (full && !fresh.length) {
