@@ -6,14 +6,14 @@ import "github.com/tinychain/tinychain/proto"
 // headers a peer sends before it asks for a single block, so that a peer
 // is believed to be ahead only on proof of work it could not fake.
 
-// CheckHeader runs every check of a header that needs neither its
+// CheckHeaderOnly runs every check of a header that needs neither its
 // transactions nor any state, in this order: version, height > 0, target
 // in (0, pow_limit], proof of work, then CheckHeaderContext against ctx
 // (height, the ASERT target, timestamp above the median of the last 11,
 // at most max_future_ms ahead of nowMs). These are the header checks of
 // CheckBlock and ProcessBlock, so a header that passes here fails later
 // only on its body or its state transition.
-func CheckHeader(h *proto.Header, ctx HeaderContext, g *Genesis, nowMs uint64) error {
+func CheckHeaderOnly(h *proto.Header, ctx HeaderContext, g *Genesis, nowMs uint64) error {
 	hash := h.Hash()
 	if h.Version != HeaderVersion {
 		return ruleErr(ErrBadVersion, "block %s: version %d, want %d", hash, h.Version, HeaderVersion)

@@ -59,7 +59,7 @@ func (c *Chain) HeaderByHash(h common.Hash) (*BlockInfo, error) {
 }
 
 // HeaderContext returns the context that a child of the indexed block h
-// is checked against (CheckHeader), and h's info: where headers-first
+// is checked against (CheckHeaderOnly), and h's info: where headers-first
 // sync starts checking a peer's headers. A block known invalid is
 // ErrInvalidAncestor for its children.
 func (c *Chain) HeaderContext(h common.Hash) (HeaderContext, *BlockInfo, error) {

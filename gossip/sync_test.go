@@ -233,15 +233,15 @@ func after(genesis common.Hash, branch []*proto.Header, max int) func([]common.H
 }
 
 // TestCheapHeadersGetNoBodies (attack 3, the sync side): a peer claiming
-// 2^250 work serves 5,000 valid headers of a cheap branch (pow_limit
-// targets) whose work stays below our head's. Every header is checked,
-// no body is asked for, nothing is stored, the miner is not paused, and
-// the liar is struck for serving less work than it claimed.
+// 2^250 work serves valid headers of a cheap branch (pow_limit targets)
+// whose work stays below our head's. Two replies are checked, no body is
+// asked for, nothing is stored, the node never believes it is behind,
+// and the liar is struck for claiming more work than it delivered.
 func TestCheapHeadersGetNoBodies(t *testing.T) {
 	g := minerGenesis(4402)
 	gen, _ := chain.GenesisBlock(g)
 	victim := startNode(t, g, false)
-	mineBlocks(t, victim, 5)
+	mineBlocks(t, victim, 50)
 	branch := cheapBranch(g, 5000)
 	work := new(big.Int)
 	for _, h := range branch {
@@ -271,8 +271,10 @@ func TestCheapHeadersGetNoBodies(t *testing.T) {
 	if n := l.bodies.Load(); n != 0 {
 		t.Fatalf("%d body requests for a branch with less work than ours", n)
 	}
-	if n := l.headers.Load(); n != 3 {
-		t.Errorf("%d header requests, want 3 (2,000 + 2,000 + 1,000 headers)", n)
+	// The first reply holds block 1 at the genesis target; after the
+	// second, all at pow_limit, the rest could not catch up however many.
+	if n := l.headers.Load(); n != 2 {
+		t.Errorf("%d header requests, want 2", n)
 	}
 	for _, h := range hashes[:10] {
 		if _, err := victim.Chain.HeaderByHash(h); err == nil {
