@@ -105,6 +105,9 @@ func (n *Network) fetchHeaders(p peer.ID, loc []common.Hash) ([]*proto.Header, e
 	b, err := readFrame(bufio.NewReader(s), maxHeadersReply)
 	if err != nil {
 		s.Reset()
+		if errors.Is(err, errFrameTooLarge) {
+			return nil, errPeer{err}
+		}
 		return nil, err
 	}
 	hs, err := decodeHeaders(b)

@@ -373,8 +373,8 @@ func (n *Network) fetchBranch(p peer.ID) (*branch, error) {
 		if br != nil {
 			// Where we got to first; our own chain after it, in case p's
 			// chain moved under us.
-			loc = append([]common.Hash{br.last()}, ours[:min(len(ours), maxLocator-2)]...)
-			loc = append(loc, ours[len(ours)-1])
+			loc = append([]common.Hash{br.last()}, ours[:min(len(ours)-1, maxLocator-2)]...)
+			loc = append(loc, ours[len(ours)-1]) // the genesis
 		}
 		hs, err := n.fetchHeaders(p, loc)
 		if err != nil {
