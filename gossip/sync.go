@@ -311,7 +311,10 @@ func (n *Network) syncRound(p peer.ID) (accepted int, more bool, err error) {
 	}
 	var need []common.Hash
 	for _, h := range br.hashes {
-		if _, err := n.chain.BlockBytes(h); err != nil {
+		// Held already (stored or connected) needs no download; a block
+		// known invalid is fetched so that the chain says so and the
+		// round stops there.
+		if info, err := n.chain.HeaderByHash(h); err != nil || (info.Status != "stored" && info.Status != "valid") {
 			need = append(need, h)
 		}
 	}
