@@ -24,6 +24,12 @@ import (
 // locator hash is: a peer on our genesis always sends it).
 func (n *Network) handleHeaders(s network.Stream) {
 	defer s.Close()
+	lim, done, ok := n.startServing(s.Conn().RemotePeer())
+	if !ok {
+		s.Reset()
+		return
+	}
+	defer done()
 	s.SetDeadline(time.Now().Add(serveTimeout))
 	var req headersReq
 	if err := readMsg(bufio.NewReader(s), maxReqSize, &req); err != nil || len(req.Locator) > maxLocator {
@@ -43,7 +49,7 @@ func (n *Network) handleHeaders(s network.Stream) {
 	}
 	ctx, cancel := context.WithTimeout(n.ctx, serveWindow)
 	defer cancel()
-	if n.spend(ctx, s.Conn().RemotePeer(), len(b)) != nil {
+	if lim.WaitN(ctx, len(b)) != nil {
 		s.Reset() // over budget: the asker times out and asks another peer
 		return
 	}
@@ -65,19 +71,24 @@ func (n *Network) forkPoint(locator []common.Hash) (uint64, bool) {
 // or when the budget would keep the reply waiting past serveWindow.
 func (n *Network) handleBodies(s network.Stream) {
 	defer s.Close()
+	lim, done, ok := n.startServing(s.Conn().RemotePeer())
+	if !ok {
+		s.Reset()
+		return
+	}
+	defer done()
 	s.SetDeadline(time.Now().Add(serveTimeout))
 	var req bodiesReq
 	if err := readMsg(bufio.NewReader(s), maxBodiesReqSize, &req); err != nil || len(req.Hashes) > chunkSize {
 		s.Reset()
 		return
 	}
-	p := s.Conn().RemotePeer()
 	ctx, cancel := context.WithTimeout(n.ctx, serveWindow)
 	defer cancel()
 	w := bufio.NewWriter(s)
 	for _, h := range req.Hashes {
 		b, err := n.chain.BlockBytes(h)
-		if err != nil || n.spend(ctx, p, len(b)) != nil {
+		if err != nil || lim.WaitN(ctx, len(b)) != nil {
 			break
 		}
 		if writeFrame(w, b) != nil {

@@ -19,7 +19,6 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/net/conngater"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tinychain/tinychain/chain"
-	"golang.org/x/time/rate"
 )
 
 // Config configures the network.
@@ -65,11 +64,11 @@ type Network struct {
 	// Per-peer state (peerstate.go): the first four are pruned when a
 	// peer disconnects, records is bounded.
 	mu      sync.Mutex
-	peers   map[peer.ID]*statusMsg    // each connected peer's last status
-	scores  map[peer.ID]float64       // GossipSub's scores of connected peers
-	serving map[peer.ID]*rate.Limiter // serving budget of each connected peer
-	asking  map[peer.ID]bool          // a status exchange with it is running
-	records *peerRecords              // strikes and benching, kept across reconnects
+	peers   map[peer.ID]*statusMsg // each connected peer's last status
+	scores  map[peer.ID]float64    // GossipSub's scores of connected peers
+	serving map[peer.ID]*servant   // serving budget of each connected peer
+	asking  map[peer.ID]bool       // a status exchange with it is running
+	records *peerRecords           // strikes and benching, kept across reconnects
 
 	// statusSlots bounds the status exchanges running at once.
 	statusSlots chan struct{}
@@ -115,7 +114,7 @@ func New(cfg Config) (*Network, error) {
 		protoBodies:  protocol.ID(fmt.Sprintf("/tinychain/%d/bodies/1", id)),
 		protoTxs:     protocol.ID(fmt.Sprintf("/tinychain/%d/txpush/1", id)),
 		ctx:          ctx, cancel: cancel,
-		peers: map[peer.ID]*statusMsg{}, scores: map[peer.ID]float64{}, serving: map[peer.ID]*rate.Limiter{},
+		peers: map[peer.ID]*statusMsg{}, scores: map[peer.ID]float64{}, serving: map[peer.ID]*servant{},
 		asking: map[peer.ID]bool{}, records: newPeerRecords(),
 		statusSlots: make(chan struct{}, maxStatusExchanges),
 		txOut:       make(chan []byte, 1024),

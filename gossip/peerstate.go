@@ -1,7 +1,6 @@
 package gossip
 
 import (
-	"context"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -91,25 +90,41 @@ const (
 	serveWindow = 5 * time.Second // longest a bodies reply waits for budget
 )
 
-// budget returns p's serving budget. Only a connected peer's is kept
-// (DisconnectedF prunes it); one for a peer already gone is thrown away.
-func (n *Network) budget(p peer.ID) *rate.Limiter {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if l := n.serving[p]; l != nil {
-		return l
-	}
-	l := rate.NewLimiter(serveRate, max(serveBurst, n.chain.Genesis().MaxBlockBytes))
-	if n.h.Network().Connectedness(p) == network.Connected {
-		n.serving[p] = l
-	}
-	return l
+// maxServing is how many headers or bodies streams of one peer we serve
+// at once; more are reset. A syncing node runs one of each at a time per
+// peer, and the bound keeps what waiting replies hold (a headers reply is
+// built before its budget is waited for: up to 1 MB) to a few MB a peer.
+const maxServing = 2
+
+// servant is a connected peer's serving state.
+type servant struct {
+	lim  *rate.Limiter
+	busy int // streams being served
 }
 
-// spend waits until p's budget holds size bytes, or fails if that takes
-// past ctx's deadline.
-func (n *Network) spend(ctx context.Context, p peer.ID, size int) error {
-	return n.budget(p).WaitN(ctx, size)
+// startServing returns p's serving budget and a release func, or false
+// when p already has maxServing streams served. Only a connected peer's
+// state is kept (DisconnectedF prunes it); one for a peer already gone is
+// thrown away.
+func (n *Network) startServing(p peer.ID) (*rate.Limiter, func(), bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	sv := n.serving[p]
+	if sv == nil {
+		sv = &servant{lim: rate.NewLimiter(serveRate, max(serveBurst, n.chain.Genesis().MaxBlockBytes))}
+		if n.h.Network().Connectedness(p) == network.Connected {
+			n.serving[p] = sv
+		}
+	}
+	if sv.busy >= maxServing {
+		return nil, nil, false
+	}
+	sv.busy++
+	return sv.lim, func() {
+		n.mu.Lock()
+		sv.busy--
+		n.mu.Unlock()
+	}, true
 }
 
 // forget drops the state of a peer that is gone (its records stay).

@@ -382,7 +382,8 @@ func TestPeerStateClearedOnDisconnect(t *testing.T) {
 }
 
 // TestServingBudget: a peer asking for ~1.5 MB blocks as fast as it can
-// gets no more than the budget's burst plus its rate over the time.
+// gets no more than the budget's burst plus its rate over the time, and
+// no more than two replies at once.
 func TestServingBudget(t *testing.T) {
 	g := easyGenesis()
 	g.ChainID = 4406
@@ -419,10 +420,43 @@ func TestServingBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	req, _ := rlp.EncodeToBytes(&struct{ Hashes []common.Hash }{hashes})
+	bodiesProto := protocol.ID(fmt.Sprintf("/tinychain/%d/bodies/1", g.ChainID))
+
+	// Streams at once: two are served, the others reset (each waiting
+	// reply holds memory of ours). Each
+	// reply, 64 blocks, keeps its stream busy for the whole serving window.
+	var many []common.Hash
+	for len(many) < 64 {
+		many = append(many, hashes...)
+	}
+	long, _ := rlp.EncodeToBytes(&struct{ Hashes []common.Hash }{many})
+	var streams []network.Stream
+	for i := 0; i < 4; i++ {
+		s, err := h.NewStream(ctx, info.ID, bodiesProto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeRaw(s, long)
+		streams = append(streams, s)
+	}
+	answered := 0
+	for _, s := range streams {
+		if b := readRaw(bufio.NewReader(s)); len(b) > 0 {
+			answered++
+		}
+	}
+	for _, s := range streams {
+		s.Reset()
+	}
+	if answered != 2 {
+		t.Fatalf("%d of 4 streams at once served, want 2", answered)
+	}
+	time.Sleep(2 * time.Second) // the budget refills
+
 	var got int64
 	start := time.Now()
 	for time.Since(start) < 4*time.Second {
-		s, err := h.NewStream(ctx, info.ID, protocol.ID(fmt.Sprintf("/tinychain/%d/bodies/1", g.ChainID)))
+		s, err := h.NewStream(ctx, info.ID, bodiesProto)
 		if err != nil {
 			t.Fatal(err)
 		}
