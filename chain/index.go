@@ -45,6 +45,22 @@ type blockNode struct {
 	// tipPos is the node's place in the two heaps of the tip set, plus
 	// one (0: not a tip).
 	tipPos [2]int
+	// promised, if set, is the checked header work of the branch that a
+	// headers-first sync fetched this block for (BlockOrigin.BranchWork),
+	// above the block's own work: the first blocks of a branch that forked
+	// deeper than the work margin are below the threshold on their own,
+	// and must not be pruned before the rest of their branch arrives. In
+	// memory only: after a restart the branch is synced again.
+	promised *big.Int
+}
+
+// pruneWork is the work that keeps n from being pruned: its own, or the
+// checked work of the branch it was fetched for.
+func (n *blockNode) pruneWork() *big.Int {
+	if n.promised != nil {
+		return n.promised
+	}
+	return n.work
 }
 
 func (n *blockNode) height() uint64 { return n.header.Height }
@@ -120,7 +136,7 @@ type tipSet struct {
 func newTipSet() *tipSet {
 	return &tipSet{
 		best: tipHeap{which: 0, less: func(a, b *blockNode) bool { return a.better(b) }},
-		low:  tipHeap{which: 1, less: func(a, b *blockNode) bool { return a.work.Cmp(b.work) < 0 }},
+		low:  tipHeap{which: 1, less: func(a, b *blockNode) bool { return a.pruneWork().Cmp(b.pruneWork()) < 0 }},
 	}
 }
 

@@ -236,7 +236,7 @@ func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 		c.rejected(hash, err)
 		return nil, err
 	}
-	n, err := c.addNode(b, parent)
+	n, err := c.addNode(b, parent, pb.origin.BranchWork)
 	if err != nil {
 		return nil, err
 	}
@@ -283,10 +283,13 @@ func (c *Chain) RetryFutureBlocks() {
 // addNode stores block b under parent and indexes it as a new tip.
 //
 // MUST be called with the chain lock held.
-func (c *Chain) addNode(b *proto.Block, parent *blockNode) (*blockNode, error) {
+func (c *Chain) addNode(b *proto.Block, parent *blockNode, branchWork *big.Int) (*blockNode, error) {
 	hash := b.Hash()
 	n := newNode(&b.Header, hash, parent, c.seq)
 	n.status = statusStored
+	if branchWork != nil && branchWork.Cmp(n.work) > 0 {
+		n.promised = branchWork
+	}
 	batch := new(leveldb.Batch)
 	batch.Put(blockKey(hash), b.Encode())
 	putRLP(batch, indexKey(hash), n.record())
@@ -314,7 +317,7 @@ func (c *Chain) pruneTips() {
 	min := c.workThresholdLocked()
 	batch := new(leveldb.Batch)
 	dropped := 0
-	for t := c.tips.lowest(); t != nil && t.work.Cmp(min) < 0; t = c.tips.lowest() {
+	for t := c.tips.lowest(); t != nil && t.pruneWork().Cmp(min) < 0; t = c.tips.lowest() {
 		c.tips.remove(t)
 		// Up the branch while the node is a side block with no valid
 		// child left; invalid descendants go with it.

@@ -61,6 +61,38 @@ func (c *Chain) HeaderByHash(h common.Hash) (*BlockInfo, error) {
 	return c.info(n), nil
 }
 
+// HeaderContext returns the context that a child of the indexed block h
+// is checked against (CheckHeaderOnly), and h's info: where headers-first
+// sync starts checking a peer's headers. A block known invalid is
+// ErrInvalidAncestor for its children.
+func (c *Chain) HeaderContext(h common.Hash) (HeaderContext, *BlockInfo, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n := c.index[h]
+	if n == nil {
+		return HeaderContext{}, nil, ErrNotFound
+	}
+	if n.status.invalid() {
+		return HeaderContext{}, nil, ruleErr(ErrInvalidAncestor, "block %s is %s", h, n.status)
+	}
+	ctx := n.headerContext()
+	hdr := *ctx.Parent // a copy: the index's header is the chain's
+	ctx.Parent = &hdr
+	return ctx, c.info(n), nil
+}
+
+// HeadersAfter returns up to max headers of the main chain after height
+// from (from+1, from+2, ...): what sync serves to a peer behind.
+func (c *Chain) HeadersAfter(from uint64, max int) []proto.Header {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []proto.Header
+	for h := from + 1; h < uint64(len(c.main)) && len(out) < max; h++ {
+		out = append(out, c.main[h].header)
+	}
+	return out
+}
+
 // HashAt returns the hash of the main-chain block at height.
 func (c *Chain) HashAt(height uint64) (common.Hash, error) {
 	c.mu.RLock()

@@ -3,8 +3,8 @@
 // key file given, for a bootstrap node with a fixed peer ID),
 // GossipSub topics for blocks and transactions with validators that run
 // the cheap consensus checks before anything is forwarded, the sync
-// protocol over libp2p streams (status exchange, blocks by locator), and
-// discovery (bootstrap peers, mDNS).
+// protocol over libp2p streams (status exchange, headers first, then
+// bodies), and discovery (bootstrap peers, mDNS).
 //
 // Topics: /tinychain/<chain_id>/blocks/1 and /tinychain/<chain_id>/txs/1.
 // Messages are unsigned (StrictNoSign): the payload is exactly the block's
@@ -16,17 +16,22 @@
 // ignores the rest: side blocks, orphans, duplicates, future or low-work
 // blocks, failures in execution, descendants of invalid blocks.
 //
-// Streams: /tinychain/<chain_id>/status/1 exchanges {genesis, head,
-// height, total work} on connect (another genesis: the peer is dropped);
-// /tinychain/<chain_id>/hashes/1 answers a block locator with the hashes
-// of the main-chain blocks after the fork point, and
-// /tinychain/<chain_id>/bodies/1 serves blocks by hash: a node behind gets
-// the hashes from one peer and the bodies from every peer ahead, several
-// chunks at once, a failed or stalled chunk going to another peer;
+// Streams (docs/protocol/sync.md): /tinychain/<chain_id>/status/1
+// exchanges {genesis, head, height, total work} on connect and every 5 s
+// with all peers at once (another genesis: the peer is dropped); the work
+// is a claim, which only makes us ask for headers.
+// /tinychain/<chain_id>/headers/1 answers a block locator with up to
+// 2,000 main-chain headers after the fork point: the node syncing checks
+// each (chain.CheckHeaderOnly) and sums their work, and only for a branch
+// whose checked work beats its head asks /tinychain/<chain_id>/bodies/1
+// for the blocks, from every peer that claims as much, several chunks at
+// once, a failed or stalled chunk going to another peer. The miner pauses
+// (Syncing) only while such a download makes progress.
 // /tinychain/<chain_id>/txannounce/1 announces pending tx hashes and sizes
 // (to a new peer, on a backoff schedule, and at once for txs back from
 // abandoned blocks) and /tinychain/<chain_id>/txrequest/1 serves the txs a
 // peer lacks: txs go whole only once by GossipSub, then only on request.
 // Every message is a uvarint length and an RLP body, bounded before it is
-// read.
+// read; what we serve a peer is charged to its byte budget; per-peer
+// state is dropped on disconnect or bounded (peerstate.go).
 package gossip

@@ -9,77 +9,86 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/tinychain/tinychain/proto"
 )
 
-// Headers-first sync: the hashes of the blocks to fetch come from one peer
-// (by locator); their bodies come from every peer that is ahead, a chunk
-// at a time, several at once. A chunk that times out or comes back wrong
-// goes to another peer, and the peer that failed is left out of the rest
-// of the round (a staller does not hold the sync up).
+// Serving and fetching headers and bodies. What we serve is charged to
+// the asking peer's budget (peerstate.go); what we fetch is checked
+// against headers we checked (sync.go) and bounded before it is read.
 
-const (
-	maxHashes    = 2048 // hashes per reply
-	chunkSize    = 64   // blocks per body request
-	chunkTimeout = 10 * time.Second
-)
-
-type hashesReq struct {
-	Locator []common.Hash
-	Max     uint32
-}
-
-type bodiesReq struct {
-	Hashes []common.Hash
-}
-
-// handleHashes answers a locator with up to maxHashes main-chain hashes
-// after the fork point.
-func (n *Network) handleHashes(s network.Stream) {
+// handleHeaders answers a locator with up to maxHeaders main-chain
+// headers after the first locator hash on our main chain (none if no
+// locator hash is: a peer on our genesis always sends it).
+func (n *Network) handleHeaders(s network.Stream) {
 	defer s.Close()
-	s.SetDeadline(time.Now().Add(streamTimeout))
-	var req hashesReq
-	if err := readMsg(bufio.NewReader(s), maxReqSize, &req); err != nil {
+	lim, done, ok := n.startServing(s.Conn().RemotePeer())
+	if !ok {
 		s.Reset()
 		return
 	}
-	from := n.forkPoint(req.Locator)
-	var out []common.Hash
-	for h := from + 1; len(out) < int(min(req.Max, maxHashes)); h++ {
-		hash, err := n.chain.HashAt(h)
-		if err != nil {
-			break
-		}
-		out = append(out, hash)
+	defer done()
+	s.SetDeadline(time.Now().Add(serveTimeout))
+	var req headersReq
+	if err := readMsg(bufio.NewReader(s), maxReqSize, &req); err != nil || len(req.Locator) > maxLocator {
+		s.Reset()
+		return
 	}
-	writeMsg(s, out)
+	var raws []rlp.RawValue
+	if from, ok := n.forkPoint(req.Locator); ok {
+		for _, h := range n.chain.HeadersAfter(from, int(min(req.Max, maxHeaders))) {
+			raws = append(raws, h.Encode())
+		}
+	}
+	b, err := rlp.EncodeToBytes(raws)
+	if err != nil {
+		s.Reset()
+		return
+	}
+	ctx, cancel := context.WithTimeout(n.ctx, serveWindow)
+	defer cancel()
+	if lim.WaitN(ctx, len(b)) != nil {
+		s.Reset() // over budget: the asker times out and asks another peer
+		return
+	}
+	writeFrame(s, b)
 }
 
 // forkPoint is the height of the first locator hash on our main chain.
-func (n *Network) forkPoint(locator []common.Hash) uint64 {
+func (n *Network) forkPoint(locator []common.Hash) (uint64, bool) {
 	for _, h := range locator {
 		if info, err := n.chain.HeaderByHash(h); err == nil && info.Main {
-			return info.Header.Height
+			return info.Header.Height, true
 		}
 	}
-	return 0
+	return 0, false
 }
 
-// handleBodies sends the requested blocks it has, then an empty frame.
+// handleBodies sends the requested blocks it has, in order, within the
+// peer's budget, then an empty frame. It stops early at a block it lacks
+// or when the budget would keep the reply waiting past serveWindow.
 func (n *Network) handleBodies(s network.Stream) {
 	defer s.Close()
-	s.SetDeadline(time.Now().Add(streamTimeout))
-	var req bodiesReq
-	if err := readMsg(bufio.NewReader(s), 16+chunkSize*(common.HashLength+1), &req); err != nil {
+	lim, done, ok := n.startServing(s.Conn().RemotePeer())
+	if !ok {
 		s.Reset()
 		return
 	}
+	defer done()
+	s.SetDeadline(time.Now().Add(serveTimeout))
+	var req bodiesReq
+	if err := readMsg(bufio.NewReader(s), maxBodiesReqSize, &req); err != nil || len(req.Hashes) > chunkSize {
+		s.Reset()
+		return
+	}
+	ctx, cancel := context.WithTimeout(n.ctx, serveWindow)
+	defer cancel()
 	w := bufio.NewWriter(s)
 	for _, h := range req.Hashes {
 		b, err := n.chain.BlockBytes(h)
-		if err != nil {
+		if err != nil || lim.WaitN(ctx, len(b)) != nil {
 			break
 		}
 		if writeFrame(w, b) != nil {
@@ -90,30 +99,39 @@ func (n *Network) handleBodies(s network.Stream) {
 	w.Flush()
 }
 
-// fetchHashes asks p for the hashes after our locator.
-func (n *Network) fetchHashes(p peer.ID) ([]common.Hash, error) {
-	ctx, cancel := context.WithTimeout(n.ctx, streamTimeout)
+// fetchHeaders asks p for the headers after a locator.
+func (n *Network) fetchHeaders(p peer.ID, loc []common.Hash) ([]*proto.Header, error) {
+	ctx, cancel := context.WithTimeout(n.ctx, headersTimeout)
 	defer cancel()
-	s, err := n.h.NewStream(ctx, p, n.protoHashes)
+	s, err := n.h.NewStream(ctx, p, n.protoHeaders)
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
-	s.SetDeadline(time.Now().Add(streamTimeout))
-	loc := n.chain.Locator()
-	if len(loc) > maxLocator {
-		loc = append(loc[:maxLocator-1], loc[len(loc)-1])
-	}
-	if err := writeMsg(s, &hashesReq{Locator: loc, Max: maxHashes}); err != nil {
+	s.SetDeadline(time.Now().Add(headersTimeout))
+	if err := writeMsg(s, &headersReq{Locator: loc, Max: maxHeaders}); err != nil {
+		s.Reset()
 		return nil, err
 	}
-	var out []common.Hash
-	err = readMsg(bufio.NewReader(s), 16+maxHashes*(common.HashLength+1), &out)
-	return out, err
+	b, err := readFrame(bufio.NewReader(s), maxHeadersReply)
+	if err != nil {
+		s.Reset()
+		if errors.Is(err, errFrameTooLarge) {
+			return nil, errPeer{err}
+		}
+		return nil, err
+	}
+	hs, err := decodeHeaders(b)
+	if err != nil {
+		return nil, errPeer{err}
+	}
+	return hs, nil
 }
 
 // fetchBodies asks p for the blocks with the given hashes; it must answer
-// all of them, in order, within chunkTimeout.
+// a prefix of them (at least one), in order, within chunkTimeout. A body
+// that does not decode or whose hash is not the one asked for (that is,
+// does not match a header we checked) is a strike.
 func (n *Network) fetchBodies(p peer.ID, hashes []common.Hash) ([]*proto.Block, error) {
 	ctx, cancel := context.WithTimeout(n.ctx, chunkTimeout)
 	defer cancel()
@@ -124,6 +142,7 @@ func (n *Network) fetchBodies(p peer.ID, hashes []common.Hash) ([]*proto.Block, 
 	defer s.Close()
 	s.SetDeadline(time.Now().Add(chunkTimeout))
 	if err := writeMsg(s, &bodiesReq{Hashes: hashes}); err != nil {
+		s.Reset()
 		return nil, err
 	}
 	r := bufio.NewReader(s)
@@ -131,13 +150,19 @@ func (n *Network) fetchBodies(p peer.ID, hashes []common.Hash) ([]*proto.Block, 
 	for {
 		b, err := readFrame(r, n.chain.Genesis().MaxBlockBytes)
 		if err != nil {
+			s.Reset()
+			if errors.Is(err, errFrameTooLarge) {
+				n.strike(p, err)
+			}
 			return nil, err
 		}
 		if len(b) == 0 {
 			break
 		}
 		if len(out) == len(hashes) {
-			return nil, errors.New("more blocks than asked")
+			err := errors.New("more blocks than asked")
+			n.strike(p, err)
+			return nil, err
 		}
 		blk, err := proto.DecodeBlock(b)
 		if err != nil {
@@ -145,33 +170,37 @@ func (n *Network) fetchBodies(p peer.ID, hashes []common.Hash) ([]*proto.Block, 
 			return nil, err
 		}
 		if blk.Hash() != hashes[len(out)] {
-			return nil, fmt.Errorf("block %d of the reply is not the one asked for", len(out))
+			err := fmt.Errorf("block %d of the reply is not the one asked for", len(out))
+			n.strike(p, err)
+			return nil, err
 		}
 		out = append(out, blk)
 	}
-	if len(out) != len(hashes) {
-		return nil, fmt.Errorf("%d of %d blocks", len(out), len(hashes))
+	if len(out) == 0 {
+		return nil, errors.New("no block of those asked")
 	}
 	return out, nil
 }
 
-// fetchRound downloads the bodies of hashes from peers, several chunks at
-// once, and hands each chunk to process in order. It returns how many
-// blocks were processed.
-func (n *Network) fetchRound(peers []peer.ID, hashes []common.Hash, process func([]*proto.Block) error) (int, error) {
-	var chunks [][]common.Hash
-	for i := 0; i < len(hashes); i += chunkSize {
-		chunks = append(chunks, hashes[i:min(i+chunkSize, len(hashes))])
-	}
+// fetchRound downloads the bodies of hashes from peers, one chunk per
+// peer at a time, and hands them to process in order with the peer that
+// served them. A chunk that fails goes back to the queue and its peer
+// leaves the round (benched); one answered in part goes back for the
+// rest. It returns how many blocks were processed.
+func (n *Network) fetchRound(peers []peer.ID, hashes []common.Hash, process func([]*proto.Block, peer.ID) error) (int, error) {
+	type span struct{ lo, hi int } // hashes[lo:hi]
 	type result struct {
-		i      int
+		lo     int
 		blocks []*proto.Block
+		from   peer.ID
 	}
-	todo := make(chan int, len(chunks))
-	for i := range chunks {
-		todo <- i
+	// Every queued span holds at least one hash, so len(hashes) slots
+	// are enough whatever is split or requeued.
+	todo := make(chan span, len(hashes))
+	for lo := 0; lo < len(hashes); lo += chunkSize {
+		todo <- span{lo, min(lo+chunkSize, len(hashes))}
 	}
-	results := make(chan result, len(chunks))
+	results := make(chan result, len(hashes))
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(n.ctx)
 	defer cancel()
@@ -183,46 +212,47 @@ func (n *Network) fetchRound(peers []peer.ID, hashes []common.Hash, process func
 				select {
 				case <-ctx.Done():
 					return
-				case i := <-todo:
-					blocks, err := n.fetchBodies(p, chunks[i])
+				case c := <-todo:
+					blocks, err := n.fetchBodies(p, hashes[c.lo:c.hi])
 					if err != nil {
 						n.log.Debug("sync: chunk failed, giving it to another peer", "peer", p, "err", err)
 						n.bench(p)
-						todo <- i
+						todo <- c
 						return
 					}
-					results <- result{i, blocks}
+					if got := c.lo + len(blocks); got < c.hi {
+						todo <- span{got, c.hi}
+					}
+					results <- result{c.lo, blocks, p}
 				}
 			}
 		}()
 	}
 	allFailed := make(chan struct{})
 	go func() { wg.Wait(); close(allFailed) }()
-	pending := map[int][]*proto.Block{}
-	done := 0
-	for next := 0; next < len(chunks); {
-		if b, ok := pending[next]; ok {
+	pending := map[int]result{}
+	for next := 0; next < len(hashes); {
+		if r, ok := pending[next]; ok {
 			delete(pending, next)
-			if err := process(b); err != nil {
-				return done, err
+			if err := process(r.blocks, r.from); err != nil {
+				return next, err
 			}
-			done += len(b)
-			next++
+			next += len(r.blocks)
 			continue
 		}
 		select {
 		case r := <-results:
-			pending[r.i] = r.blocks
+			pending[r.lo] = r
 		case <-allFailed:
 			// Every peer failed or left; take what arrived meanwhile.
 			select {
 			case r := <-results:
-				pending[r.i] = r.blocks
+				pending[r.lo] = r
 				continue
 			default:
 			}
-			return done, errors.New("no peer could serve the blocks")
+			return next, errors.New("no peer could serve the blocks")
 		}
 	}
-	return done, nil
+	return len(hashes), nil
 }

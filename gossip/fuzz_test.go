@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rlp"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/tinychain/tinychain/proto"
 )
 
 // Every stream message a peer can send us, with the bound its handler
@@ -23,17 +25,20 @@ var streamReaders = []struct {
 		var v statusMsg
 		return &v, readMsg(r, maxStatusSize, &v)
 	}},
-	{"hashes request", func(r *bufio.Reader) (any, error) {
-		var v hashesReq
+	{"headers request", func(r *bufio.Reader) (any, error) {
+		var v headersReq
 		return &v, readMsg(r, maxReqSize, &v)
 	}},
 	{"bodies request", func(r *bufio.Reader) (any, error) {
 		var v bodiesReq
-		return &v, readMsg(r, 16+chunkSize*(common.HashLength+1), &v)
+		return &v, readMsg(r, maxBodiesReqSize, &v)
 	}},
-	{"hashes reply", func(r *bufio.Reader) (any, error) {
-		var v []common.Hash
-		return &v, readMsg(r, 16+maxHashes*(common.HashLength+1), &v)
+	{"headers reply", func(r *bufio.Reader) (any, error) {
+		b, err := readFrame(r, maxHeadersReply)
+		if err != nil {
+			return nil, err
+		}
+		return decodeHeaders(b)
 	}},
 	{"tx announce", func(r *bufio.Reader) (any, error) { // txann.go
 		var v []txAnn
@@ -72,7 +77,8 @@ func FuzzStreamMessages(f *testing.F) {
 	}
 	huge := binary.AppendUvarint(nil, 4<<30)
 	f.Add(frame(&statusMsg{Height: 7, Work: []byte{1, 0}}))
-	f.Add(frame(&hashesReq{Locator: []common.Hash{{1}, {2}}, Max: 2048}))
+	f.Add(frame(&headersReq{Locator: []common.Hash{{1}, {2}}, Max: maxHeaders}))
+	f.Add(frame([]rlp.RawValue{(&proto.Header{Height: 1}).Encode()}))
 	f.Add(frame(&bodiesReq{Hashes: []common.Hash{{3}}}))
 	f.Add(frame([]common.Hash{{4}, {5}}))
 	f.Add(frame([]txAnn{{common.Hash{6}, 110}, {common.Hash{7}, 131072}}))

@@ -36,8 +36,8 @@ func TestHostilePeer(t *testing.T) {
 	defer cancel()
 	h, topic, info := dialRaw(t, ctx, victim, fmt.Sprintf("/tinychain/%d/blocks/1", g.ChainID))
 
-	// An oversized frame on the hashes stream: the victim resets it.
-	s, err := h.NewStream(ctx, info.ID, protocol.ID(fmt.Sprintf("/tinychain/%d/hashes/1", g.ChainID)))
+	// An oversized frame on the headers stream: the victim resets it.
+	s, err := h.NewStream(ctx, info.ID, protocol.ID(fmt.Sprintf("/tinychain/%d/headers/1", g.ChainID)))
 	if err == nil {
 		var hdr [binary.MaxVarintLen64]byte
 		s.Write(hdr[:binary.PutUvarint(hdr[:], 1<<40)])

@@ -54,7 +54,7 @@ type Network struct {
 	pool   *chain.Mempool
 	log    *slog.Logger
 
-	protoStatus, protoHashes, protoBodies, protoTxAnn, protoTxGet protocol.ID
+	protoStatus, protoHeaders, protoBodies, protoTxAnn, protoTxGet protocol.ID
 
 	txr *txRelay // txann.go
 
@@ -63,15 +63,21 @@ type Network struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 
+	// Per-peer state (peerstate.go): the first four are pruned when a
+	// peer disconnects, records is bounded.
 	mu      sync.Mutex
-	peers   map[peer.ID]*statusMsg
-	scores  map[peer.ID]float64
-	strikes map[peer.ID]int
-	benched map[peer.ID]time.Time // peers sitting out syncs until then
+	peers   map[peer.ID]*statusMsg // each connected peer's last status
+	scores  map[peer.ID]float64    // GossipSub's scores of connected peers
+	serving map[peer.ID]*servant   // serving budget of each connected peer
+	asking  map[peer.ID]bool       // a status exchange with it is running
+	records *peerRecords           // strikes and benching, kept across reconnects
 
-	syncing  atomic.Bool
+	// statusSlots bounds the status exchanges running at once.
+	statusSlots chan struct{}
+
+	sync     syncState
+	syncLock sync.Mutex // one sync at a time
 	progress atomic.Pointer[SyncProgress]
-	syncLock sync.Mutex
 	txOut    chan []byte
 }
 
@@ -105,15 +111,16 @@ func New(cfg Config) (*Network, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Network{
 		cfg: cfg, h: h, gater: gater, chain: cfg.Chain, pool: cfg.Mempool, log: cfg.Logger,
-		protoStatus: protocol.ID(fmt.Sprintf("/tinychain/%d/status/1", id)),
-		protoHashes: protocol.ID(fmt.Sprintf("/tinychain/%d/hashes/1", id)),
-		protoBodies: protocol.ID(fmt.Sprintf("/tinychain/%d/bodies/1", id)),
-		protoTxAnn:  protocol.ID(fmt.Sprintf("/tinychain/%d/txannounce/1", id)),
-		protoTxGet:  protocol.ID(fmt.Sprintf("/tinychain/%d/txrequest/1", id)),
-		ctx:         ctx, cancel: cancel,
-		peers: map[peer.ID]*statusMsg{}, scores: map[peer.ID]float64{}, strikes: map[peer.ID]int{},
-		benched: map[peer.ID]time.Time{},
-		txOut:   make(chan []byte, 1024),
+		protoStatus:  protocol.ID(fmt.Sprintf("/tinychain/%d/status/1", id)),
+		protoHeaders: protocol.ID(fmt.Sprintf("/tinychain/%d/headers/1", id)),
+		protoBodies:  protocol.ID(fmt.Sprintf("/tinychain/%d/bodies/1", id)),
+		protoTxAnn:   protocol.ID(fmt.Sprintf("/tinychain/%d/txannounce/1", id)),
+		protoTxGet:   protocol.ID(fmt.Sprintf("/tinychain/%d/txrequest/1", id)),
+		ctx:          ctx, cancel: cancel,
+		peers: map[peer.ID]*statusMsg{}, scores: map[peer.ID]float64{}, serving: map[peer.ID]*servant{},
+		asking: map[peer.ID]bool{}, records: newPeerRecords(),
+		statusSlots: make(chan struct{}, maxStatusExchanges),
+		txOut:       make(chan []byte, 1024),
 	}
 	if err := n.joinTopics(); err != nil {
 		h.Close()
@@ -121,7 +128,7 @@ func New(cfg Config) (*Network, error) {
 		return nil, err
 	}
 	h.SetStreamHandler(n.protoStatus, n.handleStatus)
-	h.SetStreamHandler(n.protoHashes, n.handleHashes)
+	h.SetStreamHandler(n.protoHeaders, n.handleHeaders)
 	h.SetStreamHandler(n.protoBodies, n.handleBodies)
 	n.initTxRelay()
 	h.Network().Notify(&network.NotifyBundle{
@@ -140,11 +147,7 @@ func New(cfg Config) (*Network, error) {
 			if net.Connectedness(p) == network.Connected {
 				return // another connection to it remains
 			}
-			n.mu.Lock()
-			_, known := n.peers[p]
-			delete(n.peers, p)
-			n.mu.Unlock()
-			if known {
+			if n.forget(p) {
 				n.log.Info("peer left", "peer", p)
 			}
 		},
@@ -197,9 +200,6 @@ func (n *Network) ListenAddrs() []string {
 	return out
 }
 
-// Syncing reports whether the node is catching up with a peer ahead.
-func (n *Network) Syncing() bool { return n.syncing.Load() }
-
 // Peers returns the connected peers with what they told us of their head.
 func (n *Network) Peers() []PeerInfo {
 	n.mu.Lock()
@@ -233,43 +233,22 @@ func (n *Network) peerAddr(p peer.ID) string {
 // PeerCount returns the number of connected peers.
 func (n *Network) PeerCount() int { return len(n.h.Network().Peers()) }
 
-// ahead reports whether st has more work than our head.
-func (n *Network) ahead(st *statusMsg) bool {
+// claimsAhead reports whether st claims more work than our head. A claim
+// only makes us ask the peer for headers: we believe it is ahead once its
+// headers, checked, carry more work (sync.go).
+func (n *Network) claimsAhead(st *statusMsg) bool {
 	return new(big.Int).SetBytes(st.Work).Cmp(n.chain.Head().TotalWork) > 0
 }
 
-// strike counts an invalid message from p and disconnects p after a few;
-// peer scoring lowers it in the mesh meanwhile.
-func (n *Network) strike(p peer.ID, why error) {
-	n.mu.Lock()
-	n.strikes[p]++
-	s := n.strikes[p]
-	n.mu.Unlock()
-	n.log.Warn("invalid data from peer", "peer", p, "strikes", s, "err", why)
-	if s == maxStrikes {
-		// Disconnected and kept out for a while: a peer that only
-		// reconnected would go on flooding us, one strike per connection.
-		n.log.Warn("disconnecting and banning peer", "peer", p, "for", banTime)
-		_ = n.gater.BlockPeer(p)
-		n.h.Network().ClosePeer(p)
-		time.AfterFunc(banTime, func() {
-			_ = n.gater.UnblockPeer(p)
-			n.mu.Lock()
-			delete(n.strikes, p)
-			n.mu.Unlock()
-		})
-	}
-}
+// resyncEvery is how often every peer's status is asked again: the
+// fallback that finds blocks gossip did not bring.
+const resyncEvery = 5 * time.Second
 
-const (
-	maxStrikes = 3
-	banTime    = 10 * time.Minute
-)
-
-// resyncLoop checks now and then whether a peer is ahead and syncs.
+// resyncLoop asks every peer's status now and then, all at once (a peer
+// that stalls its answer holds up no other), and syncs from a peer ahead.
 func (n *Network) resyncLoop() {
 	defer n.wg.Done()
-	t := time.NewTicker(5 * time.Second)
+	t := time.NewTicker(resyncEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -277,7 +256,7 @@ func (n *Network) resyncLoop() {
 			return
 		case <-t.C:
 			for _, p := range n.h.Network().Peers() {
-				n.exchangeStatus(p)
+				n.askStatus(p)
 			}
 		}
 	}

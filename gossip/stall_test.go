@@ -46,7 +46,7 @@ func TestStallingPeerIsReplaced(t *testing.T) {
 		s.Write(claim)
 	})
 	stall := func(s network.Stream) { time.Sleep(time.Minute); s.Reset() }
-	h.SetStreamHandler(protocol.ID(fmt.Sprintf("/tinychain/%d/hashes/1", id)), stall)
+	h.SetStreamHandler(protocol.ID(fmt.Sprintf("/tinychain/%d/headers/1", id)), stall)
 	h.SetStreamHandler(protocol.ID(fmt.Sprintf("/tinychain/%d/bodies/1", id)), stall)
 	stallerAddr := h.Addrs()[0].String() + "/p2p/" + h.ID().String()
 

@@ -50,9 +50,7 @@ func (n *Network) joinTopics() error {
 			GraylistThreshold: graylistScore,
 		}),
 		pubsub.WithPeerScoreInspect(func(scores map[peer.ID]float64) {
-			n.mu.Lock()
-			n.scores = scores
-			n.mu.Unlock()
+			n.setScores(scores)
 			// A graylisted peer's messages are ignored; one that sank
 			// that low by invalid deliveries is disconnected too.
 			for p, s := range scores {

@@ -35,7 +35,7 @@ import (
 //     lack takes one entry of the peer's announced set (≤ maxPeerAnnounced).
 //   - a request we serve: at most maxRequest map lookups and about
 //     maxServeBytes written, at most one at a time per peer, within a byte
-//     rate per peer (serveRate, burst serveBurst).
+//     rate per peer (txServeRate, burst txServeBurst).
 //   - a tx we fetch: we asked for it by hash, so it is one we lacked; one
 //     signature recovery in the mempool. A tx we did not ask for, one whose
 //     size is not the one announced, or one that breaks a stateless rule is
@@ -51,8 +51,8 @@ const (
 	announcedTTL     = time.Minute
 	maxRequest       = 256     // hashes per request
 	maxServeBytes    = 1 << 20 // a response stops before the tx that would pass this (one tx at least)
-	serveRate        = 1 << 20 // bytes per second served to one peer
-	serveBurst       = 2 << 20
+	txServeRate      = 1 << 20 // bytes per second served to one peer
+	txServeBurst     = 2 << 20
 	txReqTimeout     = 10 * time.Second
 	recentTTL        = 15 * time.Second // a fetched tx is not fetched again meanwhile
 	maxRecent        = 16_384
@@ -139,7 +139,7 @@ func (n *Network) txPeerLocked(p peer.ID) *txPeer {
 	tp := r.peers[p]
 	if tp == nil && n.h.Network().Connectedness(p) == network.Connected {
 		noServe, _ := lru.New[common.Hash, struct{}](maxNoServe)
-		tp = &txPeer{announced: map[common.Hash]annEntry{}, noServe: noServe, limiter: rate.NewLimiter(serveRate, serveBurst)}
+		tp = &txPeer{announced: map[common.Hash]annEntry{}, noServe: noServe, limiter: rate.NewLimiter(txServeRate, txServeBurst)}
 		r.peers[p] = tp
 	}
 	return tp
@@ -466,7 +466,7 @@ func (n *Network) requestTxs(p peer.ID, req []common.Hash, want map[common.Hash]
 
 // handleTxRequest serves one request: the requested txs that we hold, in
 // the order asked, each in a frame, until maxServeBytes; a peer has one
-// request served at a time, within serveRate.
+// request served at a time, within txServeRate.
 func (n *Network) handleTxRequest(s network.Stream) {
 	defer s.Close()
 	s.SetDeadline(time.Now().Add(txReqTimeout))

@@ -77,8 +77,8 @@ func (m *metrics) watch(n *Node) {
 		return
 	}
 	gauge("peers", "Connected peers.", func() float64 { return float64(n.Net.PeerCount()) })
-	gauge("syncing", "1 while catching up with a peer ahead.", func() float64 { return boolFloat(n.Net.Syncing()) })
-	gauge("sync_target_height", "Height the running sync aims at (0 when not syncing).", func() float64 {
+	gauge("syncing", "1 while downloading a branch whose checked headers carry more work than the head, and making progress.", func() float64 { return boolFloat(n.Net.Syncing()) })
+	gauge("sync_target_height", "Height of the last checked header of the branch being synced (0 when not syncing).", func() float64 {
 		if p := n.Net.Progress(); p != nil {
 			return float64(p.Target)
 		}

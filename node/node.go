@@ -89,6 +89,8 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.Miner = chain.NewMiner(c, n.Pool, chain.MinerConfig{Address: cfg.MinerAddr, Threads: cfg.MineThreads, Logger: cfg.Logger,
 		// Mining on a stale head while catching up only makes orphans.
+		// Syncing is true only while headers we checked show a heavier
+		// chain and its blocks keep coming, never on a peer's claim.
 		Paused: func() bool { return n.Net != nil && n.Net.Syncing() }})
 	c.Subscribe(n.logHead)
 	c.Subscribe(m.onHead)
