@@ -41,7 +41,7 @@ type MempoolConfig struct {
 }
 
 // Mempool holds valid pending transactions: per sender in nonce order, and
-// across senders by gas price. The rules (docs/protocol/mempool.md):
+// across senders by gas price. The rules (docs/PROTOCOL.md section 7):
 //
 //   - Affordable together: the sum of the costs (value + gas_limit ×
 //     gas_price) of all of a sender's txs in the pool never exceeds its

@@ -16,7 +16,7 @@
 // ignores the rest: side blocks, orphans, duplicates, future or low-work
 // blocks, failures in execution, descendants of invalid blocks.
 //
-// Streams (docs/protocol/sync.md): /tinychain/<chain_id>/status/1
+// Streams (docs/PROTOCOL.md section 6.2): /tinychain/<chain_id>/status/1
 // exchanges {genesis, head, height, total work} on connect and every 5 s
 // with all peers at once (another genesis: the peer is dropped); the work
 // is a claim, which only makes us ask for headers.

@@ -13,7 +13,7 @@ import (
 	"github.com/tinychain/tinychain/proto"
 )
 
-// The sync protocols (docs/protocol/sync.md has them byte by byte). Every
+// The sync protocols (docs/PROTOCOL.md section 6.2 has them byte by byte). Every
 // message is a frame, a uvarint length and that many bytes of RLP, and
 // every frame is bounded before it is read.
 

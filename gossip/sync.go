@@ -18,7 +18,7 @@ import (
 	"github.com/tinychain/tinychain/proto"
 )
 
-// Sync, headers first (docs/protocol/sync.md):
+// Sync, headers first (docs/PROTOCOL.md section 6.2):
 //
 //  1. Peers exchange statuses on connect and every resyncEvery, with all
 //     peers at once. A status claiming more work than our head only makes

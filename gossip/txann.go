@@ -27,7 +27,7 @@ import (
 // whose pool was full gets another offer soon, for 40 bytes), and txs
 // that return from abandoned blocks at once (GossipSub would drop them as
 // seen). The
-// wire format and every limit: docs/protocol/mempool.md.
+// wire format and every limit: docs/PROTOCOL.md section 6.3.
 //
 // Costs for us, each small next to the sender's:
 //   - an announce message: at most maxAnnounce entries (≈40 KiB), each
