@@ -492,3 +492,39 @@ func TestOrphanCheaperThanItsBody(t *testing.T) {
 		}
 	}
 }
+
+// A headers-first sync hands the chain a heavier branch that forked deeper
+// than the work margin. Its first blocks are below the threshold on their
+// own; the branch's checked work (BranchWork) must both admit them and
+// keep them from being pruned until the rest arrives.
+func TestDeepHeavierBranchSyncs(t *testing.T) {
+	g := easyGenesis()
+	a := newTestChainTB(t, g)
+	b := newTestChainTB(t, g)
+	const ahead = chain.WorkMarginBlocks + 60
+	for i := 0; i < ahead; i++ {
+		if err := a.c.ProcessBlock(a.mineOnHead(wallet.DevAddress(1))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var branch []*proto.Block
+	for i := 0; i < ahead+5; i++ {
+		blk := b.mineOnHead(wallet.DevAddress(2))
+		if err := b.c.ProcessBlock(blk); err != nil {
+			t.Fatal(err)
+		}
+		branch = append(branch, blk)
+	}
+	work := b.c.Head().TotalWork
+	if first := branch[0]; !errors.Is(a.c.ProcessBlockFrom(first, chain.BlockOrigin{Peer: "p"}), chain.ErrLowWork) {
+		t.Fatal("the deep branch's first block was admitted without its branch work")
+	}
+	for i, blk := range branch {
+		if err := a.c.ProcessBlockFrom(blk, chain.BlockOrigin{Peer: "p", BranchWork: work}); err != nil {
+			t.Fatalf("branch block %d: %v", i+1, err)
+		}
+	}
+	if got, want := a.c.Head().Hash, b.c.Head().Hash; got != want {
+		t.Fatalf("head %s at %d, want the heavier branch's %s", got, a.c.Head().Header.Height, want)
+	}
+}
