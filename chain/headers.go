@@ -14,19 +14,8 @@ import "github.com/tinychain/tinychain/proto"
 // CheckBlock and ProcessBlock, so a header that passes here fails later
 // only on its body or its state transition.
 func CheckHeaderOnly(h *proto.Header, ctx HeaderContext, g *Genesis, nowMs uint64) error {
-	hash := h.Hash()
-	if h.Version != HeaderVersion {
-		return ruleErr(ErrBadVersion, "block %s: version %d, want %d", hash, h.Version, HeaderVersion)
-	}
-	if h.Height == 0 {
-		return ruleErr(ErrBadGenesis, "block %s: height 0 is the genesis", hash)
-	}
-	target := h.TargetBig()
-	if target.Sign() <= 0 || target.Cmp(g.PowLimit.ToInt()) > 0 {
-		return ruleErr(ErrBadTarget, "block %s: target outside (0, pow_limit]", hash)
-	}
-	if !CheckProofOfWork(hash, target) {
-		return ruleErr(ErrBadPoW, "block %s: hash above target", hash)
+	if err := checkHeaderAlone(h, h.Hash(), g); err != nil {
+		return err
 	}
 	return CheckHeaderContext(h, ctx, g, nowMs)
 }

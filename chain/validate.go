@@ -120,11 +120,16 @@ func CheckBlock(b *proto.Block, g *Genesis) ([]common.Address, error) {
 // alone (and the block's size): size, version, height, target within
 // pow_limit, proof of work. They cost one hash; an orphan gets no others.
 func CheckHeader(b *proto.Block, g *Genesis) error {
-	h := &b.Header
 	hash := b.Hash()
 	if b.Size() > g.MaxBlockBytes {
 		return ruleErr(ErrBlockTooBig, "block %s: %d bytes > %d", hash, b.Size(), g.MaxBlockBytes)
 	}
+	return checkHeaderAlone(&b.Header, hash, g)
+}
+
+// checkHeaderAlone runs the checks of a header by itself: version, height,
+// target within pow_limit, proof of work (hash is h's).
+func checkHeaderAlone(h *proto.Header, hash common.Hash, g *Genesis) error {
 	if h.Version != HeaderVersion {
 		return ruleErr(ErrBadVersion, "block %s: version %d, want %d", hash, h.Version, HeaderVersion)
 	}
