@@ -70,7 +70,6 @@ const (
 	ErrBadCode
 	// ErrBadValue: a value where the kind takes none (exec).
 	ErrBadValue
-	numCodes
 )
 
 var codeNames = map[ErrorCode]string{
@@ -112,16 +111,6 @@ func (c ErrorCode) String() string {
 }
 
 func (c ErrorCode) Error() string { return c.String() }
-
-// ParseErrorCode returns the code named s.
-func ParseErrorCode(s string) (ErrorCode, bool) {
-	for c, n := range codeNames {
-		if n == s {
-			return c, true
-		}
-	}
-	return 0, false
-}
 
 // RuleError is a broken consensus rule: its code and the details.
 type RuleError struct {

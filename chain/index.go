@@ -69,14 +69,6 @@ func (n *blockNode) record() *indexRecord {
 	return &indexRecord{Header: n.header, Work: workBytes(n.work), Status: uint8(n.status), Seq: n.seq}
 }
 
-// ancestor returns n's ancestor at height h (n itself when h is its height).
-func (n *blockNode) ancestor(h uint64) *blockNode {
-	for n != nil && n.height() > h {
-		n = n.parent
-	}
-	return n
-}
-
 // newNode links a node for header h under parent (nil for the genesis).
 func newNode(h *proto.Header, hash common.Hash, parent *blockNode, seq uint64) *blockNode {
 	n := &blockNode{hash: hash, header: *h, parent: parent, seq: seq, work: CalcWork(h.TargetBig())}

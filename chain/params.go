@@ -119,27 +119,30 @@ func LoadGenesis(path string) (*Genesis, error) {
 	return g, nil
 }
 
-// Check reports the first parameter that makes no sense.
+// Check reports the first parameter that makes no sense, as a *RuleError
+// with code ErrBadGenesis. The difficulty parameters are ASERTTarget's
+// preconditions (asertParamsErr, pow.go), so a genesis that passes can
+// never make it panic.
 func (g *Genesis) Check() error {
+	var target, powLimit *big.Int
+	if g.Target != nil {
+		target = g.Target.ToInt()
+	}
+	if g.PowLimit != nil {
+		powLimit = g.PowLimit.ToInt()
+	}
+	if err := asertParamsErr(target, g.BlockIntervalMs, g.HalfLifeMs, powLimit); err != nil {
+		return ruleErr(ErrBadGenesis, "%v", err)
+	}
 	switch {
-	case g.Target == nil || g.PowLimit == nil:
-		return fmt.Errorf("target and pow_limit are required")
-	case g.Target.ToInt().Sign() <= 0 || g.PowLimit.ToInt().Sign() <= 0:
-		return fmt.Errorf("target and pow_limit must be positive")
-	case g.Target.ToInt().Cmp(g.PowLimit.ToInt()) > 0:
-		return fmt.Errorf("target above pow_limit")
-	case g.PowLimit.ToInt().BitLen() > 256:
-		return fmt.Errorf("pow_limit above 2^256")
-	case g.BlockIntervalMs <= 0 || g.HalfLifeMs <= 0:
-		return fmt.Errorf("block_interval_ms and asert_half_life_ms must be positive")
 	case g.BlockGasLimit < TxGas:
-		return fmt.Errorf("block_gas_limit below one transaction's intrinsic gas")
+		return ruleErr(ErrBadGenesis, "block_gas_limit below one transaction's intrinsic gas")
 	case g.MaxTxBytes <= 0 || g.MaxTxBytes > proto.MaxTxSize:
-		return fmt.Errorf("max_tx_bytes must be in (0, %d]", proto.MaxTxSize)
+		return ruleErr(ErrBadGenesis, "max_tx_bytes must be in (0, %d]", proto.MaxTxSize)
 	case g.MaxBlockBytes <= 0 || g.MaxBlockBytes > proto.MaxBlockSize:
-		return fmt.Errorf("max_block_bytes must be in (0, %d]", proto.MaxBlockSize)
+		return ruleErr(ErrBadGenesis, "max_block_bytes must be in (0, %d]", proto.MaxBlockSize)
 	case g.MaxFutureMs < 0:
-		return fmt.Errorf("max_future_ms must not be negative")
+		return ruleErr(ErrBadGenesis, "max_future_ms must not be negative")
 	}
 	return nil
 }

@@ -93,7 +93,7 @@ var (
 // beyond it the result saturates at powLimit or 1 as the reference would.
 //
 // Preconditions, checked with a panic because they are broken invariants
-// (CheckASERTParams validates a genesis up front): 0 < anchorTarget ≤
+// (Genesis.Check validates a genesis up front): 0 < anchorTarget ≤
 // powLimit < 2^256, spacing > 0, halfLife > 0, heightDiff ≥ 0. The result
 // is a new big.Int that the caller owns.
 func ASERTTarget(anchorTarget *big.Int, timeDiffMs int64, heightDiff int64, spacingMs, halfLifeMs int64, powLimit *big.Int) *big.Int {
@@ -111,68 +111,20 @@ func ASERTTarget(anchorTarget *big.Int, timeDiffMs int64, heightDiff int64, spac
 	return asertFromExcess(anchorTarget, excess, halfLifeMs, powLimit)
 }
 
-// NextTargetFromGenesis is the target that the block after parent must
-// carry, on a chain whose ASERT anchor is its genesis block.
-//
-// tinychain's anchor rule: the anchor block is genesis (height 0, target
-// genesisTarget), and the anchor's parent time, which genesis does not
-// have, is defined as genesisTimeMs − spacingMs, i.e. as if genesis had
-// been mined exactly on schedule after a virtual parent. Block h is then
-// due at genesisTimeMs + h × spacingMs, and this function equals
-//
-//	ASERTTarget(genesisTarget, parentTimeMs − (genesisTimeMs − spacingMs), parentHeight, spacingMs, halfLifeMs, powLimit)
-//
-// whose exponent numerator simplifies to parentTimeMs − genesisTimeMs −
-// spacingMs × parentHeight. So a chain whose blocks come exactly every
-// spacingMs keeps genesisTarget for ever, and block 1 (parent = genesis)
-// carries genesisTarget. The arithmetic is exact for every input (no int64
-// overflow, whatever the height or times). Preconditions and panics are
-// those of ASERTTarget.
-//
-// Caveat: the schedule starts at the genesis timestamp. A chain whose first
-// block is mined long after its genesis time (a built-in devnet genesis
-// with a fixed date) starts far behind schedule, so its targets sit at
-// powLimit until the schedule is caught up, one easy block after another.
-// Such a chain should anchor at block 1 instead: ASERTTarget with anchor
-// height 1, anchor target = block 1's target and anchor parent time =
-// block 1's time − spacing, which has the same on-schedule property.
-func NextTargetFromGenesis(genesisTarget *big.Int, genesisTimeMs int64, parentTimeMs int64, parentHeight uint64, spacingMs, halfLifeMs int64, powLimit *big.Int) *big.Int {
-	if err := asertParamsErr(genesisTarget, spacingMs, halfLifeMs, powLimit); err != nil {
-		panic("chain: NextTargetFromGenesis: " + err.Error())
-	}
-	// excess = (parent − (genesis − spacing)) − spacing × (parentHeight+1)
-	//        = parent − genesis − spacing × parentHeight
-	excess := new(big.Int).SetUint64(parentHeight)
-	excess.Mul(excess, big.NewInt(spacingMs))
-	excess.Add(excess, big.NewInt(genesisTimeMs))
-	excess.Sub(big.NewInt(parentTimeMs), excess)
-	return asertFromExcess(genesisTarget, excess, halfLifeMs, powLimit)
-}
-
-// CheckASERTParams reports whether a genesis's difficulty parameters can
-// drive ASERT: 0 < genesisTarget ≤ powLimit < 2^256, spacingMs > 0 and
-// halfLifeMs > 0. The error is a *RuleError with code ErrBadGenesis.
-func CheckASERTParams(genesisTarget *big.Int, spacingMs, halfLifeMs int64, powLimit *big.Int) error {
-	if err := asertParamsErr(genesisTarget, spacingMs, halfLifeMs, powLimit); err != nil {
-		return &RuleError{Code: ErrBadGenesis, Detail: err.Error()}
-	}
-	return nil
-}
-
 func asertParamsErr(anchorTarget *big.Int, spacing, halfLife int64, powLimit *big.Int) error {
 	switch {
 	case powLimit == nil || powLimit.Sign() <= 0:
-		return errors.New("pow limit must be positive")
+		return errors.New("pow_limit must be positive")
 	case powLimit.Cmp(powMaxTarget) > 0:
-		return errors.New("pow limit exceeds 2^256-1")
+		return errors.New("pow_limit exceeds 2^256-1")
 	case anchorTarget == nil || anchorTarget.Sign() <= 0:
-		return errors.New("anchor target must be positive")
+		return errors.New("target must be positive")
 	case anchorTarget.Cmp(powLimit) > 0:
-		return fmt.Errorf("anchor target %#x above pow limit %#x", anchorTarget, powLimit)
+		return fmt.Errorf("target %#x above pow_limit %#x", anchorTarget, powLimit)
 	case spacing <= 0:
-		return fmt.Errorf("block spacing must be positive, got %d", spacing)
+		return fmt.Errorf("block_interval_ms must be positive, got %d", spacing)
 	case halfLife <= 0:
-		return fmt.Errorf("half-life must be positive, got %d", halfLife)
+		return fmt.Errorf("asert_half_life_ms must be positive, got %d", halfLife)
 	}
 	return nil
 }
@@ -260,77 +212,4 @@ func CheckProofOfWork(hash [32]byte, target *big.Int) bool {
 	var t [32]byte
 	target.FillBytes(t[:])
 	return bytes.Compare(hash[:], t[:]) <= 0
-}
-
-// HashToBig reads a hash as a big-endian unsigned 256-bit integer, the
-// number that CheckProofOfWork compares with the target.
-func HashToBig(h [32]byte) *big.Int {
-	return new(big.Int).SetBytes(h[:])
-}
-
-// BigToTarget encodes a target as the header carries it: 32 bytes,
-// big-endian, full precision. It panics if t is nil, negative or needs more
-// than 256 bits; targets that ASERTTarget returns always fit.
-func BigToTarget(t *big.Int) [32]byte {
-	if t == nil || t.Sign() < 0 || t.BitLen() > 256 {
-		panic(fmt.Sprintf("chain: BigToTarget: %v does not fit 256 unsigned bits", t))
-	}
-	var b [32]byte
-	t.FillBytes(b[:])
-	return b
-}
-
-// TargetToBig decodes a header's 32-byte big-endian target.
-func TargetToBig(b [32]byte) *big.Int {
-	return new(big.Int).SetBytes(b[:])
-}
-
-// CompactToBig decodes Bitcoin's compact "nBits" form: the top byte is a
-// size in bytes, bit 23 a sign, and the low 23 bits the mantissa, so the
-// value is ±mantissa × 256^(size−3). tinychain headers carry full 256-bit
-// targets; compact form serves the aserti3-2d test vectors and display.
-// Like Bitcoin's SetCompact it yields a negative number when the sign bit is
-// set; unlike it, no value is too large (big.Int has room).
-func CompactToBig(c uint32) *big.Int {
-	mant := int64(c & 0x007fffff)
-	size := uint(c >> 24)
-	var n *big.Int
-	if size <= 3 {
-		n = big.NewInt(mant >> (8 * (3 - size)))
-	} else {
-		n = big.NewInt(mant)
-		n.Lsh(n, 8*(size-3))
-	}
-	if c&0x00800000 != 0 {
-		n.Neg(n)
-	}
-	return n
-}
-
-// BigToCompact encodes n in Bitcoin's compact "nBits" form, as Bitcoin's
-// GetCompact does: the three most significant bytes survive and the rest are
-// truncated (so CompactToBig(BigToCompact(n)) ≤ |n|), and a mantissa whose
-// top bit would read as the sign moves down one byte. Zero encodes as 0.
-// Values wider than 255 bytes cannot be encoded; targets never are.
-func BigToCompact(n *big.Int) uint32 {
-	if n.Sign() == 0 {
-		return 0
-	}
-	abs := new(big.Int).Abs(n)
-	size := uint((abs.BitLen() + 7) / 8)
-	var mant uint32
-	if size <= 3 {
-		mant = uint32(abs.Uint64()) << (8 * (3 - size))
-	} else {
-		mant = uint32(abs.Rsh(abs, 8*(size-3)).Uint64())
-	}
-	if mant&0x00800000 != 0 {
-		mant >>= 8
-		size++
-	}
-	c := uint32(size)<<24 | mant
-	if n.Sign() < 0 {
-		c |= 0x00800000
-	}
-	return c
 }

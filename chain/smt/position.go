@@ -16,12 +16,6 @@ type pos struct {
 	path  [32]byte
 }
 
-// bit returns bit i of key, counting from the most significant bit of
-// key[0].
-func bit(key *[32]byte, i int) byte {
-	return key[i>>3] >> (7 - uint(i&7)) & 1
-}
-
 // posOf returns the position at depth d on key's path.
 func posOf(key *[32]byte, d int) pos {
 	p := pos{depth: uint16(d)}
