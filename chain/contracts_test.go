@@ -7,23 +7,10 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
-
-func signedTx(t *testing.T, g *chain.Genesis, from int, tx *proto.Tx) *proto.Tx {
-	t.Helper()
-	tx.ChainID = g.ChainID
-	if tx.GasPrice == 0 {
-		tx.GasPrice = 1
-	}
-	sig, err := wallet.Sign(tx.SigHash(), wallet.DevKey(from))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx.Sig = sig
-	return tx
-}
 
 func receiptOf(t *testing.T, c *chain.Chain, tx *proto.Tx) *chain.TxResult {
 	t.Helper()
@@ -35,15 +22,15 @@ func receiptOf(t *testing.T, c *chain.Chain, tx *proto.Tx) *chain.TxResult {
 }
 
 func TestDeployCallExec(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	miner := wallet.DevAddress(9)
 	counter := []byte("count: +.")
-	deploy := signedTx(t, g, 0, &proto.Tx{Nonce: 0, Kind: proto.KindDeploy, Data: counter, Value: 7, GasLimit: 100_000})
-	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, deploy)); err != nil {
+	deploy := testchain.Sign(t, g, 0, &proto.Tx{Nonce: 0, Kind: proto.KindDeploy, Data: counter, Value: 7, GasLimit: 100_000})
+	if err := tc.C.ProcessBlock(tc.MineOnHead(miner, deploy)); err != nil {
 		t.Fatal(err)
 	}
-	res := receiptOf(t, tc.c, deploy)
+	res := receiptOf(t, tc.C, deploy)
 	addr := crypto.CreateAddress(wallet.DevAddress(0), 0)
 	if res.Contract == nil || *res.Contract != addr || res.Receipt.Status != proto.StatusOK {
 		t.Fatalf("deploy result %+v", res)
@@ -51,17 +38,17 @@ func TestDeployCallExec(t *testing.T) {
 	if want := chain.IntrinsicGas(deploy); res.Receipt.GasUsed != want {
 		t.Fatalf("deploy gas %d, want %d", res.Receipt.GasUsed, want)
 	}
-	acct, _ := tc.c.Account(addr)
+	acct, _ := tc.C.Account(addr)
 	if !acct.IsContract() || acct.Balance != 7 {
 		t.Fatalf("contract account %+v", acct)
 	}
-	before, _ := tc.c.Account(wallet.DevAddress(0))
+	before, _ := tc.C.Account(wallet.DevAddress(0))
 	for i := 1; i <= 3; i++ {
-		call := signedTx(t, g, 0, &proto.Tx{Nonce: uint64(i), Kind: proto.KindCall, To: addr, GasLimit: 10_000})
-		if err := tc.c.ProcessBlock(tc.mineOnHead(miner, call)); err != nil {
+		call := testchain.Sign(t, g, 0, &proto.Tx{Nonce: uint64(i), Kind: proto.KindCall, To: addr, GasLimit: 10_000})
+		if err := tc.C.ProcessBlock(tc.MineOnHead(miner, call)); err != nil {
 			t.Fatal(err)
 		}
-		r := receiptOf(t, tc.c, call).Receipt
+		r := receiptOf(t, tc.C, call).Receipt
 		if r.Status != proto.StatusOK || !bytes.Equal(r.Output, []byte{byte(i)}) {
 			t.Fatalf("call %d: %+v", i, r)
 		}
@@ -72,73 +59,73 @@ func TestDeployCallExec(t *testing.T) {
 			t.Fatalf("call gas %d, want %d", r.GasUsed, want)
 		}
 	}
-	after, _ := tc.c.Account(wallet.DevAddress(0))
+	after, _ := tc.C.Account(wallet.DevAddress(0))
 	if paid := before.Balance - after.Balance; paid != 3*(chain.TxGas+30)+2 {
 		t.Fatalf("caller paid %d for three calls", paid)
 	}
-	tape, _ := tc.c.Tape(addr)
+	tape, _ := tc.C.Tape(addr)
 	if !bytes.Equal(tape, []byte{3}) {
 		t.Fatalf("tape %x", tape)
 	}
 	// exec on the world tape: writes cells 0 and 1.
-	ex := signedTx(t, g, 1, &proto.Tx{Kind: proto.KindExec, Data: []byte("+++>++"), GasLimit: 10_000})
-	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, ex)); err != nil {
+	ex := testchain.Sign(t, g, 1, &proto.Tx{Kind: proto.KindExec, Data: []byte("+++>++"), GasLimit: 10_000})
+	if err := tc.C.ProcessBlock(tc.MineOnHead(miner, ex)); err != nil {
 		t.Fatal(err)
 	}
-	world, _ := tc.c.Tape(chain.WorldTape)
+	world, _ := tc.C.Tape(chain.WorldTape)
 	if !bytes.Equal(world, []byte{3, 2}) {
 		t.Fatalf("world tape %x", world)
 	}
 }
 
 func TestFaultKeepsFeeRevertsRest(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	miner := wallet.DevAddress(9)
 	// Writes a cell, outputs it, then moves left of cell 0: a tape fault.
 	code := []byte("+.<")
-	deploy := signedTx(t, g, 0, &proto.Tx{Kind: proto.KindDeploy, Data: code, GasLimit: 100_000})
-	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, deploy)); err != nil {
+	deploy := testchain.Sign(t, g, 0, &proto.Tx{Kind: proto.KindDeploy, Data: code, GasLimit: 100_000})
+	if err := tc.C.ProcessBlock(tc.MineOnHead(miner, deploy)); err != nil {
 		t.Fatal(err)
 	}
 	addr := crypto.CreateAddress(wallet.DevAddress(0), 0)
-	before, _ := tc.c.Account(wallet.DevAddress(0))
-	call := signedTx(t, g, 0, &proto.Tx{Nonce: 1, Kind: proto.KindCall, To: addr, Value: 1000, GasLimit: 5_000})
-	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, call)); err != nil {
+	before, _ := tc.C.Account(wallet.DevAddress(0))
+	call := testchain.Sign(t, g, 0, &proto.Tx{Nonce: 1, Kind: proto.KindCall, To: addr, Value: 1000, GasLimit: 5_000})
+	if err := tc.C.ProcessBlock(tc.MineOnHead(miner, call)); err != nil {
 		t.Fatal(err)
 	}
-	r := receiptOf(t, tc.c, call).Receipt
+	r := receiptOf(t, tc.C, call).Receipt
 	if r.Status != proto.StatusFault || r.ErrCode != proto.ErrCodeTapeLeft || r.FaultAt != 2 || !bytes.Equal(r.Output, []byte{1}) {
 		t.Fatalf("receipt %+v", r)
 	}
 	if want := chain.IntrinsicGas(call) + 3 + 4 + 17 + 1; r.GasUsed != want {
 		t.Fatalf("gas used %d, want %d", r.GasUsed, want)
 	}
-	after, _ := tc.c.Account(wallet.DevAddress(0))
+	after, _ := tc.C.Account(wallet.DevAddress(0))
 	if after.Nonce != 2 || before.Balance-after.Balance != r.GasUsed {
 		t.Fatalf("sender: nonce %d, paid %d (want fee %d only)", after.Nonce, before.Balance-after.Balance, r.GasUsed)
 	}
-	if acct, _ := tc.c.Account(addr); acct.Balance != 0 {
+	if acct, _ := tc.C.Account(addr); acct.Balance != 0 {
 		t.Fatalf("value reached the contract despite the fault: %+v", acct)
 	}
-	if tape, _ := tc.c.Tape(addr); len(tape) != 0 {
+	if tape, _ := tc.C.Tape(addr); len(tape) != 0 {
 		t.Fatalf("tape changed despite the fault: %x", tape)
 	}
 	// Out of gas uses the whole gas limit.
-	loop := signedTx(t, g, 1, &proto.Tx{Kind: proto.KindExec, Data: []byte("+[]"), GasLimit: 2_000})
-	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, loop)); err != nil {
+	loop := testchain.Sign(t, g, 1, &proto.Tx{Kind: proto.KindExec, Data: []byte("+[]"), GasLimit: 2_000})
+	if err := tc.C.ProcessBlock(tc.MineOnHead(miner, loop)); err != nil {
 		t.Fatal(err)
 	}
-	r = receiptOf(t, tc.c, loop).Receipt
+	r = receiptOf(t, tc.C, loop).Receipt
 	if r.Status != proto.StatusOutOfGas || r.GasUsed != 2_000 || r.ErrCode != proto.ErrCodeOutOfGas || r.FaultAt != 2 {
 		t.Fatalf("out of gas receipt %+v", r)
 	}
 	// A call of an address without code fails but is included.
-	nocode := signedTx(t, g, 2, &proto.Tx{Kind: proto.KindCall, To: common.HexToAddress("0x1234"), GasLimit: 5_000})
-	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, nocode)); err != nil {
+	nocode := testchain.Sign(t, g, 2, &proto.Tx{Kind: proto.KindCall, To: common.HexToAddress("0x1234"), GasLimit: 5_000})
+	if err := tc.C.ProcessBlock(tc.MineOnHead(miner, nocode)); err != nil {
 		t.Fatal(err)
 	}
-	if r := receiptOf(t, tc.c, nocode).Receipt; r.Status != proto.StatusFault || r.ErrCode != proto.ErrCodeNoContract {
+	if r := receiptOf(t, tc.C, nocode).Receipt; r.Status != proto.StatusFault || r.ErrCode != proto.ErrCodeNoContract {
 		t.Fatalf("call without code: %+v", r)
 	}
 }
@@ -147,66 +134,66 @@ func TestFaultKeepsFeeRevertsRest(t *testing.T) {
 // before the first command; a call that cannot is out of gas, uses its
 // whole gas limit and runs nothing (the tape stays as it was).
 func TestCallPaysCodeLoad(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	miner := wallet.DevAddress(9)
 	code := append(bytes.Repeat([]byte("comment "), 1000), '+') // 8,001 bytes
-	deploy := signedTx(t, g, 0, &proto.Tx{Kind: proto.KindDeploy, Data: code, GasLimit: 200_000})
-	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, deploy)); err != nil {
+	deploy := testchain.Sign(t, g, 0, &proto.Tx{Kind: proto.KindDeploy, Data: code, GasLimit: 200_000})
+	if err := tc.C.ProcessBlock(tc.MineOnHead(miner, deploy)); err != nil {
 		t.Fatal(err)
 	}
 	addr := crypto.CreateAddress(wallet.DevAddress(0), 0)
-	short := signedTx(t, g, 0, &proto.Tx{Nonce: 1, Kind: proto.KindCall, To: addr, GasLimit: chain.TxGas + 8_000})
-	enough := signedTx(t, g, 0, &proto.Tx{Nonce: 2, Kind: proto.KindCall, To: addr, GasLimit: chain.TxGas + 8_005})
-	if err := tc.c.ProcessBlock(tc.mineOnHead(miner, short, enough)); err != nil {
+	short := testchain.Sign(t, g, 0, &proto.Tx{Nonce: 1, Kind: proto.KindCall, To: addr, GasLimit: chain.TxGas + 8_000})
+	enough := testchain.Sign(t, g, 0, &proto.Tx{Nonce: 2, Kind: proto.KindCall, To: addr, GasLimit: chain.TxGas + 8_005})
+	if err := tc.C.ProcessBlock(tc.MineOnHead(miner, short, enough)); err != nil {
 		t.Fatal(err)
 	}
-	r := receiptOf(t, tc.c, short).Receipt
+	r := receiptOf(t, tc.C, short).Receipt
 	if r.Status != proto.StatusOutOfGas || r.ErrCode != proto.ErrCodeLoadOutOfGas || r.GasUsed != short.GasLimit || r.FaultAt != 0 {
 		t.Fatalf("call short of its load gas: %+v", r)
 	}
-	r = receiptOf(t, tc.c, enough).Receipt
+	r = receiptOf(t, tc.C, enough).Receipt
 	if r.Status != proto.StatusOK || r.GasUsed != chain.TxGas+8_001+4 {
 		t.Fatalf("call with its load gas: %+v", r)
 	}
-	if tape, _ := tc.c.Tape(addr); !bytes.Equal(tape, []byte{1}) {
+	if tape, _ := tc.C.Tape(addr); !bytes.Equal(tape, []byte{1}) {
 		t.Fatalf("tape %x: the short call ran", tape)
 	}
 }
 
 func TestContractReorgRestoresTape(t *testing.T) {
-	g := easyGenesis()
-	a := newTestChain(t, g, t.TempDir())
-	b := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	a := testchain.New(t, g)
+	b := testchain.New(t, g)
 	miner := wallet.DevAddress(9)
-	deploy := signedTx(t, g, 0, &proto.Tx{Kind: proto.KindDeploy, Data: []byte("+."), GasLimit: 100_000})
-	blk1 := a.mineOnHead(miner, deploy)
-	for _, tc := range []*testChain{a, b} {
-		if err := tc.c.ProcessBlock(blk1); err != nil {
+	deploy := testchain.Sign(t, g, 0, &proto.Tx{Kind: proto.KindDeploy, Data: []byte("+."), GasLimit: 100_000})
+	blk1 := a.MineOnHead(miner, deploy)
+	for _, tc := range []*testchain.Chain{a, b} {
+		if err := tc.C.ProcessBlock(blk1); err != nil {
 			t.Fatal(err)
 		}
 	}
 	addr := crypto.CreateAddress(wallet.DevAddress(0), 0)
-	call := signedTx(t, g, 0, &proto.Tx{Nonce: 1, Kind: proto.KindCall, To: addr, GasLimit: 10_000})
-	if err := a.c.ProcessBlock(a.mineOnHead(miner, call)); err != nil {
+	call := testchain.Sign(t, g, 0, &proto.Tx{Nonce: 1, Kind: proto.KindCall, To: addr, GasLimit: 10_000})
+	if err := a.C.ProcessBlock(a.MineOnHead(miner, call)); err != nil {
 		t.Fatal(err)
 	}
-	if tape, _ := a.c.Tape(addr); !bytes.Equal(tape, []byte{1}) {
+	if tape, _ := a.C.Tape(addr); !bytes.Equal(tape, []byte{1}) {
 		t.Fatalf("tape %x", tape)
 	}
 	for i := 0; i < 2; i++ {
-		blk := b.mineOnHead(wallet.DevAddress(8))
-		if err := b.c.ProcessBlock(blk); err != nil {
+		blk := b.MineOnHead(wallet.DevAddress(8))
+		if err := b.C.ProcessBlock(blk); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.c.ProcessBlock(blk); err != nil {
+		if err := a.C.ProcessBlock(blk); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if a.c.Head().Hash != b.c.Head().Hash || a.c.Head().Header.StateRoot != b.c.Head().Header.StateRoot {
+	if a.C.Head().Hash != b.C.Head().Hash || a.C.Head().Header.StateRoot != b.C.Head().Header.StateRoot {
 		t.Fatal("a did not follow the heavier chain")
 	}
-	if tape, _ := a.c.Tape(addr); len(tape) != 0 {
+	if tape, _ := a.C.Tape(addr); len(tape) != 0 {
 		t.Fatalf("tape after reorg %x, want empty", tape)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -24,31 +25,31 @@ import (
 const crashEnv = "TINYCHAIN_CRASH_CHILD"
 
 // mineAny assembles whatever of txs applies on tc's head and solves it.
-func mineAny(tc *testChain, miner common.Address, txs []*proto.Tx) *proto.Block {
-	tpl, err := tc.c.NewTemplate()
+func mineAny(tc *testchain.Chain, miner common.Address, txs []*proto.Tx) *proto.Block {
+	tpl, err := tc.C.NewTemplate()
 	if err != nil {
-		tc.t.Fatal(err)
+		tc.T.Fatal(err)
 	}
 	defer tpl.Release()
-	b, _, err := chain.Assemble(tpl, tc.g, miner, tpl.Parent.Timestamp+uint64(tc.g.BlockIntervalMs), txs)
+	b, _, err := chain.Assemble(tpl, tc.G, miner, tpl.Parent.Timestamp+uint64(tc.G.BlockIntervalMs), txs)
 	if err != nil {
-		tc.t.Fatal(err)
+		tc.T.Fatal(err)
 	}
 	var n atomic.Uint64
 	chain.Solve(context.Background(), &b.Header, 1, &n)
 	return b
 }
 
-func crashTxs(t testing.TB, tc *testChain, round int) []*proto.Tx {
+func crashTxs(t testing.TB, tc *testchain.Chain, round int) []*proto.Tx {
 	var txs []*proto.Tx
 	for k := 0; k < 3; k++ {
 		from := (round + k) % wallet.DevKeys
-		acct, err := tc.c.Account(wallet.DevAddress(from))
+		acct, err := tc.C.Account(wallet.DevAddress(from))
 		if err != nil {
 			t.Fatal(err)
 		}
 		to := common.BigToAddress(big.NewInt(int64(100 + round%17)))
-		txs = append(txs, signedTransfer(t.(*testing.T), tc.g, from, acct.Nonce, to, uint64(round+1)))
+		txs = append(txs, testchain.Transfer(t.(*testing.T), tc.G, from, acct.Nonce, to, uint64(round+1)))
 	}
 	return txs
 }
@@ -62,41 +63,41 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("only runs as the child of TestCrashSafety")
 	}
-	g := easyGenesis()
-	a := newTestChain(t, g, filepath.Join(dir, "chain"))
-	side := newTestChain(t, g, filepath.Join(dir, "side"))
+	g := testchain.Genesis()
+	a := testchain.Open(t, g, filepath.Join(dir, "chain"))
+	side := testchain.Open(t, g, filepath.Join(dir, "side"))
 	for round := 0; ; round++ {
 		b := mineAny(a, wallet.DevAddress(9), crashTxs(t, a, round))
-		if err := a.c.ProcessBlock(b); err != nil {
+		if err := a.C.ProcessBlock(b); err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("head %d %s\n", a.c.Head().Header.Height, a.c.Head().Hash)
+		fmt.Printf("head %d %s\n", a.C.Head().Header.Height, a.C.Head().Hash)
 		if round%4 != 3 {
 			continue
 		}
 		// Bring the side chain to one block below the head, then let it
 		// mine two blocks and hand them over.
-		h := a.c.Head().Header.Height
+		h := a.C.Head().Header.Height
 		for height := uint64(1); height < h; height++ {
-			hash, _ := a.c.HashAt(height)
-			blk, err := a.c.Block(hash)
+			hash, _ := a.C.HashAt(height)
+			blk, err := a.C.Block(hash)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := side.c.ProcessBlock(blk); err != nil && err != chain.ErrDuplicate {
+			if err := side.C.ProcessBlock(blk); err != nil && err != chain.ErrDuplicate {
 				t.Fatal(err)
 			}
 		}
 		for i := 0; i < 2; i++ {
 			blk := mineAny(side, wallet.DevAddress(8), crashTxs(t, side, round+1000+i))
-			if err := side.c.ProcessBlock(blk); err != nil {
+			if err := side.C.ProcessBlock(blk); err != nil {
 				t.Fatal(err)
 			}
-			if err := a.c.ProcessBlock(blk); err != nil {
+			if err := a.C.ProcessBlock(blk); err != nil {
 				t.Fatal(err)
 			}
 		}
-		fmt.Printf("head %d %s\n", a.c.Head().Header.Height, a.c.Head().Hash)
+		fmt.Printf("head %d %s\n", a.C.Head().Header.Height, a.C.Head().Hash)
 	}
 }
 
@@ -113,7 +114,7 @@ func TestCrashSafety(t *testing.T) {
 		rounds = 4
 	}
 	dir := t.TempDir()
-	g := easyGenesis()
+	g := testchain.Genesis()
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	for round := 0; round < rounds; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
@@ -183,7 +184,7 @@ func checkAfterCrash(t *testing.T, g *chain.Genesis, dir, last string) {
 	}
 	// A replay of the main chain reaches the same head, and every tx is
 	// indexed where it is.
-	replay := newTestChain(t, g, t.TempDir())
+	replay := testchain.New(t, g)
 	for h := uint64(1); h <= head.Header.Height; h++ {
 		hash, err := c.HashAt(h)
 		if err != nil {
@@ -193,7 +194,7 @@ func checkAfterCrash(t *testing.T, g *chain.Genesis, dir, last string) {
 		if err != nil {
 			t.Fatalf("main-chain block %d: %v", h, err)
 		}
-		if err := replay.c.ProcessBlock(blk); err != nil {
+		if err := replay.C.ProcessBlock(blk); err != nil {
 			t.Fatalf("replay of block %d: %v", h, err)
 		}
 		for i, tx := range blk.Txs {
@@ -204,12 +205,12 @@ func checkAfterCrash(t *testing.T, g *chain.Genesis, dir, last string) {
 		}
 	}
 	t.Logf("after kill: head %d, last reported %q", head.Header.Height, last)
-	if replay.c.Head().Hash != head.Hash {
-		t.Fatalf("replay head %s, stored head %s", replay.c.Head().Hash, head.Hash)
+	if replay.C.Head().Hash != head.Hash {
+		t.Fatalf("replay head %s, stored head %s", replay.C.Head().Hash, head.Hash)
 	}
 	for i := 0; i < wallet.DevKeys; i++ {
 		x, _ := c.Account(wallet.DevAddress(i))
-		y, _ := replay.c.Account(wallet.DevAddress(i))
+		y, _ := replay.C.Account(wallet.DevAddress(i))
 		if x != y {
 			t.Fatalf("dev %d: stored %+v, replay %+v", i, x, y)
 		}

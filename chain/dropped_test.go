@@ -7,6 +7,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -14,9 +15,9 @@ import (
 // Every way a pending tx leaves the mempool without being mined leaves a
 // reason behind.
 func TestDroppedTxsSayWhy(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
-	mp := chain.NewMempool(tc.c, chain.MempoolConfig{MaxTxs: 2})
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
+	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxTxs: 2})
 	want := func(h common.Hash, sub string) {
 		t.Helper()
 		d, ok := mp.Dropped(h)
@@ -40,7 +41,7 @@ func TestDroppedTxsSayWhy(t *testing.T) {
 	rival := pricedTransfer(t, g, 1, 0, 2)
 	rival.Value = 7
 	rival.Sig, _ = wallet.Sign(rival.SigHash(), wallet.DevKey(1))
-	if err := tc.c.ProcessBlock(mineAny(tc, wallet.DevAddress(9), []*proto.Tx{rival})); err != nil {
+	if err := tc.C.ProcessBlock(mineAny(tc, wallet.DevAddress(9), []*proto.Tx{rival})); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 500; i++ { // head events may be delivered after ProcessBlock returns
@@ -66,9 +67,9 @@ func TestDroppedTxsSayWhy(t *testing.T) {
 // A full mempool lets a tx that can run in over one stuck behind a
 // missing nonce, even at the same gas price.
 func TestStuckTxsGoFirst(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
-	mp := chain.NewMempool(tc.c, chain.MempoolConfig{MaxTxs: 2})
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
+	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxTxs: 2})
 	stuck := pricedTransfer(t, g, 0, 1, 1) // dev 0's nonce 0 never came
 	for _, tx := range []*proto.Tx{stuck, pricedTransfer(t, g, 1, 0, 1)} {
 		if err := mp.Add(tx); err != nil {

@@ -1,17 +1,16 @@
 package chain_test
 
 import (
-	"context"
 	"errors"
 	"math/big"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -28,15 +27,6 @@ func lateGenesis() *chain.Genesis {
 	return g
 }
 
-// solveHeader grinds h's nonce on one thread.
-func solveHeader(t testing.TB, h *proto.Header) {
-	t.Helper()
-	var n atomic.Uint64
-	if !chain.Solve(context.Background(), h, 1, &n) {
-		t.Fatal("no solution")
-	}
-}
-
 // sideChild builds a child of parent with the target the chain demands
 // and garbage state and receipts roots (a block only stored is never
 // executed), carrying txs.
@@ -50,15 +40,15 @@ func sideChild(t testing.TB, g *chain.Genesis, parent *proto.Header, anchor, ts 
 		Target: common.BigToHash(chain.NextTarget(g, parent, anchor)), TxRoot: chain.TxRoot(txs),
 		StateRoot: common.Hash{0xde, 0xad}, ReceiptsRoot: common.Hash{salt}, Miner: common.Address{0xba, 0xd},
 	}, Txs: txs}
-	solveHeader(t, &b.Header)
+	testchain.Solve(t, &b.Header)
 	return b
 }
 
 // mineHonest extends tc's head by k valid empty blocks, one interval apart.
-func mineHonest(t *testing.T, tc *testChain, k int) {
+func mineHonest(t *testing.T, tc *testchain.Chain, k int) {
 	t.Helper()
 	for i := 0; i < k; i++ {
-		if err := tc.c.ProcessBlock(tc.mineOnHead(wallet.DevAddress(9))); err != nil {
+		if err := tc.C.ProcessBlock(tc.MineOnHead(wallet.DevAddress(9))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,9 +89,9 @@ func badSigTxs(g *chain.Genesis, n int) []*proto.Tx {
 // the threshold's work is stored; one block's work less is not.
 func TestLowWorkSideBranchNotStored(t *testing.T) {
 	g := lateGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	tc := testchain.New(t, g)
 	mineHonest(t, tc, chain.WorkMarginBlocks+6)
-	c := tc.c
+	c := tc.C
 	head := c.Head()
 	threshold := c.AntiDoSWorkThreshold()
 	perBlock := chain.CalcWork(head.Header.TargetBig())
@@ -127,7 +117,7 @@ func TestLowWorkSideBranchNotStored(t *testing.T) {
 	// The cheap branch from genesis.
 	gen, _ := chain.GenesisBlock(g)
 	a1 := sideChild(t, g, &gen.Header, 0, g.Timestamp+1, 3)
-	now := uint64(tc.now.Load())
+	now := uint64(tc.Clock.Load())
 	a2 := sideChild(t, g, &a1.Header, a1.Header.Timestamp, now-60_000, 4)
 	if err := c.ProcessBlock(a1); !errors.Is(err, chain.ErrLowWork) {
 		t.Fatalf("a1: %v, want ErrLowWork", err)
@@ -162,14 +152,14 @@ func TestLowWorkSideBranchNotStored(t *testing.T) {
 // broken signatures go unnoticed) nor written.
 func TestFullSideBlocksBelowThresholdCostNothing(t *testing.T) {
 	g := lateGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	tc := testchain.New(t, g)
 	mineHonest(t, tc, chain.WorkMarginBlocks+2)
 	gen, _ := chain.GenesisBlock(g)
 	b := sideChild(t, g, &gen.Header, 0, g.Timestamp+1, 1, badSigTxs(g, 2000)...)
-	if err := tc.c.ProcessBlock(b); !errors.Is(err, chain.ErrLowWork) {
+	if err := tc.C.ProcessBlock(b); !errors.Is(err, chain.ErrLowWork) {
 		t.Fatalf("full side block: %v, want ErrLowWork (before its signatures)", err)
 	}
-	if _, err := tc.c.Block(b.Hash()); !errors.Is(err, chain.ErrNotFound) {
+	if _, err := tc.C.Block(b.Hash()); !errors.Is(err, chain.ErrNotFound) {
 		t.Fatalf("full side block stored: %v", err)
 	}
 }
@@ -178,11 +168,11 @@ func TestFullSideBlocksBelowThresholdCostNothing(t *testing.T) {
 // moves on leave the fork-choice candidates, the index and the database,
 // and stay gone after a restart; those within the margin stay.
 func TestSideTipsPruned(t *testing.T) {
-	g := easyGenesis()
+	g := testchain.Genesis()
 	dir := t.TempDir()
-	tc := newTestChain(t, g, dir)
+	tc := testchain.Open(t, g, dir)
 	mineHonest(t, tc, 3)
-	c := tc.c
+	c := tc.C
 	anchor := headerAt(t, c, 1).Timestamp
 	var siblings []*proto.Block
 	for i := 0; i < 50; i++ {
@@ -211,14 +201,14 @@ func TestSideTipsPruned(t *testing.T) {
 	}
 	head := c.Head().Hash
 	c.Close()
-	tc2 := newTestChain(t, g, dir)
-	if tc2.c.Head().Hash != head {
+	tc2 := testchain.Open(t, g, dir)
+	if tc2.C.Head().Hash != head {
 		t.Fatal("head changed across a restart")
 	}
-	if tips, _, _ := tc2.c.PendingCounts(); tips != 1 {
+	if tips, _, _ := tc2.C.PendingCounts(); tips != 1 {
 		t.Fatalf("%d tips after a restart, want 1", tips)
 	}
-	if err := tc2.c.Verify(); err != nil {
+	if err := tc2.C.Verify(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -227,10 +217,10 @@ func TestSideTipsPruned(t *testing.T) {
 // the first seen; a child of the last one wins; a child of an invalid
 // block is not a tip.
 func TestForkChoiceManyTips(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	mineHonest(t, tc, 2)
-	c := tc.c
+	c := tc.C
 	head := c.Head()
 	anchor := headerAt(t, c, 1).Timestamp
 	p := headerAt(t, c, 1)
@@ -266,7 +256,7 @@ func TestForkChoiceManyTips(t *testing.T) {
 		t.Fatalf("grandchild of an invalid block: %v", err)
 	}
 	// A valid block with more work wins at once.
-	if err := c.ProcessBlock(tc.mineOnHead(wallet.DevAddress(3))); err != nil || c.Head().Header.Height != 3 {
+	if err := c.ProcessBlock(tc.MineOnHead(wallet.DevAddress(3))); err != nil || c.Head().Header.Height != 3 {
 		t.Fatalf("heavier block: %v, height %d", err, c.Head().Header.Height)
 	}
 }
@@ -276,22 +266,22 @@ func TestForkChoiceManyTips(t *testing.T) {
 // every tip per block: 26.8 ms a block at 40k tips; the ordered set reads
 // the best one.
 func BenchmarkForkChoiceTips(b *testing.B) {
-	g := easyGenesis()
-	tc := newTestChainTB(b, g)
+	g := testchain.Genesis()
+	tc := testchain.New(b, g)
 	for i := 0; i < 2; i++ {
-		if err := tc.c.ProcessBlock(tc.mineOnHead(wallet.DevAddress(9))); err != nil {
+		if err := tc.C.ProcessBlock(tc.MineOnHead(wallet.DevAddress(9))); err != nil {
 			b.Fatal(err)
 		}
 	}
-	h1, _ := tc.c.HashAt(1)
-	info, _ := tc.c.HeaderByHash(h1)
+	h1, _ := tc.C.HashAt(1)
+	info, _ := tc.C.HeaderByHash(h1)
 	p := &info.Header
 	mk := func(i int) *proto.Block {
 		return sideChild(b, g, p, p.Timestamp, p.Timestamp+1+uint64(i), byte(i))
 	}
 	const tips = 40_000
 	for i := 0; i < tips; i++ {
-		if err := tc.c.ProcessBlock(mk(i)); err != nil {
+		if err := tc.C.ProcessBlock(mk(i)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -301,7 +291,7 @@ func BenchmarkForkChoiceTips(b *testing.B) {
 	}
 	b.ResetTimer()
 	for _, blk := range blocks {
-		if err := tc.c.ProcessBlock(blk); err != nil {
+		if err := tc.C.ProcessBlock(blk); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -315,14 +305,14 @@ func BenchmarkForkChoiceTips(b *testing.B) {
 // ErrOrphanFlood, a peer fault; an honest band of orphans with gaps is
 // not; the pool is bounded in total.
 func TestOrphansAreHeadersBoundedPerPeer(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
-	c := tc.c
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
+	c := tc.C
 	powLimit := common.BigToHash(g.PowLimit.ToInt())
 	orphan := func(height uint64, parent common.Hash, txs ...*proto.Tx) *proto.Block {
 		b := &proto.Block{Header: proto.Header{Version: chain.HeaderVersion, Height: height, PrevHash: parent,
-			Timestamp: uint64(tc.now.Load()), Target: powLimit, TxRoot: common.Hash{0xee}}, Txs: txs}
-		solveHeader(t, &b.Header)
+			Timestamp: uint64(tc.Clock.Load()), Target: powLimit, TxRoot: common.Hash{0xee}}, Txs: txs}
+		testchain.Solve(t, &b.Header)
 		return b
 	}
 	// The body is never looked at.
@@ -374,22 +364,22 @@ func TestOrphansAreHeadersBoundedPerPeer(t *testing.T) {
 		t.Fatalf("%d orphans in the pool, at most 512", orphans)
 	}
 	// The parent arrives: the orphan's header goes, the block comes whole.
-	parent := tc.mineOnHead(wallet.DevAddress(1))
+	parent := tc.MineOnHead(wallet.DevAddress(1))
 	if err := c.ProcessBlock(parent); err != nil {
 		t.Fatal(err)
 	}
-	kid := tc.mineOnHead(wallet.DevAddress(2))
-	c2 := newTestChain(t, g, t.TempDir())
-	if err := c2.c.ProcessBlockFrom(kid, chain.BlockOrigin{Peer: "x", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
+	kid := tc.MineOnHead(wallet.DevAddress(2))
+	c2 := testchain.New(t, g)
+	if err := c2.C.ProcessBlockFrom(kid, chain.BlockOrigin{Peer: "x", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
 		t.Fatalf("kid first: %v", err)
 	}
-	if err := c2.c.ProcessBlock(parent); err != nil {
+	if err := c2.C.ProcessBlock(parent); err != nil {
 		t.Fatal(err)
 	}
-	if _, orphans, _ := c2.c.PendingCounts(); orphans != 0 || c2.c.Head().Hash != parent.Hash() {
-		t.Fatalf("after the parent: %d orphans, head %d", orphans, c2.c.Head().Header.Height)
+	if _, orphans, _ := c2.C.PendingCounts(); orphans != 0 || c2.C.Head().Hash != parent.Hash() {
+		t.Fatalf("after the parent: %d orphans, head %d", orphans, c2.C.Head().Header.Height)
 	}
-	if err := c2.c.ProcessBlockFrom(kid, chain.BlockOrigin{Peer: "x", Gossip: true}); err != nil || c2.c.Head().Hash != kid.Hash() {
+	if err := c2.C.ProcessBlockFrom(kid, chain.BlockOrigin{Peer: "x", Gossip: true}); err != nil || c2.C.Head().Hash != kid.Hash() {
 		t.Fatalf("kid again: %v", err)
 	}
 }
@@ -401,11 +391,11 @@ func TestOrphansAreHeadersBoundedPerPeer(t *testing.T) {
 // honest block a little early is held and connected on time however many
 // blocks a flood stamped far ahead.
 func TestFutureSetCannotBePinned(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
-	c := tc.c
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
+	c := tc.C
 	mineHonest(t, tc, 2)
-	now := func() uint64 { return uint64(tc.now.Load()) }
+	now := func() uint64 { return uint64(tc.Clock.Load()) }
 	at := func(ts uint64, miner byte) *proto.Block {
 		tpl, err := c.NewTemplate()
 		if err != nil {
@@ -416,7 +406,7 @@ func TestFutureSetCannotBePinned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		solveHeader(t, &b.Header)
+		testchain.Solve(t, &b.Header)
 		return b
 	}
 	maxF := uint64(g.MaxFutureMs)
@@ -453,14 +443,14 @@ func TestFutureSetCannotBePinned(t *testing.T) {
 	if err := c.ProcessBlockFrom(honest, chain.BlockOrigin{Peer: "h", Gossip: true}); !errors.Is(err, chain.ErrFutureBlock) {
 		t.Fatalf("honest early block: %v", err)
 	}
-	tc.now.Add(25)
+	tc.Clock.Add(25)
 	c.RetryFutureBlocks()
 	if c.Head().Hash != honest.Hash() {
 		t.Fatalf("the honest block was not connected when its time came (head %d)", c.Head().Header.Height)
 	}
 	// The flood's blocks all leave once their time comes (they are
 	// siblings of the honest block now: stored or refused, not held).
-	tc.now.Add(int64(2 * maxF))
+	tc.Clock.Add(int64(2 * maxF))
 	c.RetryFutureBlocks()
 	if _, _, n := c.PendingCounts(); n != 0 {
 		t.Fatalf("%d blocks still held after their time", n)
@@ -471,8 +461,8 @@ func TestFutureSetCannotBePinned(t *testing.T) {
 // signed txs at pow_limit) costs no signature recovery: the same txs
 // signed by a fresh key report no sender once it is refused as an orphan.
 func TestOrphanCheaperThanItsBody(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	key, _ := crypto.GenerateKey()
 	var txs []*proto.Tx
 	for i := 0; i < 100; i++ {
@@ -481,9 +471,9 @@ func TestOrphanCheaperThanItsBody(t *testing.T) {
 		txs = append(txs, tx)
 	}
 	b := &proto.Block{Header: proto.Header{Version: chain.HeaderVersion, Height: 50, PrevHash: common.Hash{5},
-		Timestamp: uint64(tc.now.Load()), Target: common.BigToHash(g.PowLimit.ToInt()), TxRoot: chain.TxRoot(txs)}, Txs: txs}
-	solveHeader(t, &b.Header)
-	if err := tc.c.ProcessBlockFrom(b, chain.BlockOrigin{Peer: "p", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
+		Timestamp: uint64(tc.Clock.Load()), Target: common.BigToHash(g.PowLimit.ToInt()), TxRoot: chain.TxRoot(txs)}, Txs: txs}
+	testchain.Solve(t, &b.Header)
+	if err := tc.C.ProcessBlockFrom(b, chain.BlockOrigin{Peer: "p", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
 		t.Fatal(err)
 	}
 	for _, tx := range txs {
@@ -498,33 +488,33 @@ func TestOrphanCheaperThanItsBody(t *testing.T) {
 // own; the branch's checked work (BranchWork) must both admit them and
 // keep them from being pruned until the rest arrives.
 func TestDeepHeavierBranchSyncs(t *testing.T) {
-	g := easyGenesis()
-	a := newTestChainTB(t, g)
-	b := newTestChainTB(t, g)
+	g := testchain.Genesis()
+	a := testchain.New(t, g)
+	b := testchain.New(t, g)
 	const ahead = chain.WorkMarginBlocks + 60
 	for i := 0; i < ahead; i++ {
-		if err := a.c.ProcessBlock(a.mineOnHead(wallet.DevAddress(1))); err != nil {
+		if err := a.C.ProcessBlock(a.MineOnHead(wallet.DevAddress(1))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var branch []*proto.Block
 	for i := 0; i < ahead+5; i++ {
-		blk := b.mineOnHead(wallet.DevAddress(2))
-		if err := b.c.ProcessBlock(blk); err != nil {
+		blk := b.MineOnHead(wallet.DevAddress(2))
+		if err := b.C.ProcessBlock(blk); err != nil {
 			t.Fatal(err)
 		}
 		branch = append(branch, blk)
 	}
-	work := b.c.Head().TotalWork
-	if first := branch[0]; !errors.Is(a.c.ProcessBlockFrom(first, chain.BlockOrigin{Peer: "p"}), chain.ErrLowWork) {
+	work := b.C.Head().TotalWork
+	if first := branch[0]; !errors.Is(a.C.ProcessBlockFrom(first, chain.BlockOrigin{Peer: "p"}), chain.ErrLowWork) {
 		t.Fatal("the deep branch's first block was admitted without its branch work")
 	}
 	for i, blk := range branch {
-		if err := a.c.ProcessBlockFrom(blk, chain.BlockOrigin{Peer: "p", BranchWork: work}); err != nil {
+		if err := a.C.ProcessBlockFrom(blk, chain.BlockOrigin{Peer: "p", BranchWork: work}); err != nil {
 			t.Fatalf("branch block %d: %v", i+1, err)
 		}
 	}
-	if got, want := a.c.Head().Hash, b.c.Head().Hash; got != want {
-		t.Fatalf("head %s at %d, want the heavier branch's %s", got, a.c.Head().Header.Height, want)
+	if got, want := a.C.Head().Hash, b.C.Head().Hash; got != want {
+		t.Fatalf("head %s at %d, want the heavier branch's %s", got, a.C.Head().Header.Height, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -14,8 +15,8 @@ import (
 // root, every signature) on fuzzed bytes: an error, never a panic, and a
 // block that passes has a sender for each tx.
 func FuzzCheckBlock(f *testing.F) {
-	g := easyGenesis()
-	tc := newTestChain(f, g, f.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.Open(f, g, f.TempDir())
 	var txs []*proto.Tx
 	for i := 0; i < 2; i++ {
 		tx := &proto.Tx{ChainID: g.ChainID, Kind: proto.KindTransfer, To: common.Address{9}, Value: 1, GasLimit: chain.TxGas, GasPrice: 1}

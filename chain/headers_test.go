@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -18,23 +19,23 @@ import (
 // past 11 timestamps; every header passes CheckHeaderOnly, and a header
 // with a wrong target, height or PoW does not.
 func TestHeaderContextChild(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	var headers []*proto.Header
 	for i := 0; i < 20; i++ {
-		b := tc.mineOnHead(wallet.DevAddress(9))
-		if err := tc.c.ProcessBlock(b); err != nil {
+		b := tc.MineOnHead(wallet.DevAddress(9))
+		if err := tc.C.ProcessBlock(b); err != nil {
 			t.Fatal(err)
 		}
 		headers = append(headers, &b.Header)
 	}
-	ctx, info, err := tc.c.HeaderContext(tc.c.GenesisHash())
+	ctx, info, err := tc.C.HeaderContext(tc.C.GenesisHash())
 	if err != nil || info.Header.Height != 0 {
 		t.Fatal(info, err)
 	}
-	now := uint64(tc.now.Load())
+	now := uint64(tc.Clock.Load())
 	for _, h := range headers {
-		want, _, err := tc.c.HeaderContext(h.PrevHash)
+		want, _, err := tc.C.HeaderContext(h.PrevHash)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,10 +60,10 @@ func TestHeaderContextChild(t *testing.T) {
 	if err := chain.CheckHeaderOnly(&bad, ctx, g, now); !errors.Is(err, chain.ErrBadTarget) {
 		t.Fatalf("a zero target: %v", err)
 	}
-	if _, _, err := tc.c.HeaderContext(bad.Hash()); !errors.Is(err, chain.ErrNotFound) {
+	if _, _, err := tc.C.HeaderContext(bad.Hash()); !errors.Is(err, chain.ErrNotFound) {
 		t.Fatalf("an unknown block's context: %v", err)
 	}
-	if got := tc.c.HeadersAfter(15, 100); len(got) != 5 || got[0].Height != 16 {
+	if got := tc.C.HeadersAfter(15, 100); len(got) != 5 || got[0].Height != 16 {
 		t.Fatalf("headers after 15: %d", len(got))
 	}
 }
@@ -71,18 +72,18 @@ func TestHeaderContextChild(t *testing.T) {
 // (a hash for the PoW, the ASERT target, the median time): the bound on
 // the time a sync peer's headers take.
 func BenchmarkCheckHeaderOnly(b *testing.B) {
-	g := easyGenesis()
-	tc := newTestChain(b, g, b.TempDir())
-	blk := tc.mineOnHead(wallet.DevAddress(9))
-	if err := tc.c.ProcessBlock(blk); err != nil {
+	g := testchain.Genesis()
+	tc := testchain.Open(b, g, b.TempDir())
+	blk := tc.MineOnHead(wallet.DevAddress(9))
+	if err := tc.C.ProcessBlock(blk); err != nil {
 		b.Fatal(err)
 	}
-	next := tc.mineOnHead(wallet.DevAddress(9))
-	ctx, _, err := tc.c.HeaderContext(blk.Hash())
+	next := tc.MineOnHead(wallet.DevAddress(9))
+	ctx, _, err := tc.C.HeaderContext(blk.Hash())
 	if err != nil {
 		b.Fatal(err)
 	}
-	now := uint64(tc.now.Load())
+	now := uint64(tc.Clock.Load())
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := chain.CheckHeaderOnly(&next.Header, ctx, g, now); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -19,7 +20,7 @@ import (
 // keys to fresh addresses) and returns their encodings.
 func importBlocks(b *testing.B, g *chain.Genesis, n, txsPerBlock int) [][]byte {
 	b.Helper()
-	tc := newTestChainTB(b, g)
+	tc := testchain.New(b, g)
 	nonces := make([]uint64, wallet.DevKeys)
 	var out [][]byte
 	for i := 0; i < n; i++ {
@@ -33,8 +34,8 @@ func importBlocks(b *testing.B, g *chain.Genesis, n, txsPerBlock int) [][]byte {
 			tx.Sig, _ = wallet.Sign(tx.SigHash(), wallet.DevKey(from))
 			txs[j] = tx
 		}
-		blk := tc.mineOnHead(wallet.DevAddress(9), txs...)
-		if err := tc.c.ProcessBlock(blk); err != nil {
+		blk := tc.MineOnHead(wallet.DevAddress(9), txs...)
+		if err := tc.C.ProcessBlock(blk); err != nil {
 			b.Fatal(err)
 		}
 		out = append(out, blk.Encode())
@@ -58,7 +59,7 @@ func BenchmarkImportBlocks(b *testing.B) {
 }
 
 func benchImport(b *testing.B, n, perBlock int, pooled bool) {
-	g := easyGenesis()
+	g := testchain.Genesis()
 	g.BlockGasLimit = uint64(2*perBlock) * chain.TxGas
 	encs := importBlocks(b, g, n, perBlock)
 	b.ResetTimer()
@@ -66,8 +67,8 @@ func benchImport(b *testing.B, n, perBlock int, pooled bool) {
 	var dur time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		tc := newTestChainTB(b, g)
-		mp := chain.NewMempool(tc.c, chain.MempoolConfig{})
+		tc := testchain.New(b, g)
+		mp := chain.NewMempool(tc.C, chain.MempoolConfig{})
 		b.StartTimer()
 		for _, enc := range encs {
 			if pooled {
@@ -88,7 +89,7 @@ func benchImport(b *testing.B, n, perBlock int, pooled bool) {
 			if pooled {
 				mp.CopySenders(blk.Txs)
 			}
-			if err := tc.c.ProcessBlock(blk); err != nil {
+			if err := tc.C.ProcessBlock(blk); err != nil {
 				b.Fatal(err)
 			}
 			dur += time.Since(start)
@@ -102,7 +103,7 @@ func benchImport(b *testing.B, n, perBlock int, pooled bool) {
 // BenchmarkSenderRecovery recovers the sender of fresh decoded txs: the
 // limit of block import on one core.
 func BenchmarkSenderRecovery(b *testing.B) {
-	g := easyGenesis()
+	g := testchain.Genesis()
 	tx := &proto.Tx{ChainID: g.ChainID, Kind: proto.KindTransfer, To: common.HexToAddress("0x01"), Value: 1, GasLimit: chain.TxGas, GasPrice: 1}
 	tx.Sig, _ = wallet.Sign(tx.SigHash(), wallet.DevKey(0))
 	enc := tx.Encode()

@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -22,9 +23,9 @@ func pricedTransfer(t *testing.T, g *chain.Genesis, from int, nonce, price uint6
 }
 
 func TestMempoolReplaceEvictGap(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
-	mp := chain.NewMempool(tc.c, chain.MempoolConfig{MaxTxs: 3})
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
+	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxTxs: 3})
 	if err := mp.Add(pricedTransfer(t, g, 0, 0, 10)); err != nil {
 		t.Fatal(err)
 	}
@@ -73,29 +74,29 @@ func TestMempoolReplaceEvictGap(t *testing.T) {
 }
 
 func TestMempoolFollowsReorg(t *testing.T) {
-	g := easyGenesis()
-	a := newTestChain(t, g, t.TempDir())
-	b := newTestChain(t, g, t.TempDir())
-	mp := chain.NewMempool(a.c, chain.MempoolConfig{})
+	g := testchain.Genesis()
+	a := testchain.New(t, g)
+	b := testchain.New(t, g)
+	mp := chain.NewMempool(a.C, chain.MempoolConfig{})
 	tx := pricedTransfer(t, g, 0, 0, 1)
 	if err := mp.Add(tx); err != nil {
 		t.Fatal(err)
 	}
-	blk := a.mineOnHead(wallet.DevAddress(9), tx)
-	if err := a.c.ProcessBlock(blk); err != nil {
+	blk := a.MineOnHead(wallet.DevAddress(9), tx)
+	if err := a.C.ProcessBlock(blk); err != nil {
 		t.Fatal(err)
 	}
 	if mp.Get(tx.Hash()) != nil {
 		t.Fatal("an included tx stayed in the mempool")
 	}
 	for i := 0; i < 2; i++ {
-		other := b.mineOnHead(wallet.DevAddress(8))
-		b.c.ProcessBlock(other)
-		if err := a.c.ProcessBlock(other); err != nil {
+		other := b.MineOnHead(wallet.DevAddress(8))
+		b.C.ProcessBlock(other)
+		if err := a.C.ProcessBlock(other); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if a.c.Head().Hash != b.c.Head().Hash {
+	if a.C.Head().Hash != b.C.Head().Hash {
 		t.Fatal("no reorg")
 	}
 	if mp.Get(tx.Hash()) == nil {
@@ -107,9 +108,9 @@ func TestMempoolFollowsReorg(t *testing.T) {
 // no sender yet) takes the sender the mempool recovered; a tx the mempool
 // does not hold is left to be recovered.
 func TestMempoolCopySenders(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
-	mp := chain.NewMempool(tc.c, chain.MempoolConfig{})
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
+	mp := chain.NewMempool(tc.C, chain.MempoolConfig{})
 	pending := pricedTransfer(t, g, 2, 0, 10)
 	if err := mp.Add(pending); err != nil {
 		t.Fatal(err)
@@ -143,14 +144,14 @@ func keyTx(g *chain.Genesis, key *ecdsa.PrivateKey, nonce, value, price uint64, 
 }
 
 // fundKey mines a block that gives a fresh key amount, and returns the key.
-func fundKey(t *testing.T, tc *testChain, amount uint64) *ecdsa.PrivateKey {
+func fundKey(t *testing.T, tc *testchain.Chain, amount uint64) *ecdsa.PrivateKey {
 	t.Helper()
 	key, _ := crypto.GenerateKey()
-	acct, _ := tc.c.Account(wallet.DevAddress(9))
-	fund := &proto.Tx{ChainID: tc.g.ChainID, Nonce: acct.Nonce, Kind: proto.KindTransfer, To: crypto.PubkeyToAddress(key.PublicKey),
+	acct, _ := tc.C.Account(wallet.DevAddress(9))
+	fund := &proto.Tx{ChainID: tc.G.ChainID, Nonce: acct.Nonce, Kind: proto.KindTransfer, To: crypto.PubkeyToAddress(key.PublicKey),
 		Value: amount, GasLimit: chain.TxGas, GasPrice: 1}
 	fund.Sig, _ = wallet.Sign(fund.SigHash(), wallet.DevKey(9))
-	if err := tc.c.ProcessBlock(tc.mineOnHead(wallet.DevAddress(8), fund)); err != nil {
+	if err := tc.C.ProcessBlock(tc.MineOnHead(wallet.DevAddress(8), fund)); err != nil {
 		t.Fatal(err)
 	}
 	return key
@@ -173,12 +174,12 @@ func costOf(t *testing.T, mp *chain.Mempool, sender common.Address, txs []*proto
 // its txs in the pool cost more than its balance, and not one honest tx
 // of a full pool is evicted; sent low to high, the second is refused.
 func TestMempoolCostCapAnyOrder(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	one := uint64(chain.TxGas * 2) // a transfer at price 2, value 0
 	atk := fundKey(t, tc, one)
 	atkAddr := crypto.PubkeyToAddress(atk.PublicKey)
-	mp := chain.NewMempool(tc.c, chain.MempoolConfig{MaxTxs: 100})
+	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxTxs: 100})
 	var honest []*proto.Tx
 	for k := 0; len(honest) < 99; k++ {
 		for n := uint64(0); n < 11 && len(honest) < 99; n++ {
@@ -212,7 +213,7 @@ func TestMempoolCostCapAnyOrder(t *testing.T) {
 		t.Fatalf("the displaced nonce 64: %+v %v", d, ok)
 	}
 	// Low to high: the second nonce does not fit with the first.
-	mp2 := chain.NewMempool(tc.c, chain.MempoolConfig{})
+	mp2 := chain.NewMempool(tc.C, chain.MempoolConfig{})
 	if err := mp2.Add(keyTx(g, atk, 0, 0, 2, 0)); err != nil {
 		t.Fatal(err)
 	}
@@ -226,10 +227,10 @@ func TestMempoolCostCapAnyOrder(t *testing.T) {
 // a tx the pool never saw; its pool txs that are no longer affordable
 // leave with a reason, the ones still paid for stay.
 func TestMempoolAffordabilityAfterBlock(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	key := fundKey(t, tc, 10*chain.TxGas)
-	mp := chain.NewMempool(tc.c, chain.MempoolConfig{})
+	mp := chain.NewMempool(tc.C, chain.MempoolConfig{})
 	var txs []*proto.Tx
 	for n := uint64(0); n < 4; n++ { // 4 × (1000 + 1000) = 8000 of 10000
 		txs = append(txs, keyTx(g, key, n, chain.TxGas, 1, 0))
@@ -240,7 +241,7 @@ func TestMempoolAffordabilityAfterBlock(t *testing.T) {
 	// Elsewhere the sender spent 5000 with nonce 0: 4000 left, which pays
 	// for nonces 1 and 2 of the pool (2000 each), not 3.
 	spend := keyTx(g, key, 0, 4*chain.TxGas, 1, 0)
-	if err := tc.c.ProcessBlock(tc.mineOnHead(wallet.DevAddress(8), spend)); err != nil {
+	if err := tc.C.ProcessBlock(tc.MineOnHead(wallet.DevAddress(8), spend)); err != nil {
 		t.Fatal(err)
 	}
 	if d, ok := mp.Dropped(txs[0].Hash()); !ok || !strings.Contains(d.Reason, "nonce 0 was used") {
@@ -260,9 +261,9 @@ func TestMempoolAffordabilityAfterBlock(t *testing.T) {
 // per sender and in total; they never evict runnable txs, a runnable tx
 // evicts them first, and they run once the gap fills.
 func TestMempoolGapQueue(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
-	mp := chain.NewMempool(tc.c, chain.MempoolConfig{MaxTxs: 160}) // queue: 20
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
+	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxTxs: 160}) // queue: 20
 	// Per sender: 16 queued; a higher nonce is refused, a lower one takes
 	// the place of the highest.
 	for n := uint64(2); n < 2+chain.MaxQueuedPerSender; n++ {
@@ -349,10 +350,10 @@ func TestMempoolGapQueue(t *testing.T) {
 // TestMempoolReplacementThatDoesNotFit: a replacement refused for room
 // or for the cost cap leaves the original pending (attack 12).
 func TestMempoolReplacementThatDoesNotFit(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	old := pricedTransfer(t, g, 0, 0, 10)
-	mp := chain.NewMempool(tc.c, chain.MempoolConfig{MaxBytes: 4 * old.Size()})
+	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxBytes: 4 * old.Size()})
 	if err := mp.Add(old); err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +374,7 @@ func TestMempoolReplacementThatDoesNotFit(t *testing.T) {
 	}
 	// The cost cap: the replacement costs more than the sender has.
 	key := fundKey(t, tc, 2*chain.TxGas*10)
-	mp2 := chain.NewMempool(tc.c, chain.MempoolConfig{})
+	mp2 := chain.NewMempool(tc.C, chain.MempoolConfig{})
 	first := keyTx(g, key, 0, 0, 10, 0)
 	second := keyTx(g, key, 1, 0, 10, 0)
 	for _, tx := range []*proto.Tx{first, second} {
@@ -396,8 +397,8 @@ func TestMempoolReplacementThatDoesNotFit(t *testing.T) {
 // keeps its bounds and its books: count and bytes over what it holds,
 // runnable plus queued, each sender's txs payable together.
 func TestMempoolInvariantsRandom(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var keys []*ecdsa.PrivateKey
 	for i := 0; i < 10; i++ { // three pay for a few txs, the others for hundreds
@@ -408,7 +409,7 @@ func TestMempoolInvariantsRandom(t *testing.T) {
 		keys = append(keys, fundKey(t, tc, fund))
 	}
 	cfg := chain.MempoolConfig{MaxTxs: 40, MaxBytes: 40 * 200}
-	mp := chain.NewMempool(tc.c, cfg)
+	mp := chain.NewMempool(tc.C, cfg)
 	var offered []*proto.Tx
 	check := func(step int) {
 		t.Helper()
@@ -433,7 +434,7 @@ func TestMempoolInvariantsRandom(t *testing.T) {
 			t.Fatalf("step %d: books: stats %d/%d, held %d/%d, pending %d + queued %d", step, count, size, held, heldBytes, len(pending), q)
 		}
 		for from, c := range cost {
-			acct, _ := tc.c.Account(from)
+			acct, _ := tc.C.Account(from)
 			if c > acct.Balance {
 				t.Fatalf("step %d: %s's txs cost %d, it holds %d", step, from, c, acct.Balance)
 			}
@@ -443,7 +444,7 @@ func TestMempoolInvariantsRandom(t *testing.T) {
 			from, _ := chain.Sender(tx)
 			n, ok := next[from]
 			if !ok {
-				acct, _ := tc.c.Account(from)
+				acct, _ := tc.C.Account(from)
 				n = acct.Nonce
 			}
 			if tx.Nonce != n {
@@ -456,16 +457,16 @@ func TestMempoolInvariantsRandom(t *testing.T) {
 	why := map[string]int{}
 	for step := 0; step < 1500; step++ {
 		if step%25 == 24 {
-			tc.now.Add(1000)
-			b := tc.mineAnyPendingOf(mp)
-			if err := tc.c.ProcessBlock(b); err != nil {
+			tc.Clock.Add(1000)
+			b := mineAnyPendingOf(tc, mp)
+			if err := tc.C.ProcessBlock(b); err != nil {
 				t.Fatal(err)
 			}
 			check(step)
 			continue
 		}
 		k := rng.IntN(len(keys))
-		acct, _ := tc.c.Account(crypto.PubkeyToAddress(keys[k].PublicKey))
+		acct, _ := tc.C.Account(crypto.PubkeyToAddress(keys[k].PublicKey))
 		// Mostly the next nonce, sometimes one past a gap, sometimes a
 		// replacement (or a low nonce of a sender that just got mined).
 		nonce := mp.PendingNonce(crypto.PubkeyToAddress(keys[k].PublicKey), acct.Nonce)
@@ -486,7 +487,7 @@ func TestMempoolInvariantsRandom(t *testing.T) {
 		maxQ = max(maxQ, q)
 		check(step)
 	}
-	t.Logf("%d of %d txs accepted, queue peak %d, height %d; refused: %v", accepted, len(offered), maxQ, tc.c.Head().Header.Height, why)
+	t.Logf("%d of %d txs accepted, queue peak %d, height %d; refused: %v", accepted, len(offered), maxQ, tc.C.Head().Header.Height, why)
 	if accepted < 300 || maxQ == 0 || why["mempool"] == 0 {
 		t.Fatal("the random txs did not exercise the pool")
 	}
@@ -494,6 +495,6 @@ func TestMempoolInvariantsRandom(t *testing.T) {
 
 // mineAnyPendingOf assembles the pool's pending txs on the head as the
 // miner does and solves the block.
-func (tc *testChain) mineAnyPendingOf(mp *chain.Mempool) *proto.Block {
-	return tc.mineOnHead(wallet.DevAddress(8), mp.Pending()...)
+func mineAnyPendingOf(tc *testchain.Chain, mp *chain.Mempool) *proto.Block {
+	return tc.MineOnHead(wallet.DevAddress(8), mp.Pending()...)
 }

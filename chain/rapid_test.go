@@ -7,19 +7,20 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 	"pgregory.net/rapid"
 )
 
 // rapidChain opens a chain in a temp dir removed when the test ends.
-func rapidChain(t *testing.T, g *chain.Genesis) *testChain {
+func rapidChain(t *testing.T, g *chain.Genesis) *testchain.Chain {
 	dir, err := os.MkdirTemp("", "tinychain-rapid")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := newTestChain(t, g, dir)
-	t.Cleanup(func() { tc.c.Close(); os.RemoveAll(dir) })
+	tc := testchain.Open(t, g, dir)
+	t.Cleanup(func() { tc.C.Close(); os.RemoveAll(dir) })
 	return tc
 }
 
@@ -37,7 +38,7 @@ func drawBranch(rt *rapid.T, t *testing.T, g *chain.Genesis, label string) [][]*
 			from := rapid.IntRange(0, 4).Draw(rt, label+"_from")
 			to := common.BigToAddress(big.NewInt(int64(rapid.IntRange(1, 6).Draw(rt, label+"_to"))))
 			value := rapid.Uint64Range(0, 1_000_000).Draw(rt, label+"_value")
-			txs = append(txs, signedTransfer(t, g, from, nonces[from], to, value))
+			txs = append(txs, testchain.Transfer(t, g, from, nonces[from], to, value))
 			nonces[from]++
 		}
 		out = append(out, txs)
@@ -46,12 +47,12 @@ func drawBranch(rt *rapid.T, t *testing.T, g *chain.Genesis, label string) [][]*
 }
 
 // mineBranch mines the branch on tc's head and returns its blocks.
-func mineBranch(tc *testChain, branch [][]*proto.Tx, miner common.Address) []*proto.Block {
+func mineBranch(tc *testchain.Chain, branch [][]*proto.Tx, miner common.Address) []*proto.Block {
 	var blocks []*proto.Block
 	for _, txs := range branch {
-		b := tc.mineOnHead(miner, txs...)
-		if err := tc.c.ProcessBlock(b); err != nil {
-			tc.t.Fatal(err)
+		b := tc.MineOnHead(miner, txs...)
+		if err := tc.C.ProcessBlock(b); err != nil {
+			tc.T.Fatal(err)
 		}
 		blocks = append(blocks, b)
 	}
@@ -91,7 +92,7 @@ func sameState(t *testing.T, a, b *chain.Chain) {
 // of a fresh replay of A. Every rollback must restore the exact root.
 func TestReorgEqualsReplay(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		g := easyGenesis()
+		g := testchain.Genesis()
 		a := rapidChain(t, g)
 		branchA := drawBranch(rt, t, g, "a")
 		blocksA := mineBranch(a, branchA, wallet.DevAddress(8))
@@ -103,16 +104,16 @@ func TestReorgEqualsReplay(t *testing.T) {
 			blocksB = append(blocksB, mineBranch(b, [][]*proto.Tx{nil}, wallet.DevAddress(9))...)
 		}
 		for _, blk := range blocksB {
-			if err := a.c.ProcessBlock(blk); err != nil {
+			if err := a.C.ProcessBlock(blk); err != nil {
 				t.Fatal(err)
 			}
 		}
-		sameState(t, a.c, b.c)
+		sameState(t, a.C, b.C)
 
 		// A grows heavier again: a reorg back, compared with a fresh replay.
 		replay := rapidChain(t, g)
 		for _, blk := range blocksA {
-			if err := replay.c.ProcessBlock(blk); err != nil {
+			if err := replay.C.ProcessBlock(blk); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -120,11 +121,11 @@ func TestReorgEqualsReplay(t *testing.T) {
 			blocksA = append(blocksA, mineBranch(replay, [][]*proto.Tx{nil}, wallet.DevAddress(8))...)
 		}
 		for _, blk := range blocksA {
-			if err := a.c.ProcessBlock(blk); err != nil && err != chain.ErrDuplicate {
+			if err := a.C.ProcessBlock(blk); err != nil && err != chain.ErrDuplicate {
 				t.Fatal(err)
 			}
 		}
-		sameState(t, a.c, replay.c)
+		sameState(t, a.C, replay.C)
 	})
 }
 
@@ -133,19 +134,19 @@ func TestReorgEqualsReplay(t *testing.T) {
 // the parent's root, and equals ComputeStateRoot of the model.
 func TestApplyRollbackRestoresRoot(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		g := easyGenesis()
+		g := testchain.Genesis()
 		tc := rapidChain(t, g)
-		parent := tc.c.Head()
+		parent := tc.C.Head()
 		mineBranch(tc, drawBranch(rt, t, g, "x")[:1], wallet.DevAddress(8))
 
 		// Two empty blocks on the parent outweigh the one above.
 		other := rapidChain(t, g)
 		for _, blk := range mineBranch(other, [][]*proto.Tx{nil, nil}, wallet.DevAddress(8)) {
-			if err := tc.c.ProcessBlock(blk); err != nil {
+			if err := tc.C.ProcessBlock(blk); err != nil {
 				t.Fatal(err)
 			}
 		}
-		sameState(t, tc.c, other.c)
+		sameState(t, tc.C, other.C)
 		// The model: genesis alloc plus two rewards to dev key 8.
 		model := map[common.Address]proto.Account{}
 		for a, v := range g.Alloc {
@@ -155,8 +156,8 @@ func TestApplyRollbackRestoresRoot(t *testing.T) {
 		m.Balance += 2 * g.Reward(1)
 		model[wallet.DevAddress(8)] = m
 		root, err := chain.ComputeStateRoot(model)
-		if err != nil || root != tc.c.Head().Header.StateRoot {
-			t.Fatalf("root %s, model %s (%v); parent was %s", tc.c.Head().Header.StateRoot, root, err, parent.Header.StateRoot)
+		if err != nil || root != tc.C.Head().Header.StateRoot {
+			t.Fatalf("root %s, model %s (%v); parent was %s", tc.C.Head().Header.StateRoot, root, err, parent.Header.StateRoot)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/vm"
 	"github.com/tinychain/tinychain/wallet"
@@ -19,8 +20,8 @@ import (
 // compiled, and a call that pays compiles it once into the cache, which the
 // next calls hit.
 func TestBigContractCallsPayTheirLoad(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	code := append(append([]byte("["), bytes.Repeat([]byte("+>"), (g.MaxTxBytes-300)/2)...), ']')
 	var s signer
 	s.g = g
@@ -34,20 +35,20 @@ func TestBigContractCallsPayTheirLoad(t *testing.T) {
 		cheap = append(cheap, s.sign(t, &proto.Tx{Kind: proto.KindCall, To: addr, GasLimit: chain.TxGas + 10}))
 	}
 	start := time.Now()
-	blk := tc.mineOnHead(wallet.DevAddress(9), cheap...)
-	if err := tc.c.ProcessBlock(blk); err != nil {
+	blk := tc.MineOnHead(wallet.DevAddress(9), cheap...)
+	if err := tc.C.ProcessBlock(blk); err != nil {
 		t.Fatal(err)
 	}
 	if el := time.Since(start); el > 2*time.Second { // was 15 s to build and 14.5 s to validate
 		t.Fatalf("5 cheap calls of a 130 KB contract took %v to build and validate", el)
 	}
 	for _, tx := range cheap {
-		r := receiptOf(t, tc.c, tx).Receipt
+		r := receiptOf(t, tc.C, tx).Receipt
 		if r.ErrCode != proto.ErrCodeLoadOutOfGas || r.GasUsed != tx.GasLimit {
 			t.Fatalf("cheap call: %+v", r)
 		}
 	}
-	if n, _ := tc.c.ProgramCache(); n != 0 {
+	if n, _ := tc.C.ProgramCache(); n != 0 {
 		t.Fatalf("%d programs compiled for calls that could not pay to load them", n)
 	}
 
@@ -61,12 +62,12 @@ func TestBigContractCallsPayTheirLoad(t *testing.T) {
 	}
 	mineAll(t, tc, paid)
 	for _, tx := range paid {
-		r := receiptOf(t, tc.c, tx).Receipt
+		r := receiptOf(t, tc.C, tx).Receipt
 		if r.Status != proto.StatusOK || r.GasUsed != chain.TxGas+uint64(len(code))+1 {
 			t.Fatalf("paid call (limit %d): %+v", tx.GasLimit, r)
 		}
 	}
-	if n, _ := tc.c.ProgramCache(); n != 1 {
+	if n, _ := tc.C.ProgramCache(); n != 1 {
 		t.Fatalf("cache holds %d programs, want the one contract", n)
 	}
 }
@@ -77,19 +78,19 @@ func TestBigContractCallsPayTheirLoad(t *testing.T) {
 // most its gas / 17 bytes. And each receipt is stored under its own key,
 // which is what a tx lookup reads.
 func TestOutputCostsItsReceiptBytes(t *testing.T) {
-	g := easyGenesis()
-	tc := newTestChain(t, g, t.TempDir())
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
 	var s signer
 	s.g = g
 	var txs []*proto.Tx
 	for gas := uint64(0); gas+140_000 <= g.BlockGasLimit; gas += 140_000 {
 		txs = append(txs, s.sign(t, &proto.Tx{Kind: proto.KindExec, Data: []byte("+[.]"), GasLimit: 140_000}))
 	}
-	blk := tc.mineOnHead(wallet.DevAddress(9), txs...)
-	if err := tc.c.ProcessBlock(blk); err != nil {
+	blk := tc.MineOnHead(wallet.DevAddress(9), txs...)
+	if err := tc.C.ProcessBlock(blk); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := tc.c.Receipts(blk.Hash())
+	rs, err := tc.C.Receipts(blk.Hash())
 	if err != nil || len(rs) != len(txs) {
 		t.Fatalf("%d receipts, %v", len(rs), err)
 	}
@@ -101,11 +102,11 @@ func TestOutputCostsItsReceiptBytes(t *testing.T) {
 	if out > gas/(vm.GasStep+vm.GasOutput) || out > 3<<20 {
 		t.Fatalf("%d output bytes for %d gas: more than one per %d gas", out, gas, vm.GasStep+vm.GasOutput)
 	}
-	res, err := tc.c.Tx(txs[7].Hash())
+	res, err := tc.C.Tx(txs[7].Hash())
 	if err != nil || res.Index != 7 || !bytes.Equal(res.Receipt.Output, rs[7].Output) || res.Receipt.ErrCode != proto.ErrCodeOutOfGas {
 		t.Fatalf("lookup: %+v %v", res, err)
 	}
-	if err := tc.c.Verify(); err != nil {
+	if err := tc.C.Verify(); err != nil {
 		t.Fatal(err)
 	}
 }

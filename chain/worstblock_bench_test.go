@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/vm"
 	"github.com/tinychain/tinychain/wallet"
@@ -44,20 +45,20 @@ func (s *signer) last() (common.Address, uint64) {
 
 // mineAll mines txs on the head in as many blocks as they need (each as
 // full as the limits allow) and processes them.
-func mineAll(tb testing.TB, tc *testChain, txs []*proto.Tx) {
+func mineAll(tb testing.TB, tc *testchain.Chain, txs []*proto.Tx) {
 	tb.Helper()
 	for len(txs) > 0 {
-		tpl, err := tc.c.NewTemplate()
+		tpl, err := tc.C.NewTemplate()
 		if err != nil {
 			tb.Fatal(err)
 		}
-		b, _, err := chain.Assemble(tpl, tc.g, wallet.DevAddress(9), tpl.Parent.Timestamp+uint64(tc.g.BlockIntervalMs), txs)
+		b, _, err := chain.Assemble(tpl, tc.G, wallet.DevAddress(9), tpl.Parent.Timestamp+uint64(tc.G.BlockIntervalMs), txs)
 		tpl.Release()
 		if err != nil || len(b.Txs) == 0 {
 			tb.Fatalf("assemble: %v (%d txs)", err, len(b.Txs))
 		}
-		blk := tc.mineOnHead(wallet.DevAddress(9), b.Txs...)
-		if err := tc.c.ProcessBlock(blk); err != nil {
+		blk := tc.MineOnHead(wallet.DevAddress(9), b.Txs...)
+		if err := tc.C.ProcessBlock(blk); err != nil {
 			tb.Fatal(err)
 		}
 		txs = txs[len(b.Txs):]
@@ -182,15 +183,15 @@ var worstCases = []worstCase{
 func BenchmarkWorstBlock(b *testing.B) {
 	for _, wc := range worstCases {
 		b.Run(wc.name, func(b *testing.B) {
-			g := easyGenesis()
+			g := testchain.Genesis()
 			s := &signer{g: g}
 			setup, attack := wc.build(b, s)
 			dir := b.TempDir()
-			tc := newTestChain(b, g, dir)
+			tc := testchain.Open(b, g, dir)
 			for _, txs := range setup {
 				mineAll(b, tc, txs)
 			}
-			tpl, err := tc.c.NewTemplate()
+			tpl, err := tc.C.NewTemplate()
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -199,10 +200,10 @@ func BenchmarkWorstBlock(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			blk := tc.mineOnHead(wallet.DevAddress(8), fit.Txs...) // what fits the limits
+			blk := tc.MineOnHead(wallet.DevAddress(8), fit.Txs...) // what fits the limits
 			enc := blk.Encode()
 			rs := mustReceipts(b, tc, blk)
-			tc.c.Close()
+			tc.C.Close()
 			var gas uint64
 			for _, r := range rs {
 				gas += r.GasUsed
@@ -214,7 +215,7 @@ func BenchmarkWorstBlock(b *testing.B) {
 				if err := os.CopyFS(fresh, os.DirFS(dir)); err != nil {
 					b.Fatal(err)
 				}
-				c := newTestChain(b, g, fresh)
+				c := testchain.Open(b, g, fresh)
 				wire, err := proto.DecodeBlock(enc)
 				if err != nil {
 					b.Fatal(err)
@@ -223,15 +224,15 @@ func BenchmarkWorstBlock(b *testing.B) {
 				start := time.Now()
 				chain.RecoverSenders(wire.Txs) // what ProcessBlock would do first
 				rec := time.Since(start)
-				if err := c.c.ProcessBlock(wire); err != nil {
+				if err := c.C.ProcessBlock(wire); err != nil {
 					b.Fatal(err)
 				}
 				el := time.Since(start)
 				b.StopTimer()
-				if c.c.Head().Hash != blk.Hash() {
+				if c.C.Head().Hash != blk.Hash() {
 					b.Fatal("the block did not connect")
 				}
-				c.c.Close()
+				c.C.Close()
 				b.ReportMetric(float64(el.Milliseconds()), "ms/block")
 				b.ReportMetric(float64((el - rec).Milliseconds()), "ms/block-senders-known")
 				b.StartTimer()
@@ -246,14 +247,14 @@ func BenchmarkWorstBlock(b *testing.B) {
 
 // mustReceipts executes blk on the head state (without connecting it)
 // and returns its receipts.
-func mustReceipts(tb testing.TB, tc *testChain, blk *proto.Block) []*proto.Receipt {
+func mustReceipts(tb testing.TB, tc *testchain.Chain, blk *proto.Block) []*proto.Receipt {
 	tb.Helper()
-	tpl, err := tc.c.NewTemplate()
+	tpl, err := tc.C.NewTemplate()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer tpl.Release()
-	_, rs, err := chain.Assemble(tpl, tc.g, blk.Header.Miner, blk.Header.Timestamp, blk.Txs)
+	_, rs, err := chain.Assemble(tpl, tc.G, blk.Header.Miner, blk.Header.Timestamp, blk.Txs)
 	if err != nil || len(rs) != len(blk.Txs) {
 		tb.Fatal(fmt.Errorf("assemble: %v, %d receipts for %d txs", err, len(rs), len(blk.Txs)))
 	}

@@ -2,25 +2,22 @@ package gossip_test
 
 import (
 	"context"
-	"math/big"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/gossip"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
 
 func easyGenesis() *chain.Genesis {
-	g := chain.Devnet()
+	g := testchain.Genesis()
 	g.ChainID = 555
-	limit := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1))
-	g.Target, g.PowLimit = (*hexutil.Big)(limit), (*hexutil.Big)(new(big.Int).Set(limit))
 	g.BlockIntervalMs = 500
 	return g
 }

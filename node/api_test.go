@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -20,11 +21,8 @@ import (
 
 // easyGenesis mines instantly: half of all hashes solve a block.
 func easyGenesis() *chain.Genesis {
-	g := chain.Devnet()
+	g := testchain.Genesis()
 	g.ChainID = 77
-	limit := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1))
-	g.Target = (*hexutil.Big)(limit)
-	g.PowLimit = (*hexutil.Big)(new(big.Int).Set(limit))
 	g.BlockIntervalMs = 200
 	return g
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -14,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 )
 
 // This file tests the API's limits from the inside (package node), so a
@@ -25,10 +24,8 @@ import (
 // startLimited runs a node (not mining, no p2p) with the given limits.
 func startLimited(t testing.TB, l HTTPLimits) *Node {
 	t.Helper()
-	g := chain.Devnet()
+	g := testchain.Genesis()
 	g.ChainID = 78
-	limit := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1))
-	g.Target, g.PowLimit = (*hexutil.Big)(limit), (*hexutil.Big)(new(big.Int).Set(limit))
 	n, err := New(Config{DataDir: t.TempDir(), Genesis: g, HTTPAddr: "127.0.0.1:0", HTTP: l})
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -41,21 +40,10 @@ func TestMain(m *testing.M) {
 
 // writeEasyGenesis writes a genesis on which blocks are mined instantly.
 func writeEasyGenesis(t testing.TB) string {
-	g := chain.Devnet()
+	g := testchain.Genesis()
 	g.ChainID = 4242
-	limit := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1))
-	g.Target = (*hexutil.Big)(limit)
-	g.PowLimit = (*hexutil.Big)(new(big.Int).Set(limit))
 	g.BlockIntervalMs = 500
-	b, err := json.MarshalIndent(g, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "genesis.json")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testchain.WriteGenesis(t, g)
 }
 
 // startNode runs `tinychain node` and returns its API URL.

@@ -3,7 +3,6 @@ package main_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"math/big"
 	"math/rand/v2"
@@ -21,11 +20,11 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/gossip"
+	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -52,20 +51,10 @@ func crashRounds() int {
 // the limit; a 2 s half-life soon slows a miner that runs ahead of the
 // schedule to about ten blocks a second.
 func crashGenesis(t *testing.T) (*chain.Genesis, string) {
-	g := chain.Devnet()
+	g := testchain.Genesis()
 	g.ChainID = 4343
-	limit := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1))
-	g.Target, g.PowLimit = (*hexutil.Big)(limit), (*hexutil.Big)(new(big.Int).Set(limit))
 	g.BlockIntervalMs, g.HalfLifeMs = 100, 2000
-	b, err := json.Marshal(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "genesis.json")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return g, path
+	return g, testchain.WriteGenesis(t, g)
 }
 
 // proc is a `tinychain node` process whose log is followed.
