@@ -2,7 +2,6 @@ package chain_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"math/big"
 	"math/rand/v2"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -23,22 +21,6 @@ import (
 )
 
 const crashEnv = "TINYCHAIN_CRASH_CHILD"
-
-// mineAny assembles whatever of txs applies on tc's head and solves it.
-func mineAny(tc *testchain.Chain, miner common.Address, txs []*proto.Tx) *proto.Block {
-	tpl, err := tc.C.NewTemplate()
-	if err != nil {
-		tc.T.Fatal(err)
-	}
-	defer tpl.Release()
-	b, _, err := chain.Assemble(tpl, tc.G, miner, tpl.Parent.Timestamp+uint64(tc.G.BlockIntervalMs), txs)
-	if err != nil {
-		tc.T.Fatal(err)
-	}
-	var n atomic.Uint64
-	chain.Solve(context.Background(), &b.Header, 1, &n)
-	return b
-}
 
 func crashTxs(t testing.TB, tc *testchain.Chain, round int) []*proto.Tx {
 	var txs []*proto.Tx
@@ -67,7 +49,7 @@ func TestCrashChild(t *testing.T) {
 	a := testchain.Open(t, g, filepath.Join(dir, "chain"))
 	side := testchain.Open(t, g, filepath.Join(dir, "side"))
 	for round := 0; ; round++ {
-		b := mineAny(a, wallet.DevAddress(9), crashTxs(t, a, round))
+		b := a.MineAny(wallet.DevAddress(9), crashTxs(t, a, round))
 		if err := a.C.ProcessBlock(b); err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +71,7 @@ func TestCrashChild(t *testing.T) {
 			}
 		}
 		for i := 0; i < 2; i++ {
-			blk := mineAny(side, wallet.DevAddress(8), crashTxs(t, side, round+1000+i))
+			blk := side.MineAny(wallet.DevAddress(8), crashTxs(t, side, round+1000+i))
 			if err := side.C.ProcessBlock(blk); err != nil {
 				t.Fatal(err)
 			}

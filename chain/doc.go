@@ -1,7 +1,9 @@
 // Package chain owns tinychain's consensus: blocks, proof of work and
 // difficulty (ASERT), validation, the state transition (transfers and
-// Brainfuck contracts), fork choice and reorganisations, the LevelDB store,
-// the mempool and the miner.
+// Brainfuck contracts), fork choice and reorganisations, and the LevelDB
+// store. The mempool (chain/mempool) and the miner (chain/miner) are
+// packages of their own that see the chain through small interfaces;
+// chain/smt is the sparse Merkle tree of the state.
 //
 // # Rules, in the order they are checked
 //

@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -396,13 +397,13 @@ func TestFutureSetCannotBePinned(t *testing.T) {
 	c := tc.C
 	mineHonest(t, tc, 2)
 	now := func() uint64 { return uint64(tc.Clock.Load()) }
-	at := func(ts uint64, miner byte) *proto.Block {
+	at := func(ts uint64, salt byte) *proto.Block {
 		tpl, err := c.NewTemplate()
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer tpl.Release()
-		b, _, err := chain.Assemble(tpl, g, common.Address{miner}, ts, nil)
+		b, _, err := miner.Assemble(tpl, g, common.Address{salt}, ts, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

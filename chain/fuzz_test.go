@@ -28,7 +28,7 @@ func FuzzCheckBlock(f *testing.F) {
 		txs = append(txs, tx)
 		f.Add(tx.Encode())
 	}
-	blk := mineAny(tc, wallet.DevAddress(3), txs)
+	blk := tc.MineAny(wallet.DevAddress(3), txs)
 	if _, err := chain.CheckBlock(blk, g); err != nil {
 		f.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -51,7 +52,7 @@ func TestHeaderContextChild(t *testing.T) {
 	bad := *last
 	bad.PrevHash, bad.Height = last.Hash(), last.Height+2
 	var c atomic.Uint64
-	chain.Solve(context.Background(), &bad, 1, &c)
+	miner.Solve(context.Background(), &bad, 1, &c)
 	if err := chain.CheckHeaderOnly(&bad, ctx, g, now); !errors.Is(err, chain.ErrBadHeight) {
 		t.Fatalf("a header two above its parent: %v", err)
 	}

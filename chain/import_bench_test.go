@@ -11,6 +11,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/mempool"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -68,7 +70,7 @@ func benchImport(b *testing.B, n, perBlock int, pooled bool) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		tc := testchain.New(b, g)
-		mp := chain.NewMempool(tc.C, chain.MempoolConfig{})
+		mp := mempool.New(tc.C, mempool.Config{})
 		b.StartTimer()
 		for _, enc := range encs {
 			if pooled {
@@ -132,7 +134,7 @@ func BenchmarkMining(b *testing.B) {
 		}
 		cancel()
 	}()
-	chain.Solve(ctx, h, 1, &n)
+	miner.Solve(ctx, h, 1, &n)
 	b.ReportMetric(float64(n.Load())/time.Since(start).Seconds(), "hashes/s")
 }
 

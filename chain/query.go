@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -39,6 +40,10 @@ func (c *Chain) onMain(n *blockNode) bool {
 
 // Genesis returns the chain's genesis parameters.
 func (c *Chain) Genesis() *Genesis { return c.g }
+
+// Now reads the chain's clock (Config.Now): the mempool and the miner keep
+// time by it, so a test's clock drives them too.
+func (c *Chain) Now() time.Time { return c.now() }
 
 // GenesisHash returns the hash of the genesis block.
 func (c *Chain) GenesisHash() common.Hash { return c.genesis.hash }

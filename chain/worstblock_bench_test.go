@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/vm"
@@ -52,7 +53,7 @@ func mineAll(tb testing.TB, tc *testchain.Chain, txs []*proto.Tx) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		b, _, err := chain.Assemble(tpl, tc.G, wallet.DevAddress(9), tpl.Parent.Timestamp+uint64(tc.G.BlockIntervalMs), txs)
+		b, _, err := miner.Assemble(tpl, tc.G, wallet.DevAddress(9), tpl.Parent.Timestamp+uint64(tc.G.BlockIntervalMs), txs)
 		tpl.Release()
 		if err != nil || len(b.Txs) == 0 {
 			tb.Fatalf("assemble: %v (%d txs)", err, len(b.Txs))
@@ -195,7 +196,7 @@ func BenchmarkWorstBlock(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			fit, _, err := chain.Assemble(tpl, g, wallet.DevAddress(8), tpl.Parent.Timestamp+uint64(g.BlockIntervalMs), attack)
+			fit, _, err := miner.Assemble(tpl, g, wallet.DevAddress(8), tpl.Parent.Timestamp+uint64(g.BlockIntervalMs), attack)
 			tpl.Release()
 			if err != nil {
 				b.Fatal(err)
@@ -254,7 +255,7 @@ func mustReceipts(tb testing.TB, tc *testchain.Chain, blk *proto.Block) []*proto
 		tb.Fatal(err)
 	}
 	defer tpl.Release()
-	_, rs, err := chain.Assemble(tpl, tc.G, blk.Header.Miner, blk.Header.Timestamp, blk.Txs)
+	_, rs, err := miner.Assemble(tpl, tc.G, blk.Header.Miner, blk.Header.Timestamp, blk.Txs)
 	if err != nil || len(rs) != len(blk.Txs) {
 		tb.Fatal(fmt.Errorf("assemble: %v, %d receipts for %d txs", err, len(rs), len(blk.Txs)))
 	}

@@ -25,6 +25,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	g := testchain.Genesis()
+	g.ChainID = chain.DevnetChainID // the examples sign for the devnet
 	g.BlockIntervalMs = 200
 	n, err := node.New(node.Config{DataDir: t.TempDir(), Genesis: g, HTTPAddr: "127.0.0.1:0",
 		Mine: true, MinerAddr: wallet.DevAddress(9), MineThreads: 1})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -70,7 +71,7 @@ func TestNoBanOverInvalidAncestorsNoRelayOfSideBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, _, err := chain.Assemble(tpl, g, wallet.DevAddress(7), tip.Timestamp+uint64(g.BlockIntervalMs), nil)
+	f, _, err := miner.Assemble(tpl, g, wallet.DevAddress(7), tip.Timestamp+uint64(g.BlockIntervalMs), nil)
 	tpl.Release()
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +155,7 @@ func TestWrongBodyCopyDoesNotDelayBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, _, err := chain.Assemble(tpl, g, wallet.DevAddress(7), tpl.Parent.Timestamp+uint64(g.BlockIntervalMs), []*proto.Tx{tx})
+	x, _, err := miner.Assemble(tpl, g, wallet.DevAddress(7), tpl.Parent.Timestamp+uint64(g.BlockIntervalMs), []*proto.Tx{tx})
 	tpl.Release()
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/net/conngater"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/mempool"
 )
 
 // Config configures the network.
@@ -30,7 +31,7 @@ type Config struct {
 	MDNS      bool     // find peers on the local network
 	DHT       bool     // find peers through a Kademlia DHT in the chain's namespace
 	Chain     *chain.Chain
-	Mempool   *chain.Mempool
+	Mempool   *mempool.Mempool
 	Logger    *slog.Logger
 	// Metrics, if set, takes libp2p's Prometheus collectors.
 	Metrics prometheus.Registerer
@@ -51,7 +52,7 @@ type Network struct {
 	blocks *pubsub.Topic
 	txs    *pubsub.Topic
 	chain  *chain.Chain
-	pool   *chain.Mempool
+	pool   *mempool.Mempool
 	log    *slog.Logger
 
 	protoStatus, protoHeaders, protoBodies, protoTxAnn, protoTxGet protocol.ID

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/node"
@@ -124,5 +125,5 @@ func TestAnotherGenesisIsDropped(t *testing.T) {
 
 func solve(b *proto.Block) {
 	var c atomic.Uint64
-	chain.Solve(context.Background(), &b.Header, 1, &c)
+	miner.Solve(context.Background(), &b.Header, 1, &c)
 }

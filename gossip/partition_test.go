@@ -6,6 +6,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
@@ -81,7 +82,7 @@ func mineWith(t testing.TB, n *node.Node, k int, txs ...*proto.Tx) {
 			t.Fatal(err)
 		}
 		g := n.Chain.Genesis()
-		b, _, err := chain.Assemble(tpl, g, wallet.DevAddress(7), tpl.Parent.Timestamp+uint64(g.BlockIntervalMs), txs)
+		b, _, err := miner.Assemble(tpl, g, wallet.DevAddress(7), tpl.Parent.Timestamp+uint64(g.BlockIntervalMs), txs)
 		tpl.Release()
 		if err != nil {
 			t.Fatal(err)

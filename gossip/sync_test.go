@@ -21,6 +21,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
@@ -205,7 +206,7 @@ func cheapBranch(g *chain.Genesis, n int) []*proto.Header {
 		h := &proto.Header{Version: chain.HeaderVersion, Height: parent.Height + 1, PrevHash: parent.Hash(), Timestamp: ts,
 			Target: common.BigToHash(chain.NextTarget(g, parent, anchor)), TxRoot: chain.MerkleRoot(nil)}
 		var c atomic.Uint64
-		chain.Solve(context.Background(), h, 1, &c)
+		miner.Solve(context.Background(), h, 1, &c)
 		if h.Height == 1 {
 			anchor = h.Timestamp
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/mempool"
 	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/node/explorer"
 	"github.com/tinychain/tinychain/proto"
@@ -365,11 +366,11 @@ func (n *Node) handleSendTx(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := n.Pool.Add(tx); err != nil {
-		if errors.Is(err, chain.ErrKnownTx) {
+		if errors.Is(err, mempool.ErrKnownTx) {
 			writeJSON(w, http.StatusOK, SendTxResponse{Hash: tx.Hash()})
 			return
 		}
-		if chain.CodeOf(err) != 0 || errors.Is(err, chain.ErrReplaceUnderpriced) || errors.Is(err, chain.ErrMempoolFull) {
+		if chain.CodeOf(err) != 0 || errors.Is(err, mempool.ErrReplaceUnderpriced) || errors.Is(err, mempool.ErrMempoolFull) {
 			writeError(w, http.StatusBadRequest, err)
 			return
 		}

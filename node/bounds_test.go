@@ -10,6 +10,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -21,13 +22,13 @@ func mineTxs(t *testing.T, n *Node, txs []*proto.Tx) *proto.Block {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := chain.Assemble(tpl, n.Chain.Genesis(), wallet.DevAddress(9), tpl.Parent.Timestamp+1000, txs)
+	b, _, err := miner.Assemble(tpl, n.Chain.Genesis(), wallet.DevAddress(9), tpl.Parent.Timestamp+1000, txs)
 	tpl.Release()
 	if err != nil || len(b.Txs) != len(txs) {
 		t.Fatalf("assemble: %v, %d of %d txs", err, len(b.Txs), len(txs))
 	}
 	var hashes atomic.Uint64
-	chain.Solve(context.Background(), &b.Header, 1, &hashes)
+	miner.Solve(context.Background(), &b.Header, 1, &hashes)
 	if err := n.Chain.ProcessBlock(b); err != nil {
 		t.Fatal(err)
 	}

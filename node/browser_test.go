@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -37,13 +37,13 @@ func solveOn(t *testing.T, n *node.Node, txs ...*proto.Tx) *proto.Block {
 		t.Fatal(err)
 	}
 	ts := max(uint64(time.Now().UnixMilli()), tpl.Parent.Timestamp+1)
-	b, _, err := chain.Assemble(tpl, n.Chain.Genesis(), wallet.DevAddress(3), ts, txs)
+	b, _, err := miner.Assemble(tpl, n.Chain.Genesis(), wallet.DevAddress(3), ts, txs)
 	tpl.Release()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var hashes atomic.Uint64
-	chain.Solve(context.Background(), &b.Header, 1, &hashes)
+	miner.Solve(context.Background(), &b.Header, 1, &hashes)
 	return b
 }
 

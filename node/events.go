@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/mempool"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -37,7 +38,7 @@ type events struct {
 	streams map[chan event]struct{}
 }
 
-func newEvents(c *chain.Chain, pool *chain.Mempool) *events {
+func newEvents(c *chain.Chain, pool *mempool.Mempool) *events {
 	e := &events{streams: map[chan event]struct{}{}}
 	c.Subscribe(func(ev *chain.HeadEvent) {
 		if !e.any() {

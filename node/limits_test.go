@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/internal/testchain"
 )
 
@@ -213,13 +213,13 @@ func TestEventsOutliveWriteTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := chain.Assemble(tpl, n.Chain.Genesis(), [20]byte{1}, tpl.Parent.Timestamp+1000, nil)
+	b, _, err := miner.Assemble(tpl, n.Chain.Genesis(), [20]byte{1}, tpl.Parent.Timestamp+1000, nil)
 	tpl.Release()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var hashes atomic.Uint64
-	chain.Solve(context.Background(), &b.Header, 1, &hashes)
+	miner.Solve(context.Background(), &b.Header, 1, &hashes)
 	if err := n.Chain.ProcessBlock(b); err != nil {
 		t.Fatal(err)
 	}

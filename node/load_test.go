@@ -20,6 +20,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/mempool"
 	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
@@ -50,7 +51,7 @@ func TestLoad(t *testing.T) {
 	g := chain.Devnet()
 	g.ChainID = 79
 	// Mempools smaller than the load, so that it runs into their bounds.
-	pool := chain.MempoolConfig{MaxTxs: 1500, MaxBytes: 1 << 20}
+	pool := mempool.Config{MaxTxs: 1500, MaxBytes: 1 << 20}
 	start := func(mine bool, boot ...string) *node.Node {
 		return runNode(t, node.Config{Genesis: g, Mine: mine, MinerAddr: wallet.DevAddress(9), MineThreads: 1, Mempool: pool,
 			P2P:    &gossip.Config{Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Bootstrap: boot},

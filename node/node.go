@@ -14,6 +14,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/mempool"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/gossip"
 	"golang.org/x/net/netutil"
 )
@@ -26,7 +28,7 @@ type Config struct {
 	Mine        bool
 	MinerAddr   common.Address
 	MineThreads int
-	Mempool     chain.MempoolConfig
+	Mempool     mempool.Config
 	// P2P, when set, starts the libp2p network (its Chain and Mempool are
 	// filled in by New).
 	P2P *gossip.Config
@@ -41,8 +43,8 @@ type Node struct {
 	cfg   Config
 	log   *slog.Logger
 	Chain *chain.Chain
-	Pool  *chain.Mempool
-	Miner *chain.Miner
+	Pool  *mempool.Mempool
+	Miner *miner.Miner
 	Net   *gossip.Network // nil without P2P
 
 	http    *http.Server
@@ -77,7 +79,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	cfg.HTTP = cfg.HTTP.withDefaults()
 	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, metrics: m, stop: make(chan struct{}), evals: make(chan struct{}, cfg.HTTP.MaxEvals)}
-	n.Pool = chain.NewMempool(c, cfg.Mempool)
+	n.Pool = mempool.New(c, mempool.Config{MaxTxs: cfg.Mempool.MaxTxs, MaxBytes: cfg.Mempool.MaxBytes, Logger: cfg.Logger})
 	if cfg.P2P != nil {
 		pc := *cfg.P2P
 		pc.DataDir, pc.Chain, pc.Mempool, pc.Logger = cfg.DataDir, c, n.Pool, cfg.Logger
@@ -87,7 +89,7 @@ func New(cfg Config) (*Node, error) {
 			return nil, err
 		}
 	}
-	n.Miner = chain.NewMiner(c, n.Pool, chain.MinerConfig{Address: cfg.MinerAddr, Threads: cfg.MineThreads, Logger: cfg.Logger,
+	n.Miner = miner.New(c, n.Pool, miner.Config{Address: cfg.MinerAddr, Threads: cfg.MineThreads, Logger: cfg.Logger,
 		// Mining on a stale head while catching up only makes orphans.
 		// Syncing is true only while headers we checked show a heavier
 		// chain and its blocks keep coming, never on a peer's claim.

@@ -23,6 +23,7 @@ import (
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/node"
@@ -252,8 +253,8 @@ func TestCrashWhileMining(t *testing.T) {
 }
 
 // buildChain extends c by n blocks of perBlock transfers each, spaced by the
-// block interval, mined by miner.
-func buildChain(t *testing.T, c *chain.Chain, g *chain.Genesis, n, perBlock int, miner common.Address) {
+// block interval, mined by coinbase.
+func buildChain(t *testing.T, c *chain.Chain, g *chain.Genesis, n, perBlock int, coinbase common.Address) {
 	t.Helper()
 	for i := 0; i < n; i++ {
 		tpl, err := c.NewTemplate()
@@ -272,13 +273,13 @@ func buildChain(t *testing.T, c *chain.Chain, g *chain.Genesis, n, perBlock int,
 			tx.Sig, _ = wallet.Sign(tx.SigHash(), wallet.DevKey(from))
 			txs = append(txs, tx)
 		}
-		b, _, err := chain.Assemble(tpl, g, miner, tpl.Parent.Timestamp+uint64(g.BlockIntervalMs), txs)
+		b, _, err := miner.Assemble(tpl, g, coinbase, tpl.Parent.Timestamp+uint64(g.BlockIntervalMs), txs)
 		tpl.Release()
 		if err != nil {
 			t.Fatal(err)
 		}
 		var hashes atomic.Uint64
-		chain.Solve(context.Background(), &b.Header, 1, &hashes)
+		miner.Solve(context.Background(), &b.Header, 1, &hashes)
 		if err := c.ProcessBlock(b); err != nil {
 			t.Fatal(err)
 		}

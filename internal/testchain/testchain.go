@@ -17,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -85,19 +86,28 @@ func Open(t testing.TB, g *chain.Genesis, dir string) *Chain {
 // Now is the chain's clock.
 func (tc *Chain) Now() time.Time { return time.UnixMilli(tc.Clock.Load()) }
 
-// MineOnHead assembles a block of txs on the head, one interval after its
-// parent, and solves it; every tx must fit.
-func (tc *Chain) MineOnHead(miner common.Address, txs ...*proto.Tx) *proto.Block {
+// MineAny assembles whatever of txs applies on the head, one interval
+// after its parent, and solves it.
+func (tc *Chain) MineAny(coinbase common.Address, txs []*proto.Tx) *proto.Block {
 	tc.T.Helper()
 	tpl, err := tc.C.NewTemplate()
 	if err != nil {
 		tc.T.Fatal(err)
 	}
 	defer tpl.Release()
-	b, _, err := chain.Assemble(tpl, tc.G, miner, tpl.Parent.Timestamp+uint64(tc.G.BlockIntervalMs), txs)
+	b, _, err := miner.Assemble(tpl, tc.G, coinbase, tpl.Parent.Timestamp+uint64(tc.G.BlockIntervalMs), txs)
 	if err != nil {
 		tc.T.Fatal(err)
 	}
+	Solve(tc.T, &b.Header)
+	return b
+}
+
+// MineOnHead assembles a block of txs on the head, one interval after its
+// parent, and solves it; every tx must fit.
+func (tc *Chain) MineOnHead(coinbase common.Address, txs ...*proto.Tx) *proto.Block {
+	tc.T.Helper()
+	b := tc.MineAny(coinbase, txs)
 	if len(b.Txs) != len(txs) {
 		tc.T.Fatalf("assembled %d of %d txs", len(b.Txs), len(txs))
 	}
@@ -109,7 +119,7 @@ func (tc *Chain) MineOnHead(miner common.Address, txs ...*proto.Tx) *proto.Block
 func Solve(t testing.TB, h *proto.Header) {
 	t.Helper()
 	var n atomic.Uint64
-	if !chain.Solve(context.Background(), h, 1, &n) {
+	if !miner.Solve(context.Background(), h, 1, &n) {
 		t.Fatal("no solution")
 	}
 }

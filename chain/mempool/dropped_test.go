@@ -1,4 +1,4 @@
-package chain_test
+package mempool_test
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/mempool"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -17,7 +17,7 @@ import (
 func TestDroppedTxsSayWhy(t *testing.T) {
 	g := testchain.Genesis()
 	tc := testchain.New(t, g)
-	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxTxs: 2})
+	mp := mempool.New(tc.C, mempool.Config{MaxTxs: 2})
 	want := func(h common.Hash, sub string) {
 		t.Helper()
 		d, ok := mp.Dropped(h)
@@ -41,7 +41,7 @@ func TestDroppedTxsSayWhy(t *testing.T) {
 	rival := pricedTransfer(t, g, 1, 0, 2)
 	rival.Value = 7
 	rival.Sig, _ = wallet.Sign(rival.SigHash(), wallet.DevKey(1))
-	if err := tc.C.ProcessBlock(mineAny(tc, wallet.DevAddress(9), []*proto.Tx{rival})); err != nil {
+	if err := tc.C.ProcessBlock(tc.MineAny(wallet.DevAddress(9), []*proto.Tx{rival})); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 500; i++ { // head events may be delivered after ProcessBlock returns
@@ -69,7 +69,7 @@ func TestDroppedTxsSayWhy(t *testing.T) {
 func TestStuckTxsGoFirst(t *testing.T) {
 	g := testchain.Genesis()
 	tc := testchain.New(t, g)
-	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxTxs: 2})
+	mp := mempool.New(tc.C, mempool.Config{MaxTxs: 2})
 	stuck := pricedTransfer(t, g, 0, 1, 1) // dev 0's nonce 0 never came
 	for _, tx := range []*proto.Tx{stuck, pricedTransfer(t, g, 1, 0, 1)} {
 		if err := mp.Add(tx); err != nil {

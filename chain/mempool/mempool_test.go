@@ -1,4 +1,4 @@
-package chain_test
+package mempool_test
 
 import (
 	"crypto/ecdsa"
@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/mempool"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -25,12 +26,12 @@ func pricedTransfer(t *testing.T, g *chain.Genesis, from int, nonce, price uint6
 func TestMempoolReplaceEvictGap(t *testing.T) {
 	g := testchain.Genesis()
 	tc := testchain.New(t, g)
-	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxTxs: 3})
+	mp := mempool.New(tc.C, mempool.Config{MaxTxs: 3})
 	if err := mp.Add(pricedTransfer(t, g, 0, 0, 10)); err != nil {
 		t.Fatal(err)
 	}
 	// Same nonce: 10% more is needed (10 -> 11), 10 -> 10 is not enough.
-	if err := mp.Add(pricedTransfer(t, g, 0, 0, 10)); !errors.Is(err, chain.ErrKnownTx) {
+	if err := mp.Add(pricedTransfer(t, g, 0, 0, 10)); !errors.Is(err, mempool.ErrKnownTx) {
 		t.Fatalf("same tx: %v", err)
 	}
 	if err := mp.Add(pricedTransfer(t, g, 0, 0, 10) /* same */); err == nil {
@@ -39,7 +40,7 @@ func TestMempoolReplaceEvictGap(t *testing.T) {
 	under := pricedTransfer(t, g, 0, 0, 10)
 	under.Value = 2 // a different tx with the same nonce and price
 	under.Sig, _ = wallet.Sign(under.SigHash(), wallet.DevKey(0))
-	if err := mp.Add(under); !errors.Is(err, chain.ErrReplaceUnderpriced) {
+	if err := mp.Add(under); !errors.Is(err, mempool.ErrReplaceUnderpriced) {
 		t.Fatalf("underpriced replacement: %v", err)
 	}
 	repl := pricedTransfer(t, g, 0, 0, 11)
@@ -50,13 +51,13 @@ func TestMempoolReplaceEvictGap(t *testing.T) {
 		t.Fatal("replacement did not replace")
 	}
 	// Nonce gap bound.
-	if err := mp.Add(pricedTransfer(t, g, 1, chain.MaxNonceGap+1, 5)); chain.CodeOf(err) != chain.ErrNonceTooHigh {
+	if err := mp.Add(pricedTransfer(t, g, 1, mempool.MaxNonceGap+1, 5)); chain.CodeOf(err) != chain.ErrNonceTooHigh {
 		t.Fatalf("gap: %v", err)
 	}
 	// Full (3): the cheapest goes when a better one comes; a cheaper one is refused.
 	mp.Add(pricedTransfer(t, g, 1, 0, 5))
 	mp.Add(pricedTransfer(t, g, 2, 0, 7))
-	if err := mp.Add(pricedTransfer(t, g, 3, 0, 4)); !errors.Is(err, chain.ErrMempoolFull) {
+	if err := mp.Add(pricedTransfer(t, g, 3, 0, 4)); !errors.Is(err, mempool.ErrMempoolFull) {
 		t.Fatalf("cheaper than all when full: %v", err)
 	}
 	rich := pricedTransfer(t, g, 3, 0, 20)
@@ -77,7 +78,7 @@ func TestMempoolFollowsReorg(t *testing.T) {
 	g := testchain.Genesis()
 	a := testchain.New(t, g)
 	b := testchain.New(t, g)
-	mp := chain.NewMempool(a.C, chain.MempoolConfig{})
+	mp := mempool.New(a.C, mempool.Config{})
 	tx := pricedTransfer(t, g, 0, 0, 1)
 	if err := mp.Add(tx); err != nil {
 		t.Fatal(err)
@@ -110,7 +111,7 @@ func TestMempoolFollowsReorg(t *testing.T) {
 func TestMempoolCopySenders(t *testing.T) {
 	g := testchain.Genesis()
 	tc := testchain.New(t, g)
-	mp := chain.NewMempool(tc.C, chain.MempoolConfig{})
+	mp := mempool.New(tc.C, mempool.Config{})
 	pending := pricedTransfer(t, g, 2, 0, 10)
 	if err := mp.Add(pending); err != nil {
 		t.Fatal(err)
@@ -158,7 +159,7 @@ func fundKey(t *testing.T, tc *testchain.Chain, amount uint64) *ecdsa.PrivateKey
 }
 
 // costOf returns the total cost of sender's txs among txs.
-func costOf(t *testing.T, mp *chain.Mempool, sender common.Address, txs []*proto.Tx) (sum uint64, n int) {
+func costOf(t *testing.T, mp *mempool.Mempool, sender common.Address, txs []*proto.Tx) (sum uint64, n int) {
 	for _, tx := range txs {
 		if from, _ := chain.Sender(tx); from == sender && mp.Get(tx.Hash()) != nil {
 			c, _ := tx.Cost()
@@ -179,7 +180,7 @@ func TestMempoolCostCapAnyOrder(t *testing.T) {
 	one := uint64(chain.TxGas * 2) // a transfer at price 2, value 0
 	atk := fundKey(t, tc, one)
 	atkAddr := crypto.PubkeyToAddress(atk.PublicKey)
-	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxTxs: 100})
+	mp := mempool.New(tc.C, mempool.Config{MaxTxs: 100})
 	var honest []*proto.Tx
 	for k := 0; len(honest) < 99; k++ {
 		for n := uint64(0); n < 11 && len(honest) < 99; n++ {
@@ -191,7 +192,7 @@ func TestMempoolCostCapAnyOrder(t *testing.T) {
 		}
 	}
 	var sent []*proto.Tx
-	for n := int64(chain.MaxNonceGap); n >= 0; n-- {
+	for n := int64(mempool.MaxNonceGap); n >= 0; n-- {
 		tx := keyTx(g, atk, uint64(n), 0, 2, 0)
 		sent = append(sent, tx)
 		if err := mp.Add(tx); err != nil {
@@ -213,7 +214,7 @@ func TestMempoolCostCapAnyOrder(t *testing.T) {
 		t.Fatalf("the displaced nonce 64: %+v %v", d, ok)
 	}
 	// Low to high: the second nonce does not fit with the first.
-	mp2 := chain.NewMempool(tc.C, chain.MempoolConfig{})
+	mp2 := mempool.New(tc.C, mempool.Config{})
 	if err := mp2.Add(keyTx(g, atk, 0, 0, 2, 0)); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ func TestMempoolAffordabilityAfterBlock(t *testing.T) {
 	g := testchain.Genesis()
 	tc := testchain.New(t, g)
 	key := fundKey(t, tc, 10*chain.TxGas)
-	mp := chain.NewMempool(tc.C, chain.MempoolConfig{})
+	mp := mempool.New(tc.C, mempool.Config{})
 	var txs []*proto.Tx
 	for n := uint64(0); n < 4; n++ { // 4 × (1000 + 1000) = 8000 of 10000
 		txs = append(txs, keyTx(g, key, n, chain.TxGas, 1, 0))
@@ -263,21 +264,21 @@ func TestMempoolAffordabilityAfterBlock(t *testing.T) {
 func TestMempoolGapQueue(t *testing.T) {
 	g := testchain.Genesis()
 	tc := testchain.New(t, g)
-	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxTxs: 160}) // queue: 20
+	mp := mempool.New(tc.C, mempool.Config{MaxTxs: 160}) // queue: 20
 	// Per sender: 16 queued; a higher nonce is refused, a lower one takes
 	// the place of the highest.
-	for n := uint64(2); n < 2+chain.MaxQueuedPerSender; n++ {
+	for n := uint64(2); n < 2+mempool.MaxQueuedPerSender; n++ {
 		if err := mp.Add(pricedTransfer(t, g, 0, n, 1)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if q, _ := mp.Queued(); q != chain.MaxQueuedPerSender || len(mp.Pending()) != 0 {
+	if q, _ := mp.Queued(); q != mempool.MaxQueuedPerSender || len(mp.Pending()) != 0 {
 		t.Fatalf("queued %d, pending %d", q, len(mp.Pending()))
 	}
-	if err := mp.Add(pricedTransfer(t, g, 0, 40, 1)); !errors.Is(err, chain.ErrMempoolFull) {
+	if err := mp.Add(pricedTransfer(t, g, 0, 40, 1)); !errors.Is(err, mempool.ErrMempoolFull) {
 		t.Fatalf("a 17th queued tx above the others: %v", err)
 	}
-	highest := pricedTransfer(t, g, 0, 1+chain.MaxQueuedPerSender, 1)
+	highest := pricedTransfer(t, g, 0, 1+mempool.MaxQueuedPerSender, 1)
 	if err := mp.Add(pricedTransfer(t, g, 0, 1, 1)); err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +289,7 @@ func TestMempoolGapQueue(t *testing.T) {
 	if err := mp.Add(pricedTransfer(t, g, 0, 0, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if q, _ := mp.Queued(); q != 0 || len(mp.Pending()) != 1+chain.MaxQueuedPerSender {
+	if q, _ := mp.Queued(); q != 0 || len(mp.Pending()) != 1+mempool.MaxQueuedPerSender {
 		t.Fatalf("after the gap filled: queued %d, pending %d", q, len(mp.Pending()))
 	}
 	// In total: 20 queued (4 senders × 5); the 21st must outbid the cheapest.
@@ -299,7 +300,7 @@ func TestMempoolGapQueue(t *testing.T) {
 			}
 		}
 	}
-	if err := mp.Add(pricedTransfer(t, g, 5, 1, 5)); !errors.Is(err, chain.ErrMempoolFull) {
+	if err := mp.Add(pricedTransfer(t, g, 5, 1, 5)); !errors.Is(err, mempool.ErrMempoolFull) {
 		t.Fatalf("a queued tx into a full queue, no higher price: %v", err)
 	}
 	if err := mp.Add(pricedTransfer(t, g, 5, 1, 6)); err != nil {
@@ -329,7 +330,7 @@ func TestMempoolGapQueue(t *testing.T) {
 	if err := mp.Add(pricedTransfer(t, g, 9, 10, 100)); err != nil {
 		t.Fatalf("a pricier queued tx into a full pool: %v", err)
 	}
-	if err := mp.Add(pricedTransfer(t, g, 9, 11, 1)); !errors.Is(err, chain.ErrMempoolFull) {
+	if err := mp.Add(pricedTransfer(t, g, 9, 11, 1)); !errors.Is(err, mempool.ErrMempoolFull) {
 		t.Fatalf("a cheap queued tx into a pool full of runnable txs: %v", err)
 	}
 	if len(mp.Pending()) != pending {
@@ -353,7 +354,7 @@ func TestMempoolReplacementThatDoesNotFit(t *testing.T) {
 	g := testchain.Genesis()
 	tc := testchain.New(t, g)
 	old := pricedTransfer(t, g, 0, 0, 10)
-	mp := chain.NewMempool(tc.C, chain.MempoolConfig{MaxBytes: 4 * old.Size()})
+	mp := mempool.New(tc.C, mempool.Config{MaxBytes: 4 * old.Size()})
 	if err := mp.Add(old); err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +364,7 @@ func TestMempoolReplacementThatDoesNotFit(t *testing.T) {
 		}
 	}
 	bigger := keyTx(g, wallet.DevKey(0), 0, 1, 11, 64) // 10% more, but larger: no room
-	if err := mp.Add(bigger); !errors.Is(err, chain.ErrMempoolFull) {
+	if err := mp.Add(bigger); !errors.Is(err, mempool.ErrMempoolFull) {
 		t.Fatalf("a replacement without room: %v", err)
 	}
 	if mp.Get(old.Hash()) == nil || mp.Get(bigger.Hash()) != nil {
@@ -374,7 +375,7 @@ func TestMempoolReplacementThatDoesNotFit(t *testing.T) {
 	}
 	// The cost cap: the replacement costs more than the sender has.
 	key := fundKey(t, tc, 2*chain.TxGas*10)
-	mp2 := chain.NewMempool(tc.C, chain.MempoolConfig{})
+	mp2 := mempool.New(tc.C, mempool.Config{})
 	first := keyTx(g, key, 0, 0, 10, 0)
 	second := keyTx(g, key, 1, 0, 10, 0)
 	for _, tx := range []*proto.Tx{first, second} {
@@ -408,8 +409,8 @@ func TestMempoolInvariantsRandom(t *testing.T) {
 		}
 		keys = append(keys, fundKey(t, tc, fund))
 	}
-	cfg := chain.MempoolConfig{MaxTxs: 40, MaxBytes: 40 * 200}
-	mp := chain.NewMempool(tc.C, cfg)
+	cfg := mempool.Config{MaxTxs: 40, MaxBytes: 40 * 200}
+	mp := mempool.New(tc.C, cfg)
 	var offered []*proto.Tx
 	check := func(step int) {
 		t.Helper()
@@ -495,6 +496,6 @@ func TestMempoolInvariantsRandom(t *testing.T) {
 
 // mineAnyPendingOf assembles the pool's pending txs on the head as the
 // miner does and solves the block.
-func mineAnyPendingOf(tc *testchain.Chain, mp *chain.Mempool) *proto.Block {
+func mineAnyPendingOf(tc *testchain.Chain, mp *mempool.Mempool) *proto.Block {
 	return tc.MineOnHead(wallet.DevAddress(8), mp.Pending()...)
 }

@@ -1,15 +1,17 @@
-package chain
+package mempool
 
 import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -21,7 +23,7 @@ var (
 	ErrMempoolFull        = errors.New("mempool full")
 )
 
-// Bounds of the mempool besides MempoolConfig's.
+// Bounds of the mempool besides Config's.
 const (
 	// MaxNonceGap is how far ahead of its account's nonce a pending tx may be.
 	MaxNonceGap = 64
@@ -34,10 +36,23 @@ const (
 	queueLifetime = 10 * time.Minute
 )
 
-// MempoolConfig bounds the mempool.
-type MempoolConfig struct {
+// Config bounds the mempool.
+type Config struct {
 	MaxTxs   int // default 10,000; the nonce-gap queue holds at most 1/8 of it
 	MaxBytes int // default 32 MiB; the queue at most 1/8 of it
+	Logger   *slog.Logger
+}
+
+// Chain is what the mempool reads of the chain: the rules' parameters and
+// clock, a view of the head state, the tx index (to tell a tx that a
+// reorganisation dropped from one that the new branch includes) and the
+// head events it follows. *chain.Chain implements it.
+type Chain interface {
+	Genesis() *chain.Genesis
+	Now() time.Time
+	StateView() (st *chain.State, head *chain.BlockInfo, release func(), err error)
+	Tx(h common.Hash) (*chain.TxResult, error)
+	Subscribe(f func(*chain.HeadEvent))
 }
 
 // Mempool holds valid pending transactions: per sender in nonce order, and
@@ -69,8 +84,9 @@ type MempoolConfig struct {
 // O(senders with queued txs) ≤ MaxTxs/8 map steps per eviction of a
 // queued one.
 type Mempool struct {
-	c   *Chain
-	cfg MempoolConfig
+	c   Chain
+	cfg Config
+	log *slog.Logger
 
 	maxQueued, maxQueuedBytes int
 
@@ -117,16 +133,20 @@ func (a *account) tail() *poolTx { return a.txs[a.nonce+uint64(a.run)-1] }
 // isQueued reports whether the tx with nonce n waits behind a gap.
 func (a *account) isQueued(n uint64) bool { return n >= a.nonce+uint64(a.run) }
 
-// NewMempool returns an empty mempool over c's head state; it follows the
-// head by subscribing to the chain.
-func NewMempool(c *Chain, cfg MempoolConfig) *Mempool {
+// New returns an empty mempool over c's head state; it follows the head
+// by subscribing to the chain. It starts no goroutine: Add runs on its
+// caller's, the head updates on the chain's event delivery.
+func New(c Chain, cfg Config) *Mempool {
 	if cfg.MaxTxs <= 0 {
 		cfg.MaxTxs = 10_000
 	}
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = 32 << 20
 	}
-	mp := &Mempool{c: c, cfg: cfg, maxQueued: max(1, cfg.MaxTxs/8), maxQueuedBytes: cfg.MaxBytes / 8,
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	mp := &Mempool{c: c, cfg: cfg, log: cfg.Logger, maxQueued: max(1, cfg.MaxTxs/8), maxQueuedBytes: cfg.MaxBytes / 8,
 		all: map[common.Hash]*poolTx{}, accounts: map[common.Address]*account{}, waiting: map[common.Address]*account{},
 		dropped: newDropped()}
 	c.Subscribe(mp.onHead)
@@ -147,7 +167,7 @@ func (mp *Mempool) Add(tx *proto.Tx) error {
 	if mp.Get(tx.Hash()) != nil {
 		return ErrKnownTx
 	}
-	sender, err := CheckTx(tx, mp.c.g)
+	sender, err := chain.CheckTx(tx, mp.c.Genesis())
 	if err != nil {
 		return err
 	}
@@ -172,7 +192,7 @@ func (mp *Mempool) Add(tx *proto.Tx) error {
 // cost cap is then enforced afterwards over all of the sender's txs in
 // nonce order (onHead), so that the old pending txs above it do not keep
 // it out. MUST be called with mp.mu held.
-func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address, back bool) error {
+func (mp *Mempool) addLocked(st *chain.State, tx *proto.Tx, sender common.Address, back bool) error {
 	h := tx.Hash()
 	if _, ok := mp.all[h]; ok {
 		return ErrKnownTx
@@ -182,10 +202,10 @@ func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address, bac
 		return err
 	}
 	if tx.Nonce < acct.Nonce {
-		return ruleErr(ErrNonceTooLow, "tx %s: nonce %d, account at %d", h, tx.Nonce, acct.Nonce)
+		return ruleErr(chain.ErrNonceTooLow, "tx %s: nonce %d, account at %d", h, tx.Nonce, acct.Nonce)
 	}
 	if tx.Nonce > acct.Nonce+MaxNonceGap {
-		return ruleErr(ErrNonceTooHigh, "tx %s: nonce %d is more than %d ahead of the account's %d", h, tx.Nonce, MaxNonceGap, acct.Nonce)
+		return ruleErr(chain.ErrNonceTooHigh, "tx %s: nonce %d is more than %d ahead of the account's %d", h, tx.Nonce, MaxNonceGap, acct.Nonce)
 	}
 	a := mp.accounts[sender]
 	if a == nil {
@@ -198,12 +218,12 @@ func (mp *Mempool) addLocked(st *State, tx *proto.Tx, sender common.Address, bac
 			mp.fixLocked(a)
 		}
 	}
-	cost, _ := tx.Cost() // CheckTx: no overflow
+	cost, _ := tx.Cost() // chain.CheckTx: no overflow
 	old := a.txs[tx.Nonce]
 	if old != nil && !replaces(tx.GasPrice, old.tx.GasPrice) {
 		return fmt.Errorf("%w (pending %s pays %d)", ErrReplaceUnderpriced, old.tx.Hash(), old.tx.GasPrice)
 	}
-	p := &poolTx{tx: tx, sender: sender, cost: cost, seq: mp.seq, added: mp.c.now()}
+	p := &poolTx{tx: tx, sender: sender, cost: cost, seq: mp.seq, added: mp.c.Now()}
 	mp.seq++
 	queued := tx.Nonce > a.nonce+uint64(a.run) // above a missing nonce (a replacement keeps its place)
 	own, err := mp.capLocked(a, p, old, back)
@@ -263,7 +283,7 @@ func (mp *Mempool) capLocked(a *account, p *poolTx, old *poolTx, back bool) ([]v
 		}
 	}
 	if need > a.balance {
-		return nil, ruleErr(ErrInsufficientFunds, "tx %s: insufficient funds for the pending set: %s holds %d, its lower nonces in the mempool and this tx cost %d",
+		return nil, ruleErr(chain.ErrInsufficientFunds, "tx %s: insufficient funds for the pending set: %s holds %d, its lower nonces in the mempool and this tx cost %d",
 			h, a.addr, a.balance, need)
 	}
 	var own []victim
@@ -278,7 +298,7 @@ func (mp *Mempool) capLocked(a *account, p *poolTx, old *poolTx, back bool) ([]v
 			continue
 		}
 		if old != nil {
-			return nil, ruleErr(ErrInsufficientFunds, "tx %s: insufficient funds for the pending set: %s holds %d, its txs in the mempool with this replacement cost more",
+			return nil, ruleErr(chain.ErrInsufficientFunds, "tx %s: insufficient funds for the pending set: %s holds %d, its txs in the mempool with this replacement cost more",
 				h, a.addr, a.balance)
 		}
 		own = append(own, victim{q, a, fmt.Sprintf("insufficient funds for the pending set: %s has the lower nonce %d and the sender cannot pay both", h, n)})
@@ -363,10 +383,10 @@ func (mp *Mempool) fixLocked(a *account) {
 // another tx used it), txs of abandoned blocks come back, then the cost
 // cap, the queue bounds and the queue lifetime are enforced. O(txs in the
 // pool) plus one state read per sender.
-func (mp *Mempool) onHead(ev *HeadEvent) {
+func (mp *Mempool) onHead(ev *chain.HeadEvent) {
 	st, _, release, err := mp.c.StateView()
 	if err != nil {
-		mp.c.log.Error("mempool: state view", "err", err)
+		mp.log.Error("mempool: state view", "err", err)
 		return
 	}
 	defer release()
@@ -404,7 +424,7 @@ func (mp *Mempool) onHead(ev *HeadEvent) {
 	// nonce order.
 	for i := len(ev.Disconnected) - 1; i >= 0; i-- {
 		for _, tx := range ev.Disconnected[i].Txs {
-			sender, err := Sender(tx)
+			sender, err := chain.Sender(tx)
 			if err == nil {
 				err = mp.addLocked(st, tx, sender, true) // still valid on the new head, or gone
 			}
@@ -415,7 +435,7 @@ func (mp *Mempool) onHead(ev *HeadEvent) {
 			}
 		}
 	}
-	now := mp.c.now()
+	now := mp.c.Now()
 	for _, a := range mp.accounts {
 		mp.enforceLocked(a, now)
 	}
@@ -538,4 +558,9 @@ func (mp *Mempool) Pending() []*proto.Tx {
 	}
 	mp.mu.Unlock()
 	return mergeByPrice(queues)
+}
+
+// ruleErr is a broken rule found against the pool's view of the state.
+func ruleErr(c chain.ErrorCode, format string, args ...any) error {
+	return &chain.RuleError{Code: c, Detail: fmt.Sprintf(format, args...)}
 }

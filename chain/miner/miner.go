@@ -1,4 +1,4 @@
-package chain
+package miner
 
 import (
 	"bytes"
@@ -16,11 +16,32 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
 )
 
-// MinerConfig configures a Miner.
-type MinerConfig struct {
+// Chain is what the miner needs of the chain: a template to build on, the
+// rules' parameters and clock, a way to hand its blocks in, and the head
+// events that restart its search. *chain.Chain implements it.
+type Chain interface {
+	Genesis() *chain.Genesis
+	Now() time.Time
+	NewTemplate() (*chain.Template, error)
+	ProcessBlock(b *proto.Block) error
+	// StorageErr is the write failure that stopped the chain, if any: a
+	// block found then could not be stored.
+	StorageErr() error
+	Subscribe(f func(*chain.HeadEvent))
+}
+
+// Pool is where the miner takes its txs from: runnable txs in the order
+// to include them. *mempool.Mempool implements it.
+type Pool interface {
+	Pending() []*proto.Tx
+}
+
+// Config configures a Miner.
+type Config struct {
 	Address common.Address // takes the reward and fees
 	Threads int            // default: all cores
 	Logger  *slog.Logger
@@ -31,25 +52,34 @@ type MinerConfig struct {
 	Paused func() bool
 }
 
-// Miner builds blocks from the mempool on the head and searches their
-// nonce on all threads; a new head restarts the search at once.
+// Miner builds blocks from the pool on the head and searches their nonce
+// on all threads; a new head restarts the search at once.
+//
+// Lifecycle: Start starts it once (later calls, and calls after Stop, do
+// nothing); Stop stops it and returns when every goroutine it started has
+// ended; Stop may be called any number of times, before or after Start,
+// from any goroutine.
 type Miner struct {
-	c    *Chain
-	pool *Mempool
-	cfg  MinerConfig
+	c    Chain
+	pool Pool
+	cfg  Config
 	log  *slog.Logger
 
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
-	once    sync.Once
+	wake chan struct{}
+	stop chan struct{} // closed by Stop
+
+	mu      sync.Mutex // guards started and stopped, so no wg.Add follows Stop's Wait
+	started bool
+	stopped bool
+	wg      sync.WaitGroup // loop, measure and each search's watcher
+
 	hashes  atomic.Uint64
 	rate    atomic.Uint64 // hashes per second, as float64 bits
 	running atomic.Bool
 }
 
-// NewMiner returns a stopped miner.
-func NewMiner(c *Chain, pool *Mempool, cfg MinerConfig) *Miner {
+// New returns a stopped miner over c that takes its txs from pool.
+func New(c Chain, pool Pool, cfg Config) *Miner {
 	if cfg.Threads <= 0 {
 		cfg.Threads = runtime.NumCPU()
 	}
@@ -60,8 +90,8 @@ func NewMiner(c *Chain, pool *Mempool, cfg MinerConfig) *Miner {
 		cfg.Logger = slog.Default()
 	}
 	m := &Miner{c: c, pool: pool, cfg: cfg, log: cfg.Logger,
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	c.Subscribe(func(*HeadEvent) { m.poke() })
+		wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	c.Subscribe(func(*chain.HeadEvent) { m.poke() })
 	return m
 }
 
@@ -72,20 +102,30 @@ func (m *Miner) poke() {
 	}
 }
 
-// Start starts mining in the background.
+// Start starts mining in the background. Only the first call does
+// anything, and none after Stop.
 func (m *Miner) Start() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.started || m.stopped {
+		return
+	}
+	m.started = true
 	m.running.Store(true)
-	go m.loop()
+	m.wg.Go(m.loop)
+	m.wg.Go(m.measure)
 }
 
-// Stop stops mining and waits for the threads to end. Safe to call twice.
+// Stop stops mining and waits for the miner's goroutines to end. Safe to
+// call twice, and before Start.
 func (m *Miner) Stop() {
-	m.once.Do(func() {
+	m.mu.Lock()
+	if !m.stopped {
+		m.stopped = true
 		close(m.stop)
-		if m.running.Load() {
-			<-m.done
-		}
-	})
+	}
+	m.mu.Unlock()
+	m.wg.Wait()
 }
 
 // Running reports whether the miner was started.
@@ -98,8 +138,7 @@ func (m *Miner) Hashrate() float64 { return float64frombits(m.rate.Load()) }
 func (m *Miner) Threads() int { return m.cfg.Threads }
 
 func (m *Miner) loop() {
-	defer close(m.done)
-	go m.measure()
+	defer m.running.Store(false)
 	for {
 		select {
 		case <-m.stop:
@@ -133,21 +172,21 @@ func (m *Miner) loop() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.Refresh)
-		go func() {
+		m.wg.Go(func() {
 			select {
 			case <-m.stop:
 			case <-m.wake:
 			case <-ctx.Done():
 			}
 			cancel()
-		}()
+		})
 		found := Solve(ctx, &b.Header, m.cfg.Threads, &m.hashes)
 		cancel()
 		if !found {
 			continue
 		}
 		start := time.Now()
-		if err := m.c.ProcessBlock(b); err != nil && !errors.Is(err, ErrDuplicate) {
+		if err := m.c.ProcessBlock(b); err != nil && !errors.Is(err, chain.ErrDuplicate) {
 			m.log.Error("miner: own block rejected", "block", b.Hash(), "err", err)
 			continue
 		}
@@ -163,7 +202,7 @@ func (m *Miner) build() (*proto.Block, error) {
 		return nil, err
 	}
 	defer tpl.Release()
-	b, _, err := Assemble(tpl, m.c.g, m.cfg.Address, uint64(m.c.now().UnixMilli()), m.pool.Pending())
+	b, _, err := Assemble(tpl, m.c.Genesis(), m.cfg.Address, uint64(m.c.Now().UnixMilli()), m.pool.Pending())
 	return b, err
 }
 
@@ -175,7 +214,7 @@ func (m *Miner) measure() {
 	var rate float64
 	for {
 		select {
-		case <-m.done:
+		case <-m.stop:
 			m.rate.Store(0)
 			return
 		case now := <-t.C:
