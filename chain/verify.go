@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/util"
 	"github.com/tinychain/tinychain/chain/smt"
 	"github.com/tinychain/tinychain/proto"
@@ -18,8 +19,7 @@ import (
 // height in the height index, which has nothing above the head; the tx
 // index holds exactly the main chain's txs, each at its place, and the
 // receipts exactly theirs, one key each, hashing to each block's
-// receipts_root; the address
-// index holds exactly each main-chain tx under each address it touches.
+// receipts_root; the address index holds exactly each main-chain tx under each address it touches.
 // It reads the whole database: a check for tests and for after a crash,
 // not for a busy node. It does not re-execute blocks (a replay does).
 func (c *Chain) Verify() error {
@@ -30,6 +30,25 @@ func (c *Chain) Verify() error {
 		return err
 	}
 	defer snap.Release()
+	if err := c.verifyState(snap); err != nil {
+		return err
+	}
+	txs := map[common.Hash]TxLocation{}
+	addrs := map[string]common.Hash{} // address index key -> tx hash
+	for h, n := range c.main {
+		if err := verifyBlock(snap, uint64(h), n, txs, addrs); err != nil {
+			return err
+		}
+	}
+	if ok, _ := snap.Has(heightKey(uint64(len(c.main))), nil); ok {
+		return fmt.Errorf("height index has an entry above the head %d", len(c.main)-1)
+	}
+	return verifyIndexes(snap, txs, addrs)
+}
+
+// verifyState checks that the stored tree's root is the head's state_root
+// and that the stored accounts, hashed into a fresh tree, give that root.
+func (c *Chain) verifyState(snap *leveldb.Snapshot) error {
 	root, err := c.newState(snap).Root()
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
@@ -37,7 +56,6 @@ func (c *Chain) Verify() error {
 	if root != c.head.header.StateRoot {
 		return fmt.Errorf("stored state root %s, head %s says %s", root, c.head.hash, c.head.header.StateRoot)
 	}
-	// The accounts themselves, hashed into a fresh tree, give that root.
 	fresh := smt.Open(emptyDB{}, smtPrefix)
 	it := snap.NewIterator(util.BytesPrefix([]byte{'a'}), nil)
 	for it.Next() {
@@ -57,56 +75,63 @@ func (c *Chain) Verify() error {
 	if r, err := fresh.Root(); err != nil || common.Hash(r) != root {
 		return fmt.Errorf("the stored accounts hash to %x, the stored tree to %s (%v)", r, root, err)
 	}
-	txs := map[common.Hash]TxLocation{}
-	addrs := map[string]common.Hash{} // address index key -> tx hash
-	for h, n := range c.main {
-		if n.status != statusValid {
-			return fmt.Errorf("main-chain block %d %s has status %s", h, n.hash, n.status)
+	return nil
+}
+
+// verifyBlock checks main-chain block n at height h: valid, under its
+// height, stored with its receipts (committed to by its header) and undo
+// data; it adds the block's txs to the locations and address-index keys
+// that verifyIndexes expects.
+func verifyBlock(snap *leveldb.Snapshot, h uint64, n *blockNode, txs map[common.Hash]TxLocation, addrs map[string]common.Hash) error {
+	if n.status != statusValid {
+		return fmt.Errorf("main-chain block %d %s has status %s", h, n.hash, n.status)
+	}
+	if got, err := snap.Get(heightKey(h), nil); err != nil || !bytes.Equal(got, n.hash[:]) {
+		return fmt.Errorf("height index at %d: %x, want %s (%v)", h, got, n.hash, err)
+	}
+	enc, err := snap.Get(blockKey(n.hash), nil)
+	if err != nil {
+		return fmt.Errorf("main-chain block %d %s: %w", h, n.hash, err)
+	}
+	b, err := proto.DecodeBlock(enc)
+	if err != nil {
+		return fmt.Errorf("main-chain block %d %s: %w", h, n.hash, err)
+	}
+	// Its receipts, one key each, exactly as many as its txs, and
+	// committed to by its header.
+	rs, err := readReceipts(snap, n.hash)
+	if err != nil || len(rs) != len(b.Txs) {
+		return fmt.Errorf("receipts of block %d: %d for %d txs (%v)", h, len(rs), len(b.Txs), err)
+	}
+	if r := ReceiptsRoot(rs); r != b.Header.ReceiptsRoot {
+		return fmt.Errorf("receipts of block %d hash to %s, its header says %s", h, r, b.Header.ReceiptsRoot)
+	}
+	locs, err := txLocations(n.hash, enc)
+	if err != nil {
+		return err
+	}
+	if h > 0 {
+		if ok, err := snap.Has(undoKey(n.hash), nil); err != nil || !ok {
+			return fmt.Errorf("undo data of block %d missing (%v)", h, err)
 		}
-		if got, err := snap.Get(heightKey(uint64(h)), nil); err != nil || !bytes.Equal(got, n.hash[:]) {
-			return fmt.Errorf("height index at %d: %x, want %s (%v)", h, got, n.hash, err)
-		}
-		enc, err := snap.Get(blockKey(n.hash), nil)
-		if err != nil {
-			return fmt.Errorf("main-chain block %d %s: %w", h, n.hash, err)
-		}
-		b, err := proto.DecodeBlock(enc)
-		if err != nil {
-			return fmt.Errorf("main-chain block %d %s: %w", h, n.hash, err)
-		}
-		// Its receipts, one key each, exactly as many as its txs, and
-		// committed to by its header.
-		rs, err := readReceipts(snap, n.hash)
-		if err != nil || len(rs) != len(b.Txs) {
-			return fmt.Errorf("receipts of block %d: %d for %d txs (%v)", h, len(rs), len(b.Txs), err)
-		}
-		if r := ReceiptsRoot(rs); r != b.Header.ReceiptsRoot {
-			return fmt.Errorf("receipts of block %d hash to %s, its header says %s", h, r, b.Header.ReceiptsRoot)
-		}
-		locs, err := txLocations(n.hash, enc)
+	}
+	for i, tx := range b.Txs {
+		txs[tx.Hash()] = locs[i]
+		from, err := Sender(tx)
 		if err != nil {
 			return err
 		}
-		if h > 0 {
-			if ok, err := snap.Has(undoKey(n.hash), nil); err != nil || !ok {
-				return fmt.Errorf("undo data of block %d missing (%v)", h, err)
-			}
-		}
-		for i, tx := range b.Txs {
-			txs[tx.Hash()] = locs[i]
-			from, err := Sender(tx)
-			if err != nil {
-				return err
-			}
-			for _, a := range txAddresses(tx, from) {
-				addrs[string(addrTxKey(a, uint64(h), uint32(i)))] = tx.Hash()
-			}
+		for _, a := range txAddresses(tx, from) {
+			addrs[string(addrTxKey(a, h, uint32(i)))] = tx.Hash()
 		}
 	}
-	if ok, _ := snap.Has(heightKey(uint64(len(c.main))), nil); ok {
-		return fmt.Errorf("height index has an entry above the head %d", len(c.main)-1)
-	}
-	it = snap.NewIterator(util.BytesPrefix([]byte{'t'}), nil)
+	return nil
+}
+
+// verifyIndexes checks that the tx index, the receipts and the address
+// index hold exactly the main chain's entries (txs and addrs).
+func verifyIndexes(snap *leveldb.Snapshot, txs map[common.Hash]TxLocation, addrs map[string]common.Hash) error {
+	it := snap.NewIterator(util.BytesPrefix([]byte{'t'}), nil)
 	seen := 0
 	for it.Next() {
 		var loc TxLocation
