@@ -57,7 +57,7 @@ type Chain struct {
 	future  *futureSet
 	recent  *blockCache // blocks processed lately, with their senders recovered
 	progs   *vm.Cache   // compiled contract code, shared by every State
-	// gasPrices is the last RecentGasPrices answer, for its head (eval.go).
+	// gasPrices is the last RecentGasPrices answer, for its head (gasprice.go).
 	gasPrices atomic.Pointer[gasMemo]
 	// badReasons keeps why blocks failed their state transition (bounded).
 	badReasons map[common.Hash]error
