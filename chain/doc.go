@@ -1,9 +1,13 @@
-// Package chain owns tinychain's consensus: blocks, proof of work and
-// difficulty (ASERT), validation, the state transition (transfers and
-// Brainfuck contracts), fork choice and reorganisations, and the LevelDB
-// store. The mempool (chain/mempool) and the miner (chain/miner) are
-// packages of their own that see the chain through small interfaces;
-// chain/smt is the sparse Merkle tree of the state.
+// Package chain owns tinychain's consensus rules: the genesis parameters
+// (params.go), the rule errors (errors.go), proof of work and difficulty
+// (pow.go, ASERT), validation of txs, blocks and headers (validate.go,
+// headers.go), Merkle roots (merkle.go), the state over a LevelDB view
+// with its journal and undo data (state.go, tape.go, statedb.go) and the
+// state transition (execute.go, and eval.go for dry runs).
+//
+// The block tree, fork choice, reorganisations and the block store are
+// chain/blockchain's; the mempool and the miner are chain/mempool and
+// chain/miner; chain/smt is the sparse Merkle tree of the state.
 //
 // # Rules, in the order they are checked
 //
@@ -32,27 +36,6 @@
 // Each broken rule is a *RuleError with an ErrorCode (errors.go), which
 // errors.Is matches and peers and tests read by name.
 //
-// # Fork choice and storage
-//
-// ProcessBlockFrom (process.go) admits a block cheapest check first: the
-// header alone (CheckHeader: one hash); an unknown parent keeps the header
-// only, in a pool bounded in all and per peer (orphans.go); a chain whose
-// work is below the anti-DoS threshold (the head's minus 144 blocks' work;
-// for gossip, the head's) is refused before its body is read; a timestamp
-// beyond 2 × max_future_ms is refused, one beyond max_future_ms held in a
-// bounded set until its time comes; only then CheckBlock and the header
-// against its parent. What passes is stored and indexed with its
-// cumulative work and a status (stored, valid, invalid, invalid-ancestor).
-// The head is the valid tip with the most work, the first seen on a tie;
-// the tips are ordered (index.go), and those that fall below the threshold
-// are pruned with their branch (reorg.go, process.go). Moving the head
-// disconnects blocks with their undo data and connects blocks by executing
-// them; each block is one atomic LevelDB batch (block, index, state,
-// Merkle nodes, undo, receipts, tx index, head pointer), so a crash at any
-// moment leaves a consistent head. IsPeerFault (errors.go) says which
-// errors the sender of a block could have seen without state.
-//
-// Consensus code (validate.go, execute.go, pow.go, merkle.go) does no I/O
-// and reads no clock: the State it runs on is a view over a LevelDB
-// snapshot, and `now` is an argument.
+// The rules do no I/O and read no clock: the State they run on is a view
+// over a LevelDB snapshot, and `now` is an argument.
 package chain

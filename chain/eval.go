@@ -23,22 +23,18 @@ var ErrEval = errors.New("eval")
 // ErrEvalTooLarge is eval code longer than the chain's max_tx_bytes.
 var ErrEvalTooLarge = errors.New("eval code too large")
 
-// Eval runs req on a snapshot of the head state and changes nothing: the
-// seed's machine_eval. The caller bounds GasLimit (at most the block gas
+// Eval runs req on st (the caller's view, which it may discard after) as
+// exec or call would, without a transaction: a dry run. The caller bounds GasLimit (at most the block gas
 // limit). Its cost is bounded as a call's: code is at most max_tx_bytes
 // (ErrEvalTooLarge), and the run pays GasCodeByte per byte of the code it
 // runs (the given code, or the contract's) before its first command, as a
 // call does, and GasTapeByte per byte of the tape it starts from, so
 // loading both is paid for in gas, and the gas bounds the run.
-func (c *Chain) Eval(req EvalRequest) (vm.Result, error) {
-	if req.To == nil && len(req.Code) > c.g.MaxTxBytes {
-		return vm.Result{}, fmt.Errorf("%w: %d bytes of code, at most max_tx_bytes = %d", ErrEvalTooLarge, len(req.Code), c.g.MaxTxBytes)
+func Eval(st *State, g *Genesis, req EvalRequest) (vm.Result, error) {
+	if req.To == nil && len(req.Code) > g.MaxTxBytes {
+		return vm.Result{}, fmt.Errorf("%w: %d bytes of code, at most max_tx_bytes = %d", ErrEvalTooLarge, len(req.Code), g.MaxTxBytes)
 	}
-	st, _, release, err := c.StateView()
-	if err != nil {
-		return vm.Result{}, err
-	}
-	defer release()
+	var err error
 	owner := WorldTape
 	var prog *vm.Program
 	if req.To != nil {
@@ -83,7 +79,3 @@ func (c *Chain) Eval(req EvalRequest) (vm.Result, error) {
 	}
 	return prog.RunLoaded(tape, req.Input, vm.Limits{Gas: req.GasLimit, LoadGas: tapeGas, MaxOutput: vm.MaxOutput}), nil
 }
-
-// ProgramCache returns how many compiled programs the chain's cache holds
-// and their footprint in bytes.
-func (c *Chain) ProgramCache() (entries, bytes int) { return c.progs.Len() }

@@ -160,9 +160,9 @@ func (g *Genesis) Reward(height uint64) uint64 {
 	return uint64(g.BlockReward) >> n
 }
 
-// sortedAlloc returns the allocations in address order, so the genesis
+// SortedAlloc returns the allocations in address order, so the genesis
 // state is built deterministically.
-func (g *Genesis) sortedAlloc() []common.Address {
+func (g *Genesis) SortedAlloc() []common.Address {
 	addrs := make([]common.Address, 0, len(g.Alloc))
 	for a := range g.Alloc {
 		addrs = append(addrs, a)

@@ -18,7 +18,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/net/conngater"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/mempool"
 )
 
@@ -30,7 +30,7 @@ type Config struct {
 	Bootstrap []string // multiaddrs with /p2p/<id>, redialled when lost
 	MDNS      bool     // find peers on the local network
 	DHT       bool     // find peers through a Kademlia DHT in the chain's namespace
-	Chain     *chain.Chain
+	Chain     *blockchain.Chain
 	Mempool   *mempool.Mempool
 	Logger    *slog.Logger
 	// Metrics, if set, takes libp2p's Prometheus collectors.
@@ -51,7 +51,7 @@ type Network struct {
 	ps     *pubsub.PubSub
 	blocks *pubsub.Topic
 	txs    *pubsub.Topic
-	chain  *chain.Chain
+	chain  *blockchain.Chain
 	pool   *mempool.Mempool
 	log    *slog.Logger
 

@@ -15,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -358,7 +359,7 @@ func (n *Network) syncRound(p peer.ID) (accepted int, more bool, err error) {
 // branch whose checked headers carry work (more than our head's when
 // asked), served by from.
 func (n *Network) processSynced(b *proto.Block, from peer.ID, work *big.Int) error {
-	return n.chain.ProcessBlockFrom(b, chain.BlockOrigin{Peer: from.String(), BranchWork: work})
+	return n.chain.ProcessBlockFrom(b, blockchain.BlockOrigin{Peer: from.String(), BranchWork: work})
 }
 
 // fetchBranch asks p for headers after our locator, checking each, until

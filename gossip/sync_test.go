@@ -21,6 +21,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/node"
@@ -73,7 +74,7 @@ func startLiar(t *testing.T, g *chain.Genesis, headersAfter func(loc []common.Ha
 	}
 	t.Cleanup(func() { h.Close() })
 	l := &liar{h: h, bodyDelay: 8 * time.Second} // just inside the asker's chunk timeout
-	gen, _ := chain.GenesisBlock(g)
+	gen, _ := blockchain.GenesisBlock(g)
 	proto := func(name string) protocol.ID { return protocol.ID(fmt.Sprintf("/tinychain/%d/%s/1", g.ChainID, name)) }
 	h.SetStreamHandler(proto("status"), func(s network.Stream) {
 		defer s.Close()
@@ -147,7 +148,7 @@ func minerGenesis(id uint64) *chain.Genesis {
 // and is struck for headers that do not start at our locator.
 func TestClaimedWorkDoesNotPauseMiner(t *testing.T) {
 	g := minerGenesis(4401)
-	gen, _ := chain.GenesisBlock(g)
+	gen, _ := blockchain.GenesisBlock(g)
 	l := startLiar(t, g,
 		func([]common.Hash) []*proto.Header {
 			out := make([]*proto.Header, gossip.MaxHeaders)
@@ -195,7 +196,7 @@ func TestClaimedWorkDoesNotPauseMiner(t *testing.T) {
 // target, then timestamps so far behind ASERT's schedule that every
 // target is pow_limit (about 2 hashes a header here).
 func cheapBranch(g *chain.Genesis, n int) []*proto.Header {
-	gen, _ := chain.GenesisBlock(g)
+	gen, _ := blockchain.GenesisBlock(g)
 	var out []*proto.Header
 	parent, anchor := &gen.Header, uint64(0)
 	ts := g.Timestamp + 1
@@ -240,7 +241,7 @@ func after(genesis common.Hash, branch []*proto.Header, max int) func([]common.H
 // and the liar is struck for claiming more work than it delivered.
 func TestCheapHeadersGetNoBodies(t *testing.T) {
 	g := minerGenesis(4402)
-	gen, _ := chain.GenesisBlock(g)
+	gen, _ := blockchain.GenesisBlock(g)
 	victim := startNode(t, g, false)
 	mineBlocks(t, victim, 50)
 	branch := cheapBranch(g, 5000)
@@ -298,7 +299,7 @@ func TestCheapHeadersGetNoBodies(t *testing.T) {
 func TestHeavierHeadersWithoutBodiesPauseBriefly(t *testing.T) {
 	g := easyGenesis()
 	g.ChainID = 4403
-	gen, _ := chain.GenesisBlock(g)
+	gen, _ := blockchain.GenesisBlock(g)
 	branch := cheapBranch(g, 200)
 	victim := startNode(t, g, false)
 	l := startLiar(t, g, after(gen.Hash(), branch, gossip.MaxHeaders), nil, func(common.Hash) []byte { return nil })
@@ -320,7 +321,7 @@ func TestHeavierHeadersWithoutBodiesPauseBriefly(t *testing.T) {
 func TestStatusStallersDoNotSlowResync(t *testing.T) {
 	g := easyGenesis()
 	g.ChainID = 4404
-	gen, _ := chain.GenesisBlock(g)
+	gen, _ := blockchain.GenesisBlock(g)
 	var asked atomic.Int64
 	mk := func(stall bool) string {
 		h, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))

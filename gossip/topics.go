@@ -12,6 +12,7 @@ import (
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -156,7 +157,7 @@ func (n *Network) validateBlock(_ context.Context, from peer.ID, m *pubsub.Messa
 	if n.pool != nil {
 		n.pool.CopySenders(b.Txs)
 	}
-	err = n.chain.ProcessBlockFrom(b, chain.BlockOrigin{Peer: from.String(), Gossip: true})
+	err = n.chain.ProcessBlockFrom(b, blockchain.BlockOrigin{Peer: from.String(), Gossip: true})
 	switch {
 	case err == nil:
 		if info, ierr := n.chain.HeaderByHash(b.Hash()); ierr == nil && info.Main {
@@ -199,7 +200,7 @@ func (n *Network) validateTx(_ context.Context, from peer.ID, m *pubsub.Message)
 
 // onHead publishes a block this node connected on its own (mined), so
 // peers hear of it; blocks that came from peers were forwarded already.
-func (n *Network) onHead(ev *chain.HeadEvent) {
+func (n *Network) onHead(ev *blockchain.HeadEvent) {
 	if !n.Syncing() && len(ev.Connected) > 0 {
 		b := ev.Connected[len(ev.Connected)-1]
 		if err := n.blocks.Publish(n.ctx, b.Encode()); err != nil && n.ctx.Err() == nil {

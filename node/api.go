@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/mempool"
 	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/node/explorer"
@@ -99,7 +100,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError answers err: its own status if it has one, 400 for a broken
-// rule, 404 for chain.ErrNotFound, else 500.
+// rule, 404 for blockchain.ErrNotFound, else 500.
 func writeError(w http.ResponseWriter, status int, err error) {
 	var he *httpError
 	switch {
@@ -108,7 +109,7 @@ func writeError(w http.ResponseWriter, status int, err error) {
 	case status != 0:
 	case chain.CodeOf(err) != 0:
 		status = http.StatusBadRequest
-	case errors.Is(err, chain.ErrNotFound):
+	case errors.Is(err, blockchain.ErrNotFound):
 		status = http.StatusNotFound
 	default:
 		status = http.StatusInternalServerError
@@ -309,7 +310,7 @@ func (n *Node) handleAccountTxs(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func includedTx(res *chain.TxResult) *TxStatus {
+func includedTx(res *blockchain.TxResult) *TxStatus {
 	return &TxStatus{
 		Tx: NewTx(res.Tx), State: "included", Block: &res.Block, Height: &res.Height,
 		Index: &res.Index, Receipt: NewReceipt(res.Receipt, res.Contract),
@@ -334,7 +335,7 @@ func (n *Node) handleTx(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, includedTx(res))
-	case errors.Is(err, chain.ErrNotFound):
+	case errors.Is(err, blockchain.ErrNotFound):
 		if tx := n.Pool.Get(h); tx != nil {
 			writeJSON(w, http.StatusOK, &TxStatus{Tx: NewTx(tx), State: "pending"})
 			return

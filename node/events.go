@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/mempool"
 	"github.com/tinychain/tinychain/proto"
 )
@@ -38,9 +38,9 @@ type events struct {
 	streams map[chan event]struct{}
 }
 
-func newEvents(c *chain.Chain, pool *mempool.Mempool) *events {
+func newEvents(c *blockchain.Chain, pool *mempool.Mempool) *events {
 	e := &events{streams: map[chan event]struct{}{}}
-	c.Subscribe(func(ev *chain.HeadEvent) {
+	c.Subscribe(func(ev *blockchain.HeadEvent) {
 		if !e.any() {
 			return
 		}

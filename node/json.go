@@ -6,6 +6,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -135,7 +136,7 @@ type BlockList struct {
 type TxList struct {
 	Txs []*TxStatus `json:"txs"`
 	// Truncated says the page stopped short of its limit at the request's
-	// read budget (chain.MaxAddressTxsBytes): ask again with before.
+	// read budget (blockchain.MaxAddressTxsBytes): ask again with before.
 	Truncated bool `json:"truncated,omitempty"`
 }
 
@@ -211,7 +212,7 @@ func errorCodeName(c proto.ErrCode) string {
 
 // NewBlock converts a block and its index info to the API form: its tx
 // hashes, or with full its whole txs from offset on (at most MaxFullTxs).
-func NewBlock(b *proto.Block, info *chain.BlockInfo, full bool, offset int) *Block {
+func NewBlock(b *proto.Block, info *blockchain.BlockInfo, full bool, offset int) *Block {
 	h := &b.Header
 	out := &Block{
 		Hash: b.Hash(), Height: h.Height, PrevHash: h.PrevHash, Timestamp: h.Timestamp,

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 )
 
 // metrics are the node's Prometheus metrics, served at GET /metrics from a
@@ -100,7 +101,7 @@ func boolFloat(b bool) float64 {
 }
 
 // onHead counts connected blocks, their gas and time, and reorgs.
-func (m *metrics) onHead(ev *chain.HeadEvent) {
+func (m *metrics) onHead(ev *blockchain.HeadEvent) {
 	m.imported.Add(float64(len(ev.Connected)))
 	for _, s := range ev.Stats {
 		m.gasUsed.Add(float64(s.GasUsed))

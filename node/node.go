@@ -14,6 +14,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/mempool"
 	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/gossip"
@@ -42,7 +43,7 @@ type Config struct {
 type Node struct {
 	cfg   Config
 	log   *slog.Logger
-	Chain *chain.Chain
+	Chain *blockchain.Chain
 	Pool  *mempool.Mempool
 	Miner *miner.Miner
 	Net   *gossip.Network // nil without P2P
@@ -72,7 +73,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	m := newMetrics()
-	c, err := chain.Open(chain.Config{Dir: filepath.Join(cfg.DataDir, "chaindata"), Genesis: cfg.Genesis, Logger: cfg.Logger,
+	c, err := blockchain.Open(blockchain.Config{Dir: filepath.Join(cfg.DataDir, "chaindata"), Genesis: cfg.Genesis, Logger: cfg.Logger,
 		Rejected: m.onRejected})
 	if err != nil {
 		return nil, err
@@ -176,7 +177,7 @@ func (n *Node) Close() error {
 // logHead logs one line per block connected to the main chain (the chain
 // logs reorganisations), during a sync too: that is where an operator
 // watching the log sees it move.
-func (n *Node) logHead(ev *chain.HeadEvent) {
+func (n *Node) logHead(ev *blockchain.HeadEvent) {
 	for i, b := range ev.Connected {
 		s := ev.Stats[i]
 		n.log.Info("imported block", "height", b.Header.Height, "hash", b.Hash(),

@@ -6,7 +6,7 @@
 //
 // It knows the chain only through the Chain interface (the rules'
 // parameters and clock, a head-state view, the tx index, head events),
-// which *chain.Chain implements; it checks each tx with chain.CheckTx and
+// which *blockchain.Chain implements; it checks each tx with chain.CheckTx and
 // against the head state, and follows the head through the events.
 //
 // Lifecycle: the mempool starts no goroutine. Add runs on its caller's

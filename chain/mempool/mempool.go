@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -46,13 +47,13 @@ type Config struct {
 // Chain is what the mempool reads of the chain: the rules' parameters and
 // clock, a view of the head state, the tx index (to tell a tx that a
 // reorganisation dropped from one that the new branch includes) and the
-// head events it follows. *chain.Chain implements it.
+// head events it follows. *blockchain.Chain implements it.
 type Chain interface {
 	Genesis() *chain.Genesis
 	Now() time.Time
-	StateView() (st *chain.State, head *chain.BlockInfo, release func(), err error)
-	Tx(h common.Hash) (*chain.TxResult, error)
-	Subscribe(f func(*chain.HeadEvent))
+	StateView() (st *chain.State, head *blockchain.BlockInfo, release func(), err error)
+	Tx(h common.Hash) (*blockchain.TxResult, error)
+	Subscribe(f func(*blockchain.HeadEvent))
 }
 
 // Mempool holds valid pending transactions: per sender in nonce order, and
@@ -383,7 +384,7 @@ func (mp *Mempool) fixLocked(a *account) {
 // another tx used it), txs of abandoned blocks come back, then the cost
 // cap, the queue bounds and the queue lifetime are enforced. O(txs in the
 // pool) plus one state read per sender.
-func (mp *Mempool) onHead(ev *chain.HeadEvent) {
+func (mp *Mempool) onHead(ev *blockchain.HeadEvent) {
 	st, _, release, err := mp.c.StateView()
 	if err != nil {
 		mp.log.Error("mempool: state view", "err", err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -17,7 +18,7 @@ const blockOverhead = proto.MaxHeaderSize + 16
 // the gas and byte limits is included; a tx that fails is skipped with the
 // rest of its sender's. The header is complete but for the nonce, which
 // the miner searches. The template's state is used up.
-func Assemble(tpl *chain.Template, g *chain.Genesis, miner common.Address, timestamp uint64, candidates []*proto.Tx) (*proto.Block, []*proto.Receipt, error) {
+func Assemble(tpl *blockchain.Template, g *chain.Genesis, miner common.Address, timestamp uint64, candidates []*proto.Tx) (*proto.Block, []*proto.Receipt, error) {
 	if timestamp < tpl.MinTime {
 		timestamp = tpl.MinTime
 	}

@@ -1,10 +1,10 @@
 // Package miner builds blocks and searches their proof of work.
 //
-// Assemble (assemble.go) fills a block on a chain.Template from candidate
+// Assemble (assemble.go) fills a block on a blockchain.Template from candidate
 // txs, executing each on the template's state as the chain will; Solve
 // (miner.go) grinds the header's nonce on several threads; Miner runs the
 // two in a loop on the head, taking txs from a Pool (the mempool) and
-// handing what it finds to the Chain interface, which *chain.Chain
+// handing what it finds to the Chain interface, which *blockchain.Chain
 // implements.
 //
 // Lifecycle: Start starts the loop once (later calls, and calls after

@@ -17,21 +17,22 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/proto"
 )
 
 // Chain is what the miner needs of the chain: a template to build on, the
 // rules' parameters and clock, a way to hand its blocks in, and the head
-// events that restart its search. *chain.Chain implements it.
+// events that restart its search. *blockchain.Chain implements it.
 type Chain interface {
 	Genesis() *chain.Genesis
 	Now() time.Time
-	NewTemplate() (*chain.Template, error)
+	NewTemplate() (*blockchain.Template, error)
 	ProcessBlock(b *proto.Block) error
 	// StorageErr is the write failure that stopped the chain, if any: a
 	// block found then could not be stored.
 	StorageErr() error
-	Subscribe(f func(*chain.HeadEvent))
+	Subscribe(f func(*blockchain.HeadEvent))
 }
 
 // Pool is where the miner takes its txs from: runnable txs in the order
@@ -91,7 +92,7 @@ func New(c Chain, pool Pool, cfg Config) *Miner {
 	}
 	m := &Miner{c: c, pool: pool, cfg: cfg, log: cfg.Logger,
 		wake: make(chan struct{}, 1), stop: make(chan struct{})}
-	c.Subscribe(func(*chain.HeadEvent) { m.poke() })
+	c.Subscribe(func(*blockchain.HeadEvent) { m.poke() })
 	return m
 }
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/mempool"
 	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/internal/testchain"
@@ -23,8 +23,8 @@ func TestMinerLifecycle(t *testing.T) {
 	if err := pool.Add(tx); err != nil {
 		t.Fatal(err)
 	}
-	mined := make(chan *chain.HeadEvent, 16)
-	tc.C.Subscribe(func(ev *chain.HeadEvent) {
+	mined := make(chan *blockchain.HeadEvent, 16)
+	tc.C.Subscribe(func(ev *blockchain.HeadEvent) {
 		select {
 		case mined <- ev:
 		default:

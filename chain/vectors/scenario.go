@@ -7,6 +7,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -14,7 +15,7 @@ import (
 // Generate builds the suite.
 func Generate() (*Suite, error) {
 	g := Genesis()
-	gb, err := chain.GenesisBlock(g)
+	gb, err := blockchain.GenesisBlock(g)
 	if err != nil {
 		return nil, err
 	}

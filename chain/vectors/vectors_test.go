@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/vectors"
 	"github.com/tinychain/tinychain/proto"
 )
@@ -61,7 +62,7 @@ func TestGoldenVectors(t *testing.T) {
 
 func replay(t *testing.T, s *vectors.Suite) {
 	now := s.NowMs
-	c, err := chain.Open(chain.Config{Dir: t.TempDir(), Genesis: s.Genesis, Now: func() time.Time { return time.UnixMilli(int64(now)) }})
+	c, err := blockchain.Open(blockchain.Config{Dir: t.TempDir(), Genesis: s.Genesis, Now: func() time.Time { return time.UnixMilli(int64(now)) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/internal/testchain"
@@ -145,9 +146,9 @@ func (p *proc) kill(t *testing.T) common.Hash {
 }
 
 // checkCrashed opens the data dir of a killed node and checks it.
-func checkCrashed(t *testing.T, g *chain.Genesis, datadir string, committed common.Hash) *chain.BlockInfo {
+func checkCrashed(t *testing.T, g *chain.Genesis, datadir string, committed common.Hash) *blockchain.BlockInfo {
 	t.Helper()
-	c, err := chain.Open(chain.Config{Dir: filepath.Join(datadir, "chaindata"), Genesis: g})
+	c, err := blockchain.Open(blockchain.Config{Dir: filepath.Join(datadir, "chaindata"), Genesis: g})
 	if err != nil {
 		t.Fatalf("reopen after SIGKILL: %v", err)
 	}
@@ -165,7 +166,7 @@ func checkCrashed(t *testing.T, g *chain.Genesis, datadir string, committed comm
 	if err := c.Verify(); err != nil {
 		t.Fatalf("after SIGKILL at height %d: %v", head.Header.Height, err)
 	}
-	replay, err := chain.Open(chain.Config{Dir: t.TempDir(), Genesis: g})
+	replay, err := blockchain.Open(blockchain.Config{Dir: t.TempDir(), Genesis: g})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestCrashWhileMining(t *testing.T) {
 
 // buildChain extends c by n blocks of perBlock transfers each, spaced by the
 // block interval, mined by coinbase.
-func buildChain(t *testing.T, c *chain.Chain, g *chain.Genesis, n, perBlock int, coinbase common.Address) {
+func buildChain(t *testing.T, c *blockchain.Chain, g *chain.Genesis, n, perBlock int, coinbase common.Address) {
 	t.Helper()
 	for i := 0; i < n; i++ {
 		tpl, err := c.NewTemplate()
@@ -291,13 +292,13 @@ func buildChain(t *testing.T, c *chain.Chain, g *chain.Genesis, n, perBlock int,
 func prebuilt(t *testing.T, g *chain.Genesis, base string, fork, n, perBlock int, miner common.Address) string {
 	t.Helper()
 	dir := t.TempDir()
-	c, err := chain.Open(chain.Config{Dir: filepath.Join(dir, "chaindata"), Genesis: g})
+	c, err := blockchain.Open(blockchain.Config{Dir: filepath.Join(dir, "chaindata"), Genesis: g})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	if base != "" {
-		bc, err := chain.Open(chain.Config{Dir: filepath.Join(base, "chaindata"), Genesis: g})
+		bc, err := blockchain.Open(blockchain.Config{Dir: filepath.Join(base, "chaindata"), Genesis: g})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -333,7 +334,7 @@ func serve(t *testing.T, g *chain.Genesis, dir string) string {
 // mainHashes lists the main chain of a (closed) data dir by height.
 func mainHashes(t *testing.T, g *chain.Genesis, dir string) []common.Hash {
 	t.Helper()
-	c, err := chain.Open(chain.Config{Dir: filepath.Join(dir, "chaindata"), Genesis: g})
+	c, err := blockchain.Open(blockchain.Config{Dir: filepath.Join(dir, "chaindata"), Genesis: g})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +367,7 @@ func rawHead(t *testing.T, dir string) common.Hash {
 // headOf is the head of the chain in a (closed) data dir.
 func headOf(t *testing.T, g *chain.Genesis, dir string) common.Hash {
 	t.Helper()
-	c, err := chain.Open(chain.Config{Dir: filepath.Join(dir, "chaindata"), Genesis: g})
+	c, err := blockchain.Open(blockchain.Config{Dir: filepath.Join(dir, "chaindata"), Genesis: g})
 	if err != nil {
 		t.Fatal(err)
 	}

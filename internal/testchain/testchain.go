@@ -17,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -62,7 +63,7 @@ func WriteGenesis(t testing.TB, g *chain.Genesis) string {
 type Chain struct {
 	T     testing.TB
 	G     *chain.Genesis
-	C     *chain.Chain
+	C     *blockchain.Chain
 	Clock atomic.Int64 // ms
 }
 
@@ -74,7 +75,7 @@ func Open(t testing.TB, g *chain.Genesis, dir string) *Chain {
 	t.Helper()
 	tc := &Chain{T: t, G: g}
 	tc.Clock.Store(int64(g.Timestamp) + 1_000_000_000)
-	c, err := chain.Open(chain.Config{Dir: dir, Genesis: g, Now: tc.Now})
+	c, err := blockchain.Open(blockchain.Config{Dir: dir, Genesis: g, Now: tc.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package chain_test
+package blockchain_test
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package chain_test
+package blockchain_test
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -133,7 +134,7 @@ func TestCrashSafety(t *testing.T) {
 
 func checkAfterCrash(t *testing.T, g *chain.Genesis, dir, last string) {
 	t.Helper()
-	c, err := chain.Open(chain.Config{Dir: dir, Genesis: g})
+	c, err := blockchain.Open(blockchain.Config{Dir: dir, Genesis: g})
 	if err != nil {
 		t.Fatalf("reopen after kill: %v", err)
 	}

@@ -1,6 +1,7 @@
-package chain
+package blockchain
 
 import (
+	"github.com/tinychain/tinychain/chain"
 	"math/big"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 // ones: the index then holds blocks whose parent is gone. The chain opens
 // anyway, without them (and their descendants), on the synced head.
 func TestOpenDropsBlocksWhoseParentWasLost(t *testing.T) {
-	g := Devnet()
+	g := chain.Devnet()
 	limit := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1))
 	g.Target, g.PowLimit = (*hexutil.Big)(limit), (*hexutil.Big)(new(big.Int).Set(limit))
 	dir := t.TempDir()
@@ -29,9 +30,9 @@ func TestOpenDropsBlocksWhoseParentWasLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lost := proto.Header{Version: HeaderVersion, Height: 1, PrevHash: head, Timestamp: g.Timestamp + 1000, Target: common.BigToHash(limit)}
-	orphan := proto.Header{Version: HeaderVersion, Height: 2, PrevHash: lost.Hash(), Timestamp: g.Timestamp + 2000, Target: common.BigToHash(limit)}
-	child := proto.Header{Version: HeaderVersion, Height: 3, PrevHash: orphan.Hash(), Timestamp: g.Timestamp + 3000, Target: common.BigToHash(limit)}
+	lost := proto.Header{Version: chain.HeaderVersion, Height: 1, PrevHash: head, Timestamp: g.Timestamp + 1000, Target: common.BigToHash(limit)}
+	orphan := proto.Header{Version: chain.HeaderVersion, Height: 2, PrevHash: lost.Hash(), Timestamp: g.Timestamp + 2000, Target: common.BigToHash(limit)}
+	child := proto.Header{Version: chain.HeaderVersion, Height: 3, PrevHash: orphan.Hash(), Timestamp: g.Timestamp + 3000, Target: common.BigToHash(limit)}
 	batch := new(leveldb.Batch)
 	for i, h := range []proto.Header{orphan, child} {
 		putRLP(batch, indexKey(h.Hash()), &indexRecord{Header: h, Work: workBytes(big.NewInt(int64(4 + 2*i))), Seq: uint64(10 + i)})

@@ -1,8 +1,9 @@
-package chain
+package blockchain
 
 import (
 	"errors"
 	"fmt"
+	"github.com/tinychain/tinychain/chain"
 	"math/big"
 	"time"
 
@@ -103,14 +104,14 @@ func (c *Chain) ProcessBlockFrom(b *proto.Block, o BlockOrigin) error {
 	c.mu.RUnlock()
 	if known {
 		if n.status.invalid() {
-			return ruleErr(ErrInvalidAncestor, "block %s is known invalid (%s)", hash, n.status)
+			return ruleErr(chain.ErrInvalidAncestor, "block %s is known invalid (%s)", hash, n.status)
 		}
-		return ErrDuplicate
+		return chain.ErrDuplicate
 	}
 	if pending {
-		return ErrDuplicate
+		return chain.ErrDuplicate
 	}
-	if err := CheckHeader(b, c.g); err != nil {
+	if err := chain.CheckHeader(b, c.g); err != nil {
 		c.rejected(hash, err)
 		return err
 	}
@@ -135,7 +136,7 @@ func (c *Chain) ProcessBlockFrom(b *proto.Block, o BlockOrigin) error {
 	if err != nil {
 		return err
 	}
-	senders, err := CheckBlock(b, c.g)
+	senders, err := chain.CheckBlock(b, c.g)
 	if err != nil {
 		c.rejected(hash, err)
 		return err
@@ -154,7 +155,7 @@ func (c *Chain) orphanLocked(b *proto.Block, o BlockOrigin) error {
 	if err := c.orphans.add(&b.Header, b.Hash(), o.Peer, c.now(), known); err != nil {
 		return err
 	}
-	return ErrOrphan
+	return chain.ErrOrphan
 }
 
 // admissibleLocked runs the checks of b against its known parent that
@@ -165,9 +166,9 @@ func (c *Chain) orphanLocked(b *proto.Block, o BlockOrigin) error {
 func (c *Chain) admissibleLocked(b *proto.Block, parent *blockNode, o BlockOrigin) error {
 	hash := b.Hash()
 	if parent.status.invalid() {
-		return ruleErr(ErrInvalidAncestor, "block %s: parent %s is %s", hash, parent.hash, parent.status)
+		return ruleErr(chain.ErrInvalidAncestor, "block %s: parent %s is %s", hash, parent.hash, parent.status)
 	}
-	work := new(big.Int).Add(parent.work, CalcWork(b.Header.TargetBig()))
+	work := new(big.Int).Add(parent.work, chain.CalcWork(b.Header.TargetBig()))
 	if o.BranchWork != nil && o.BranchWork.Cmp(work) > 0 {
 		work = o.BranchWork
 	}
@@ -176,12 +177,12 @@ func (c *Chain) admissibleLocked(b *proto.Block, parent *blockNode, o BlockOrigi
 		need, what = c.head.work, "the head's work"
 	}
 	if work.Cmp(need) < 0 {
-		return fmt.Errorf("%w: block %s at height %d has chain work %s, below %s %s", ErrLowWork, hash, b.Header.Height, work, what, need)
+		return fmt.Errorf("%w: block %s at height %d has chain work %s, below %s %s", chain.ErrLowWork, hash, b.Header.Height, work, what, need)
 	}
 	nowMs := uint64(c.now().UnixMilli())
 	if horizon := nowMs + futureHoldFactor*uint64(c.g.MaxFutureMs); b.Header.Timestamp > horizon {
 		return fmt.Errorf("%w: block %s is %d ms ahead of our clock, more than the %d ms we hold",
-			ErrFutureRefused, hash, b.Header.Timestamp-nowMs, futureHoldFactor*c.g.MaxFutureMs)
+			chain.ErrFutureRefused, hash, b.Header.Timestamp-nowMs, futureHoldFactor*c.g.MaxFutureMs)
 	}
 	return nil
 }
@@ -192,7 +193,7 @@ func (c *Chain) admissibleLocked(b *proto.Block, parent *blockNode, o BlockOrigi
 //
 // MUST be called with the chain lock held (read or write).
 func (c *Chain) workThresholdLocked() *big.Int {
-	margin := CalcWork(c.head.header.TargetBig())
+	margin := chain.CalcWork(c.head.header.TargetBig())
 	margin.Mul(margin, big.NewInt(WorkMarginBlocks))
 	t := margin.Sub(c.head.work, margin)
 	if t.Sign() < 0 {
@@ -217,7 +218,7 @@ func (c *Chain) AntiDoSWorkThreshold() *big.Int {
 func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 	b, hash := pb.block, pb.block.Hash()
 	if _, known := c.index[hash]; known {
-		return nil, ErrDuplicate
+		return nil, chain.ErrDuplicate
 	}
 	parent := c.index[b.Header.PrevHash]
 	if parent == nil {
@@ -227,8 +228,8 @@ func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 		return nil, err
 	}
 	nowMs := uint64(c.now().UnixMilli())
-	if err := CheckHeaderContext(&b.Header, parent.headerContext(), c.g, nowMs); err != nil {
-		if errors.Is(err, ErrTimeTooNew) {
+	if err := chain.CheckHeaderContext(&b.Header, parent.headerContext(), c.g, nowMs); err != nil {
+		if errors.Is(err, chain.ErrTimeTooNew) {
 			return nil, c.future.hold(pb, nowMs, c.g.MaxFutureMs)
 		}
 		// Nothing is stored: a header that fails against its parent
@@ -244,7 +245,7 @@ func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 	evs := c.updateBestChain()
 	c.pruneTips()
 	if n.status.invalid() {
-		err = fmt.Errorf("%w: %w", ErrExecution, c.invalidReason(n))
+		err = fmt.Errorf("%w: %w", chain.ErrExecution, c.invalidReason(n))
 	}
 	// Orphans that waited for this block come with the sync that brought
 	// it (their sender's), whole; their headers are no longer needed.
@@ -273,7 +274,7 @@ func (c *Chain) RetryFutureBlocks() {
 	for _, pb := range ready {
 		e, err := c.acceptLocked(pb)
 		evs = append(evs, e...)
-		if err != nil && !errors.Is(err, ErrDuplicate) {
+		if err != nil && !errors.Is(err, chain.ErrDuplicate) {
 			c.log.Debug("future block rejected", "block", pb.block.Hash(), "err", err)
 		}
 	}
@@ -370,7 +371,7 @@ func (c *Chain) invalidReason(n *blockNode) error {
 	if err, ok := c.badReasons[n.hash]; ok {
 		return err
 	}
-	return ruleErr(ErrInvalidAncestor, "block %s is %s", n.hash, n.status)
+	return ruleErr(chain.ErrInvalidAncestor, "block %s is %s", n.hash, n.status)
 }
 
 // futureSet holds blocks whose timestamp is a little ahead of our clock,
@@ -405,21 +406,21 @@ func (f *futureSet) hold(pb *pendingBlock, nowMs uint64, maxFutureMs int64) erro
 	peer := pb.origin.Peer
 	if f.perPeer[peer] >= maxFuturePerPeer {
 		return fmt.Errorf("%w: block %s is %d ms ahead of our clock, and %d blocks of its sender are held already",
-			ErrFutureRefused, hash, ahead, maxFuturePerPeer)
+			chain.ErrFutureRefused, hash, ahead, maxFuturePerPeer)
 	}
 	size := b.Size()
 	for len(f.blocks) >= maxFutureBlocks || f.bytes+size > maxFutureBytes {
 		last := f.latest()
 		if last == nil || last.due <= due {
 			return fmt.Errorf("%w: block %s is %d ms ahead of our clock, and the held set is full (%d blocks, %d bytes)",
-				ErrFutureRefused, hash, ahead, len(f.blocks), f.bytes)
+				chain.ErrFutureRefused, hash, ahead, len(f.blocks), f.bytes)
 		}
 		f.remove(last.pb.block.Hash())
 	}
 	f.blocks[hash] = &heldBlock{pb: pb, due: due, size: size}
 	f.perPeer[peer]++
 	f.bytes += size
-	return fmt.Errorf("%w until %s (%d ms ahead of our clock)", ErrFutureBlock,
+	return fmt.Errorf("%w until %s (%d ms ahead of our clock)", chain.ErrFutureBlock,
 		time.UnixMilli(int64(due)).UTC().Format("2006-01-02T15:04:05.000Z"), ahead)
 }
 

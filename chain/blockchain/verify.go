@@ -1,9 +1,10 @@
-package chain
+package blockchain
 
 import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/tinychain/tinychain/chain"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/syndtr/goleveldb/leveldb"
@@ -56,12 +57,12 @@ func (c *Chain) verifyState(snap *leveldb.Snapshot) error {
 	if root != c.head.header.StateRoot {
 		return fmt.Errorf("stored state root %s, head %s says %s", root, c.head.hash, c.head.header.StateRoot)
 	}
-	fresh := smt.Open(emptyDB{}, smtPrefix)
+	fresh := smt.Open(chain.EmptyDB{}, chain.SMTPrefix)
 	it := snap.NewIterator(util.BytesPrefix([]byte{'a'}), nil)
 	for it.Next() {
-		a, ok := accountFromKey(it.Key())
+		a, ok := chain.AccountFromKey(it.Key())
 		if ok {
-			err = fresh.Update(accountLeafKey(a), leafValue(it.Value()))
+			err = fresh.Update(chain.AccountLeaf(a, it.Value()))
 		}
 		if !ok || err != nil {
 			it.Release()
@@ -103,7 +104,7 @@ func verifyBlock(snap *leveldb.Snapshot, h uint64, n *blockNode, txs map[common.
 	if err != nil || len(rs) != len(b.Txs) {
 		return fmt.Errorf("receipts of block %d: %d for %d txs (%v)", h, len(rs), len(b.Txs), err)
 	}
-	if r := ReceiptsRoot(rs); r != b.Header.ReceiptsRoot {
+	if r := chain.ReceiptsRoot(rs); r != b.Header.ReceiptsRoot {
 		return fmt.Errorf("receipts of block %d hash to %s, its header says %s", h, r, b.Header.ReceiptsRoot)
 	}
 	locs, err := txLocations(n.hash, enc)
@@ -117,7 +118,7 @@ func verifyBlock(snap *leveldb.Snapshot, h uint64, n *blockNode, txs map[common.
 	}
 	for i, tx := range b.Txs {
 		txs[tx.Hash()] = locs[i]
-		from, err := Sender(tx)
+		from, err := chain.Sender(tx)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,8 @@
-package chain
+package blockchain
 
 import (
 	"container/heap"
+	"github.com/tinychain/tinychain/chain"
 	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -71,7 +72,7 @@ func (n *blockNode) record() *indexRecord {
 
 // newNode links a node for header h under parent (nil for the genesis).
 func newNode(h *proto.Header, hash common.Hash, parent *blockNode, seq uint64) *blockNode {
-	n := &blockNode{hash: hash, header: *h, parent: parent, seq: seq, work: CalcWork(h.TargetBig())}
+	n := &blockNode{hash: hash, header: *h, parent: parent, seq: seq, work: chain.CalcWork(h.TargetBig())}
 	if parent != nil {
 		n.work.Add(n.work, parent.work)
 		n.anchorTime = parent.anchorTime
@@ -84,8 +85,8 @@ func newNode(h *proto.Header, hash common.Hash, parent *blockNode, seq uint64) *
 }
 
 // headerContext is the context a child of n is checked against.
-func (n *blockNode) headerContext() HeaderContext {
-	ctx := HeaderContext{Parent: &n.header}
+func (n *blockNode) headerContext() chain.HeaderContext {
+	ctx := chain.HeaderContext{Parent: &n.header}
 	for p := n; p != nil && len(ctx.PrevTimes) < 11; p = p.parent {
 		ctx.PrevTimes = append(ctx.PrevTimes, p.header.Timestamp)
 	}

@@ -1,7 +1,8 @@
-package chain
+package blockchain
 
 import (
 	"encoding/binary"
+	"github.com/tinychain/tinychain/chain"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -43,7 +44,7 @@ func txAddresses(tx *proto.Tx, from common.Address) []common.Address {
 // indexAddresses adds (or with del, removes) b's txs to the address index.
 func indexAddresses(batch *leveldb.Batch, b *proto.Block, del bool) error {
 	for i, tx := range b.Txs {
-		from, err := Sender(tx)
+		from, err := chain.Sender(tx)
 		if err != nil {
 			return err
 		}

@@ -1,9 +1,11 @@
-package chain
+package blockchain
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/vm"
 	"math/big"
 	"time"
 
@@ -39,7 +41,7 @@ func (c *Chain) onMain(n *blockNode) bool {
 }
 
 // Genesis returns the chain's genesis parameters.
-func (c *Chain) Genesis() *Genesis { return c.g }
+func (c *Chain) Genesis() *chain.Genesis { return c.g }
 
 // Now reads the chain's clock (Config.Now): the mempool and the miner keep
 // time by it, so a test's clock drives them too.
@@ -70,15 +72,15 @@ func (c *Chain) HeaderByHash(h common.Hash) (*BlockInfo, error) {
 // is checked against (CheckHeaderOnly), and h's info: where headers-first
 // sync starts checking a peer's headers. A block known invalid is
 // ErrInvalidAncestor for its children.
-func (c *Chain) HeaderContext(h common.Hash) (HeaderContext, *BlockInfo, error) {
+func (c *Chain) HeaderContext(h common.Hash) (chain.HeaderContext, *BlockInfo, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	n := c.index[h]
 	if n == nil {
-		return HeaderContext{}, nil, ErrNotFound
+		return chain.HeaderContext{}, nil, ErrNotFound
 	}
 	if n.status.invalid() {
-		return HeaderContext{}, nil, ruleErr(ErrInvalidAncestor, "block %s is %s", h, n.status)
+		return chain.HeaderContext{}, nil, ruleErr(chain.ErrInvalidAncestor, "block %s is %s", h, n.status)
 	}
 	ctx := n.headerContext()
 	hdr := *ctx.Parent // a copy: the index's header is the chain's
@@ -253,7 +255,7 @@ func (c *Chain) lookupTx(snap *leveldb.Snapshot, h common.Hash, reads *blockRead
 	if err != nil {
 		return nil, fmt.Errorf("stored receipt of tx %s: %w", h, err)
 	}
-	from, err := Sender(tx)
+	from, err := chain.Sender(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -268,12 +270,12 @@ func (c *Chain) lookupTx(snap *leveldb.Snapshot, h common.Hash, reads *blockRead
 
 // Account returns the account at a in the head state.
 func (c *Chain) Account(a common.Address) (proto.Account, error) {
-	return NewState(c.db).Account(a)
+	return chain.NewState(c.db).Account(a)
 }
 
 // StateView returns a view of the head state that later blocks do not
 // change, and the head it belongs to. Call release when done.
-func (c *Chain) StateView() (st *State, head *BlockInfo, release func(), err error) {
+func (c *Chain) StateView() (st *chain.State, head *BlockInfo, release func(), err error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	snap, err := c.db.GetSnapshot()
@@ -289,7 +291,7 @@ type Template struct {
 	Hash    common.Hash
 	Target  *big.Int
 	MinTime uint64 // the timestamp must be at least this
-	State   *State
+	State   *chain.State
 	release func()
 }
 
@@ -307,8 +309,8 @@ func (c *Chain) NewTemplate() (*Template, error) {
 	ctx := c.head.headerContext()
 	return &Template{
 		Parent: c.head.header, Hash: c.head.hash,
-		Target:  NextTarget(c.g, &c.head.header, ctx.AnchorTime),
-		MinTime: MedianTime(ctx.PrevTimes) + 1,
+		Target:  chain.NextTarget(c.g, &c.head.header, ctx.AnchorTime),
+		MinTime: chain.MedianTime(ctx.PrevTimes) + 1,
 		State:   c.newState(snap), release: snap.Release,
 	}, nil
 }
@@ -346,10 +348,25 @@ func (c *Chain) Locator() []common.Hash {
 
 // Code returns the code of the contract at a in the head state.
 func (c *Chain) Code(a common.Address) ([]byte, error) {
-	return NewState(c.db).Code(a)
+	return chain.NewState(c.db).Code(a)
 }
 
 // Tape returns the compact tape of a in the head state.
 func (c *Chain) Tape(a common.Address) ([]byte, error) {
-	return NewState(c.db).Tape(a)
+	return chain.NewState(c.db).Tape(a)
 }
+
+// Eval runs req on a snapshot of the head state and changes nothing
+// (chain.Eval).
+func (c *Chain) Eval(req chain.EvalRequest) (vm.Result, error) {
+	st, _, release, err := c.StateView()
+	if err != nil {
+		return vm.Result{}, err
+	}
+	defer release()
+	return chain.Eval(st, c.g, req)
+}
+
+// ProgramCache returns how many compiled programs the chain's cache holds
+// and their footprint in bytes.
+func (c *Chain) ProgramCache() (entries, bytes int) { return c.progs.Len() }

@@ -1,10 +1,11 @@
-package chain_test
+package blockchain_test
 
 import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -26,22 +27,22 @@ func TestVerifyFindsDamage(t *testing.T) {
 		t.Fatalf("healthy chain: %v", err)
 	}
 	head := c.Head().Hash
-	db := chain.ExportDB(c)
+	db := blockchain.ExportDB(c)
 	damage := []struct {
 		name string
 		key  []byte
 		val  []byte // nil: delete
 	}{
-		{"tx index entry lost", chain.ExportTxKey(txHash), nil},
-		{"stray tx index entry", chain.ExportTxKey(common.Hash{1}), proto.Encode(&chain.TxLocation{Block: head})},
-		{"address index entry lost", chain.ExportAddrTxKey(common.Address{7}, 3, 0), nil},
-		{"stray address index entry", chain.ExportAddrTxKey(common.Address{8}, 2, 0), txHash[:]},
-		{"height above the head", chain.ExportHeightKey(4), head[:]},
-		{"undo data lost", chain.ExportUndoKey(head), nil},
-		{"receipt lost", chain.ExportReceiptKey(head, 0), nil},
-		{"receipt changed", chain.ExportReceiptKey(head, 0), proto.Encode(&proto.Receipt{GasUsed: chain.TxGas + 1})},
-		{"stray receipt", chain.ExportReceiptKey(common.Hash{2}, 0), proto.Encode(&proto.Receipt{GasUsed: chain.TxGas})},
-		{"state changed", chain.ExportAccountKey(common.Address{7}), proto.Encode(&proto.Account{Balance: 9})},
+		{"tx index entry lost", blockchain.ExportTxKey(txHash), nil},
+		{"stray tx index entry", blockchain.ExportTxKey(common.Hash{1}), proto.Encode(&blockchain.TxLocation{Block: head})},
+		{"address index entry lost", blockchain.ExportAddrTxKey(common.Address{7}, 3, 0), nil},
+		{"stray address index entry", blockchain.ExportAddrTxKey(common.Address{8}, 2, 0), txHash[:]},
+		{"height above the head", blockchain.ExportHeightKey(4), head[:]},
+		{"undo data lost", blockchain.ExportUndoKey(head), nil},
+		{"receipt lost", blockchain.ExportReceiptKey(head, 0), nil},
+		{"receipt changed", blockchain.ExportReceiptKey(head, 0), proto.Encode(&proto.Receipt{GasUsed: chain.TxGas + 1})},
+		{"stray receipt", blockchain.ExportReceiptKey(common.Hash{2}, 0), proto.Encode(&proto.Receipt{GasUsed: chain.TxGas})},
+		{"state changed", blockchain.ExportAccountKey(common.Address{7}), proto.Encode(&proto.Account{Balance: 9})},
 	}
 	for _, d := range damage {
 		old, _ := db.Get(d.key, nil)

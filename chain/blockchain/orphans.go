@@ -1,7 +1,8 @@
-package chain
+package blockchain
 
 import (
 	"fmt"
+	"github.com/tinychain/tinychain/chain"
 	"sort"
 	"time"
 
@@ -87,7 +88,7 @@ func (p *orphanPool) add(h *proto.Header, hash common.Hash, peer string, now tim
 				println("DEBUG orphan", o.header.Height, oh.Hex()[:8], o.header.PrevHash.Hex()[:8], p.has(o.header.PrevHash), known(o.header.PrevHash))
 			}
 			println("DEBUG new", h.Height, hash.Hex()[:8], h.PrevHash.Hex()[:8])
-			return fmt.Errorf("%w: peer %s has orphans waiting for %d unknown parents (at most %d)", ErrOrphanFlood, peer, roots, p.rootsPerPeer)
+			return fmt.Errorf("%w: peer %s has orphans waiting for %d unknown parents (at most %d)", chain.ErrOrphanFlood, peer, roots, p.rootsPerPeer)
 		}
 	}
 	if mine := p.byPeer[peer]; len(mine) >= p.perPeer {

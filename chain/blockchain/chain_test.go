@@ -1,4 +1,4 @@
-package chain_test
+package blockchain_test
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -65,8 +66,8 @@ func TestReorgRestoresState(t *testing.T) {
 		}
 		bBlocks = append(bBlocks, blk)
 	}
-	var events []*chain.HeadEvent
-	a.C.Subscribe(func(ev *chain.HeadEvent) { events = append(events, ev) })
+	var events []*blockchain.HeadEvent
+	a.C.Subscribe(func(ev *blockchain.HeadEvent) { events = append(events, ev) })
 	for _, blk := range bBlocks {
 		if err := a.C.ProcessBlock(blk); err != nil {
 			t.Fatal(err)
@@ -88,7 +89,7 @@ func TestReorgRestoresState(t *testing.T) {
 	if disconnected != 1 {
 		t.Fatalf("%d blocks disconnected, want 1", disconnected)
 	}
-	if _, err := a.C.Tx(blkA.Txs[0].Hash()); !errors.Is(err, chain.ErrNotFound) {
+	if _, err := a.C.Tx(blkA.Txs[0].Hash()); !errors.Is(err, blockchain.ErrNotFound) {
 		t.Fatalf("abandoned tx still indexed: %v", err)
 	}
 	for _, addr := range []common.Address{to, wallet.DevAddress(0)} {

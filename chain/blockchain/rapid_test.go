@@ -1,4 +1,4 @@
-package chain_test
+package blockchain_test
 
 import (
 	"math/big"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -71,7 +72,7 @@ func touched() []common.Address {
 	return out
 }
 
-func sameState(t *testing.T, a, b *chain.Chain) {
+func sameState(t *testing.T, a, b *blockchain.Chain) {
 	t.Helper()
 	ha, hb := a.Head(), b.Head()
 	if ha.Hash != hb.Hash || ha.Header.StateRoot != hb.Header.StateRoot {

@@ -1,6 +1,9 @@
-package chain
+package blockchain
 
-import "github.com/syndtr/goleveldb/leveldb/opt"
+import (
+	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/tinychain/tinychain/chain"
+)
 
 // Internals that the external tests (package chain_test, which may import
 // internal/testchain and chain/miner) damage or read.
@@ -10,7 +13,7 @@ var (
 	ExportHeightKey  = heightKey
 	ExportUndoKey    = undoKey
 	ExportReceiptKey = receiptKey
-	ExportAccountKey = accountKey
+	ExportAccountKey = chain.AccountKey
 )
 
 // ExportDB is the chain's LevelDB.

@@ -1,4 +1,4 @@
-package chain_test
+package blockchain_test
 
 import (
 	"bytes"
@@ -7,12 +7,13 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
 
-func receiptOf(t *testing.T, c *chain.Chain, tx *proto.Tx) *chain.TxResult {
+func receiptOf(t *testing.T, c *blockchain.Chain, tx *proto.Tx) *blockchain.TxResult {
 	t.Helper()
 	res, err := c.Tx(tx.Hash())
 	if err != nil {

@@ -1,8 +1,9 @@
-package chain
+package blockchain
 
 import (
 	"errors"
 	"fmt"
+	"github.com/tinychain/tinychain/chain"
 	"time"
 
 	"github.com/syndtr/goleveldb/leveldb"
@@ -35,7 +36,7 @@ func (c *Chain) updateBestChain() []*HeadEvent {
 			evs = append(evs, ev)
 		}
 		if err != nil {
-			if CodeOf(err) == 0 {
+			if chain.CodeOf(err) == 0 {
 				// Not a rule: the database failed. Stay where we are.
 				c.log.Error("cannot move head", "target", best.hash, "err", err)
 				return evs
@@ -67,7 +68,7 @@ func (c *Chain) reorganize(target *blockNode) (*HeadEvent, error) {
 		start := time.Now()
 		b, gas, err := c.connect(path[i])
 		if err != nil {
-			if CodeOf(err) != 0 {
+			if chain.CodeOf(err) != 0 {
 				c.markInvalid(path[i], err)
 			}
 			return ev.finish(c), err
@@ -105,17 +106,17 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	senders, err := CheckBlock(b, c.g) // senders are cached on recent blocks
+	senders, err := chain.CheckBlock(b, c.g) // senders are cached on recent blocks
 	if err != nil {
 		return nil, 0, err
 	}
 	st := c.newState(c.db)
-	receipts, err := ApplyBlock(st, b, senders, c.g)
+	receipts, err := chain.ApplyBlock(st, b, senders, c.g)
 	if err != nil {
 		return nil, 0, err
 	}
-	if r := ReceiptsRoot(receipts); r != b.Header.ReceiptsRoot {
-		return nil, 0, ruleErr(ErrBadReceiptsRoot, "block %s: receipts root %s, computed %s", n.hash, b.Header.ReceiptsRoot, r)
+	if r := chain.ReceiptsRoot(receipts); r != b.Header.ReceiptsRoot {
+		return nil, 0, ruleErr(chain.ErrBadReceiptsRoot, "block %s: receipts root %s, computed %s", n.hash, b.Header.ReceiptsRoot, r)
 	}
 	batch := new(leveldb.Batch)
 	root, undo, err := st.Commit(batch)
@@ -123,7 +124,7 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 		return nil, 0, err
 	}
 	if root != b.Header.StateRoot {
-		return nil, 0, ruleErr(ErrBadStateRoot, "block %s: state root %s, computed %s", n.hash, b.Header.StateRoot, root)
+		return nil, 0, ruleErr(chain.ErrBadStateRoot, "block %s: state root %s, computed %s", n.hash, b.Header.StateRoot, root)
 	}
 	// One key per receipt, so that a tx lookup reads its own only.
 	for i, r := range receipts {
@@ -166,12 +167,12 @@ func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
 	if err != nil {
 		return nil, err
 	}
-	var undo []undoEntry
+	var undo []chain.UndoEntry
 	if found, err := storeGet(c.db, undoKey(n.hash), &undo); err != nil || !found {
 		return nil, fmt.Errorf("undo data of %s: found=%v %v", n.hash, found, err)
 	}
 	batch := new(leveldb.Batch)
-	root, err := revertState(c.db, batch, undo)
+	root, err := chain.RevertState(c.db, batch, undo)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package chain_test
+package blockchain_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
@@ -61,7 +62,7 @@ func TestHeaderContextChild(t *testing.T) {
 	if err := chain.CheckHeaderOnly(&bad, ctx, g, now); !errors.Is(err, chain.ErrBadTarget) {
 		t.Fatalf("a zero target: %v", err)
 	}
-	if _, _, err := tc.C.HeaderContext(bad.Hash()); !errors.Is(err, chain.ErrNotFound) {
+	if _, _, err := tc.C.HeaderContext(bad.Hash()); !errors.Is(err, blockchain.ErrNotFound) {
 		t.Fatalf("an unknown block's context: %v", err)
 	}
 	if got := tc.C.HeadersAfter(15, 100); len(got) != 5 || got[0].Height != 16 {

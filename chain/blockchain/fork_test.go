@@ -1,4 +1,4 @@
-package chain_test
+package blockchain_test
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
@@ -55,7 +56,7 @@ func mineHonest(t *testing.T, tc *testchain.Chain, k int) {
 	}
 }
 
-func headerAt(t *testing.T, c *chain.Chain, h uint64) *proto.Header {
+func headerAt(t *testing.T, c *blockchain.Chain, h uint64) *proto.Header {
 	t.Helper()
 	hash, err := c.HashAt(h)
 	if err != nil {
@@ -91,12 +92,12 @@ func badSigTxs(g *chain.Genesis, n int) []*proto.Tx {
 func TestLowWorkSideBranchNotStored(t *testing.T) {
 	g := lateGenesis()
 	tc := testchain.New(t, g)
-	mineHonest(t, tc, chain.WorkMarginBlocks+6)
+	mineHonest(t, tc, blockchain.WorkMarginBlocks+6)
 	c := tc.C
 	head := c.Head()
 	threshold := c.AntiDoSWorkThreshold()
 	perBlock := chain.CalcWork(head.Header.TargetBig())
-	if want := new(big.Int).Sub(head.TotalWork, new(big.Int).Mul(perBlock, big.NewInt(chain.WorkMarginBlocks))); threshold.Cmp(want) != 0 {
+	if want := new(big.Int).Sub(head.TotalWork, new(big.Int).Mul(perBlock, big.NewInt(blockchain.WorkMarginBlocks))); threshold.Cmp(want) != 0 {
 		t.Fatalf("threshold %s, want %s", threshold, want)
 	}
 
@@ -116,7 +117,7 @@ func TestLowWorkSideBranchNotStored(t *testing.T) {
 	}
 
 	// The cheap branch from genesis.
-	gen, _ := chain.GenesisBlock(g)
+	gen, _ := blockchain.GenesisBlock(g)
 	a1 := sideChild(t, g, &gen.Header, 0, g.Timestamp+1, 3)
 	now := uint64(tc.Clock.Load())
 	a2 := sideChild(t, g, &a1.Header, a1.Header.Timestamp, now-60_000, 4)
@@ -135,7 +136,7 @@ func TestLowWorkSideBranchNotStored(t *testing.T) {
 		par = &b.Header
 	}
 	for _, b := range []*proto.Block{below, a1, a2} {
-		if _, err := c.HeaderByHash(b.Hash()); !errors.Is(err, chain.ErrNotFound) {
+		if _, err := c.HeaderByHash(b.Hash()); !errors.Is(err, blockchain.ErrNotFound) {
 			t.Fatalf("block %s below the threshold is indexed", b.Hash())
 		}
 	}
@@ -154,13 +155,13 @@ func TestLowWorkSideBranchNotStored(t *testing.T) {
 func TestFullSideBlocksBelowThresholdCostNothing(t *testing.T) {
 	g := lateGenesis()
 	tc := testchain.New(t, g)
-	mineHonest(t, tc, chain.WorkMarginBlocks+2)
-	gen, _ := chain.GenesisBlock(g)
+	mineHonest(t, tc, blockchain.WorkMarginBlocks+2)
+	gen, _ := blockchain.GenesisBlock(g)
 	b := sideChild(t, g, &gen.Header, 0, g.Timestamp+1, 1, badSigTxs(g, 2000)...)
 	if err := tc.C.ProcessBlock(b); !errors.Is(err, chain.ErrLowWork) {
 		t.Fatalf("full side block: %v, want ErrLowWork (before its signatures)", err)
 	}
-	if _, err := tc.C.Block(b.Hash()); !errors.Is(err, chain.ErrNotFound) {
+	if _, err := tc.C.Block(b.Hash()); !errors.Is(err, blockchain.ErrNotFound) {
 		t.Fatalf("full side block stored: %v", err)
 	}
 }
@@ -187,7 +188,7 @@ func TestSideTipsPruned(t *testing.T) {
 	if tips, _, _ := c.PendingCounts(); tips != 51 {
 		t.Fatalf("%d tips, want 51", tips)
 	}
-	mineHonest(t, tc, chain.WorkMarginBlocks) // the siblings are at the threshold
+	mineHonest(t, tc, blockchain.WorkMarginBlocks) // the siblings are at the threshold
 	if tips, _, _ := c.PendingCounts(); tips != 51 {
 		t.Fatalf("%d tips within the margin, want 51", tips)
 	}
@@ -196,7 +197,7 @@ func TestSideTipsPruned(t *testing.T) {
 		t.Fatalf("%d tips after the head moved on, want 1", tips)
 	}
 	for _, b := range siblings {
-		if _, err := c.HeaderByHash(b.Hash()); !errors.Is(err, chain.ErrNotFound) {
+		if _, err := c.HeaderByHash(b.Hash()); !errors.Is(err, blockchain.ErrNotFound) {
 			t.Fatalf("pruned side block %s still indexed", b.Hash())
 		}
 	}
@@ -318,17 +319,17 @@ func TestOrphansAreHeadersBoundedPerPeer(t *testing.T) {
 	}
 	// The body is never looked at.
 	junk := orphan(1000, common.Hash{1}, badSigTxs(g, 500)...)
-	if err := c.ProcessBlockFrom(junk, chain.BlockOrigin{Peer: "p", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
+	if err := c.ProcessBlockFrom(junk, blockchain.BlockOrigin{Peer: "p", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
 		t.Fatalf("orphan with a junk body: %v, want ErrOrphan", err)
 	}
-	if err := c.ProcessBlockFrom(junk, chain.BlockOrigin{Peer: "p", Gossip: true}); !errors.Is(err, chain.ErrDuplicate) {
+	if err := c.ProcessBlockFrom(junk, blockchain.BlockOrigin{Peer: "p", Gossip: true}); !errors.Is(err, chain.ErrDuplicate) {
 		t.Fatalf("orphan again: %v", err)
 	}
 	// A flood: lone unknown parents at scattered heights.
 	k := 1
 	var err error
 	for ; k < 40; k++ {
-		err = c.ProcessBlockFrom(orphan(1000+uint64(k)*100, common.Hash{byte(k), 2}), chain.BlockOrigin{Peer: "p", Gossip: true})
+		err = c.ProcessBlockFrom(orphan(1000+uint64(k)*100, common.Hash{byte(k), 2}), blockchain.BlockOrigin{Peer: "p", Gossip: true})
 		if !errors.Is(err, chain.ErrOrphan) {
 			break
 		}
@@ -344,7 +345,7 @@ func TestOrphansAreHeadersBoundedPerPeer(t *testing.T) {
 		if i%5 == 4 {
 			continue
 		}
-		if err := c.ProcessBlockFrom(b, chain.BlockOrigin{Peer: "honest", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
+		if err := c.ProcessBlockFrom(b, blockchain.BlockOrigin{Peer: "honest", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
 			t.Fatalf("honest orphan %d: %v", i, err)
 		}
 	}
@@ -356,7 +357,7 @@ func TestOrphansAreHeadersBoundedPerPeer(t *testing.T) {
 	for i := 0; i < 1200; i++ {
 		peer := i % 40
 		err := c.ProcessBlockFrom(orphan(100_000*uint64(peer+1)+uint64(i/40), common.Hash{byte(i), byte(i >> 8), 3}),
-			chain.BlockOrigin{Peer: string(rune('A' + peer)), Gossip: true})
+			blockchain.BlockOrigin{Peer: string(rune('A' + peer)), Gossip: true})
 		if !errors.Is(err, chain.ErrOrphan) {
 			t.Fatalf("band orphan %d: %v", i, err)
 		}
@@ -371,7 +372,7 @@ func TestOrphansAreHeadersBoundedPerPeer(t *testing.T) {
 	}
 	kid := tc.MineOnHead(wallet.DevAddress(2))
 	c2 := testchain.New(t, g)
-	if err := c2.C.ProcessBlockFrom(kid, chain.BlockOrigin{Peer: "x", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
+	if err := c2.C.ProcessBlockFrom(kid, blockchain.BlockOrigin{Peer: "x", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
 		t.Fatalf("kid first: %v", err)
 	}
 	if err := c2.C.ProcessBlock(parent); err != nil {
@@ -380,7 +381,7 @@ func TestOrphansAreHeadersBoundedPerPeer(t *testing.T) {
 	if _, orphans, _ := c2.C.PendingCounts(); orphans != 0 || c2.C.Head().Hash != parent.Hash() {
 		t.Fatalf("after the parent: %d orphans, head %d", orphans, c2.C.Head().Header.Height)
 	}
-	if err := c2.C.ProcessBlockFrom(kid, chain.BlockOrigin{Peer: "x", Gossip: true}); err != nil || c2.C.Head().Hash != kid.Hash() {
+	if err := c2.C.ProcessBlockFrom(kid, blockchain.BlockOrigin{Peer: "x", Gossip: true}); err != nil || c2.C.Head().Hash != kid.Hash() {
 		t.Fatalf("kid again: %v", err)
 	}
 }
@@ -412,14 +413,14 @@ func TestFutureSetCannotBePinned(t *testing.T) {
 	}
 	maxF := uint64(g.MaxFutureMs)
 	far := at(now()+2*maxF+1, 1)
-	err := c.ProcessBlockFrom(far, chain.BlockOrigin{Peer: "a", Gossip: true})
+	err := c.ProcessBlockFrom(far, blockchain.BlockOrigin{Peer: "a", Gossip: true})
 	if !errors.Is(err, chain.ErrFutureRefused) || !strings.Contains(err.Error(), "ms ahead") || chain.IsPeerFault(err) {
 		t.Fatalf("far-future block: %v", err)
 	}
 	// One peer pins at the horizon: four held, the rest refused.
 	held := 0
 	for i := 0; i < 10; i++ {
-		err := c.ProcessBlockFrom(at(now()+2*maxF-uint64(i), byte(10+i)), chain.BlockOrigin{Peer: "a", Gossip: true})
+		err := c.ProcessBlockFrom(at(now()+2*maxF-uint64(i), byte(10+i)), blockchain.BlockOrigin{Peer: "a", Gossip: true})
 		if errors.Is(err, chain.ErrFutureBlock) {
 			if !strings.Contains(err.Error(), "until") {
 				t.Fatalf("held without saying until when: %v", err)
@@ -434,14 +435,14 @@ func TestFutureSetCannotBePinned(t *testing.T) {
 	}
 	// Many peers fill the set.
 	for i := 0; i < 60; i++ {
-		c.ProcessBlockFrom(at(now()+2*maxF-100-uint64(i), byte(100+i)), chain.BlockOrigin{Peer: string(rune('A' + i)), Gossip: true})
+		c.ProcessBlockFrom(at(now()+2*maxF-100-uint64(i), byte(100+i)), blockchain.BlockOrigin{Peer: string(rune('A' + i)), Gossip: true})
 	}
 	if _, _, n := c.PendingCounts(); n != 32 {
 		t.Fatalf("%d blocks held, want the cap 32", n)
 	}
 	// An honest block 20 ms past max_future_ms still gets in.
 	honest := at(now()+maxF+20, 200)
-	if err := c.ProcessBlockFrom(honest, chain.BlockOrigin{Peer: "h", Gossip: true}); !errors.Is(err, chain.ErrFutureBlock) {
+	if err := c.ProcessBlockFrom(honest, blockchain.BlockOrigin{Peer: "h", Gossip: true}); !errors.Is(err, chain.ErrFutureBlock) {
 		t.Fatalf("honest early block: %v", err)
 	}
 	tc.Clock.Add(25)
@@ -474,7 +475,7 @@ func TestOrphanCheaperThanItsBody(t *testing.T) {
 	b := &proto.Block{Header: proto.Header{Version: chain.HeaderVersion, Height: 50, PrevHash: common.Hash{5},
 		Timestamp: uint64(tc.Clock.Load()), Target: common.BigToHash(g.PowLimit.ToInt()), TxRoot: chain.TxRoot(txs)}, Txs: txs}
 	testchain.Solve(t, &b.Header)
-	if err := tc.C.ProcessBlockFrom(b, chain.BlockOrigin{Peer: "p", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
+	if err := tc.C.ProcessBlockFrom(b, blockchain.BlockOrigin{Peer: "p", Gossip: true}); !errors.Is(err, chain.ErrOrphan) {
 		t.Fatal(err)
 	}
 	for _, tx := range txs {
@@ -492,7 +493,7 @@ func TestDeepHeavierBranchSyncs(t *testing.T) {
 	g := testchain.Genesis()
 	a := testchain.New(t, g)
 	b := testchain.New(t, g)
-	const ahead = chain.WorkMarginBlocks + 60
+	const ahead = blockchain.WorkMarginBlocks + 60
 	for i := 0; i < ahead; i++ {
 		if err := a.C.ProcessBlock(a.MineOnHead(wallet.DevAddress(1))); err != nil {
 			t.Fatal(err)
@@ -507,11 +508,11 @@ func TestDeepHeavierBranchSyncs(t *testing.T) {
 		branch = append(branch, blk)
 	}
 	work := b.C.Head().TotalWork
-	if first := branch[0]; !errors.Is(a.C.ProcessBlockFrom(first, chain.BlockOrigin{Peer: "p"}), chain.ErrLowWork) {
+	if first := branch[0]; !errors.Is(a.C.ProcessBlockFrom(first, blockchain.BlockOrigin{Peer: "p"}), chain.ErrLowWork) {
 		t.Fatal("the deep branch's first block was admitted without its branch work")
 	}
 	for i, blk := range branch {
-		if err := a.C.ProcessBlockFrom(blk, chain.BlockOrigin{Peer: "p", BranchWork: work}); err != nil {
+		if err := a.C.ProcessBlockFrom(blk, blockchain.BlockOrigin{Peer: "p", BranchWork: work}); err != nil {
 			t.Fatalf("branch block %d: %v", i+1, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package chain
+package blockchain
 
 import (
 	"github.com/ethereum/go-ethereum/common"

@@ -1,8 +1,9 @@
-package chain
+package blockchain
 
 import (
 	"errors"
 	"fmt"
+	"github.com/tinychain/tinychain/chain"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -20,8 +21,8 @@ import (
 
 // Config configures a Chain.
 type Config struct {
-	Dir     string   // LevelDB directory
-	Genesis *Genesis // required
+	Dir     string         // LevelDB directory
+	Genesis *chain.Genesis // required
 	Logger  *slog.Logger
 	// Now is the clock the timestamp rule reads (default time.Now); tests
 	// set it. It is read only at the edge, in ProcessBlock.
@@ -40,7 +41,7 @@ type Config struct {
 // head, all kept in one LevelDB. It is safe for concurrent use: one lock
 // serialises block processing; readers of the state use LevelDB snapshots.
 type Chain struct {
-	g          *Genesis
+	g          *chain.Genesis
 	db         *leveldb.DB
 	log        *slog.Logger
 	now        func() time.Time
@@ -56,7 +57,7 @@ type Chain struct {
 	orphans *orphanPool
 	future  *futureSet
 	recent  *blockCache // blocks processed lately, with their senders recovered
-	progs   *vm.Cache   // compiled contract code, shared by every State
+	progs   *vm.Cache   // compiled contract code, shared by every chain.State
 	// gasPrices is the last RecentGasPrices answer, for its head (gasprice.go).
 	gasPrices atomic.Pointer[gasMemo]
 	// badReasons keeps why blocks failed their state transition (bounded).
@@ -175,9 +176,9 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 
 // GenesisBlock builds the genesis block of g: its allocations committed in
 // the state root, no transactions.
-func GenesisBlock(g *Genesis) (*proto.Block, error) {
-	st := NewState(emptyDB{})
-	for _, a := range g.sortedAlloc() {
+func GenesisBlock(g *chain.Genesis) (*proto.Block, error) {
+	st := chain.NewState(chain.EmptyDB{})
+	for _, a := range g.SortedAlloc() {
 		if err := st.AddBalance(a, uint64(g.Alloc[a])); err != nil {
 			return nil, err
 		}
@@ -187,23 +188,18 @@ func GenesisBlock(g *Genesis) (*proto.Block, error) {
 		return nil, err
 	}
 	return &proto.Block{Header: proto.Header{
-		Version:      HeaderVersion,
+		Version:      chain.HeaderVersion,
 		Timestamp:    g.Timestamp,
 		Target:       common.BigToHash(g.Target.ToInt()),
-		TxRoot:       MerkleRoot(nil),
+		TxRoot:       chain.MerkleRoot(nil),
 		StateRoot:    root,
-		ReceiptsRoot: MerkleRoot(nil),
+		ReceiptsRoot: chain.MerkleRoot(nil),
 	}}, nil
 }
 
-// emptyDB is a database with nothing in it: the state before genesis.
-type emptyDB struct{}
-
-func (emptyDB) Get([]byte, *opt.ReadOptions) ([]byte, error) { return nil, leveldb.ErrNotFound }
-
 func (c *Chain) writeGenesis(gen *proto.Block) error {
-	st := NewState(c.db)
-	for _, a := range c.g.sortedAlloc() {
+	st := chain.NewState(c.db)
+	for _, a := range c.g.SortedAlloc() {
 		if err := st.AddBalance(a, uint64(c.g.Alloc[a])); err != nil {
 			return err
 		}
@@ -364,8 +360,8 @@ func (c *Chain) drainEvents() {
 }
 
 // newState returns a view of db that shares the chain's program cache.
-func (c *Chain) newState(db smt.Reader) *State {
-	st := NewState(db)
+func (c *Chain) newState(db smt.Reader) *chain.State {
+	st := chain.NewState(db)
 	st.Programs = c.progs
 	return st
 }

@@ -1,4 +1,4 @@
-package chain
+package blockchain
 
 import (
 	"encoding/binary"
@@ -37,18 +37,12 @@ import (
 //	head           hash of the head block
 //	genesis        hash of the genesis block this database belongs to
 var (
-	smtPrefix  = []byte("s")
 	keyHead    = []byte("head")
 	keyGenesis = []byte("genesis")
 )
 
 func prefixed(p byte, b []byte) []byte { return append([]byte{p}, b...) }
 
-func accountKey(a common.Address) []byte  { return prefixed('a', a[:]) }
-func codeKey(h common.Hash) []byte        { return prefixed('c', h[:]) }
-func codeSizeKey(h common.Hash) []byte    { return prefixed('l', h[:]) }
-func tapeKey(a common.Address) []byte     { return prefixed('w', a[:]) }
-func tapeSizeKey(a common.Address) []byte { return prefixed('v', a[:]) }
 func blockKey(h common.Hash) []byte       { return prefixed('b', h[:]) }
 func indexKey(h common.Hash) []byte       { return prefixed('i', h[:]) }
 func receiptsPrefix(h common.Hash) []byte { return prefixed('r', h[:]) }
@@ -58,13 +52,6 @@ func receiptKey(h common.Hash, i int) []byte {
 func undoKey(h common.Hash) []byte { return prefixed('u', h[:]) }
 func txKey(h common.Hash) []byte   { return prefixed('t', h[:]) }
 func heightKey(n uint64) []byte    { return binary.BigEndian.AppendUint64([]byte{'n'}, n) }
-
-func accountFromKey(k []byte) (common.Address, bool) {
-	if len(k) != 1+common.AddressLength || k[0] != 'a' {
-		return common.Address{}, false
-	}
-	return common.BytesToAddress(k[1:]), true
-}
 
 // indexRecord is what the block index keeps of a block.
 type indexRecord struct {
