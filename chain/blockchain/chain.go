@@ -3,7 +3,6 @@ package blockchain
 import (
 	"errors"
 	"fmt"
-	"github.com/tinychain/tinychain/chain"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"github.com/syndtr/goleveldb/leveldb/filter"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/syndtr/goleveldb/leveldb/util"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/smt"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/vm"

@@ -2,10 +2,10 @@ package blockchain
 
 import (
 	"container/heap"
-	"github.com/tinychain/tinychain/chain"
 	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
 )
 

@@ -2,11 +2,11 @@ package blockchain
 
 import (
 	"fmt"
-	"github.com/tinychain/tinychain/chain"
 	"sort"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
 )
 

@@ -3,12 +3,12 @@ package blockchain
 import (
 	"errors"
 	"fmt"
-	"github.com/tinychain/tinychain/chain"
 	"math/big"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
 )
 

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/tinychain/tinychain/chain"
-	"github.com/tinychain/tinychain/vm"
 	"math/big"
 	"time"
 
@@ -13,7 +11,9 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/util"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/vm"
 )
 
 // ErrNotFound is returned by queries for what the chain does not hold.

@@ -3,10 +3,10 @@ package blockchain
 import (
 	"errors"
 	"fmt"
-	"github.com/tinychain/tinychain/chain"
 	"time"
 
 	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
 )
 

@@ -1,13 +1,13 @@
 package blockchain
 
 import (
-	"github.com/tinychain/tinychain/chain"
 	"math/big"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
 )
 

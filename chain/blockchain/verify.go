@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"github.com/tinychain/tinychain/chain"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/util"
+	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/smt"
 	"github.com/tinychain/tinychain/proto"
 )
