@@ -129,7 +129,8 @@ func (m *Miner) Stop() {
 	m.wg.Wait()
 }
 
-// Running reports whether the miner was started.
+// Running reports whether the miner is mining: started, not stopped, and
+// not halted by a storage failure.
 func (m *Miner) Running() bool { return m.running.Load() }
 
 // Hashrate returns the hashes per second over the last few seconds.
