@@ -430,7 +430,7 @@ func (mp *Mempool) onHead(ev *blockchain.HeadEvent) {
 				err = mp.addLocked(st, tx, sender, true) // still valid on the new head, or gone
 			}
 			if err != nil && !errors.Is(err, ErrKnownTx) {
-				if _, inNew := mp.c.Tx(tx.Hash()); inNew != nil {
+				if _, notInNew := mp.c.Tx(tx.Hash()); notInNew != nil { // the new branch does not include it
 					mp.dropped.Add(tx.Hash(), DroppedTx{tx, fmt.Sprintf("its block was abandoned in a reorganisation and it is no longer valid: %v", err)})
 				}
 			}
