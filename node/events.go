@@ -1,7 +1,6 @@
 package node
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -62,7 +61,7 @@ func (e *events) any() bool {
 }
 
 func (e *events) publish(name string, v any) {
-	data, err := json.Marshal(v)
+	data, err := marshalJSON(v)
 	if err != nil {
 		return
 	}
