@@ -132,6 +132,7 @@ func New(cfg Config) (*Network, error) {
 	h.SetStreamHandler(n.protoHeaders, n.handleHeaders)
 	h.SetStreamHandler(n.protoBodies, n.handleBodies)
 	n.initTxRelay()
+	n.initProofs() // proof.go
 	h.Network().Notify(&network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
 			n.wg.Add(1)
