@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 )
@@ -42,6 +43,9 @@ type Fault struct {
 	AtS    float64 `json:"at_s"`             // since the start
 	HealS  float64 `json:"healed_s"`         // since the start
 	Detail string  `json:"detail,omitempty"` // e.g. a restart that failed
+	// ConvergeS is how long after the heal every live node had one head
+	// (-1: not before the end, or the next fault).
+	ConvergeS float64 `json:"converged_after_s"`
 }
 
 // chaos runs the faults of kinds, one after another, in [start, end) of
@@ -52,7 +56,19 @@ type chaos struct {
 	kinds    []string
 	killable []int // nodes that may be killed, made slow or lossy
 	rng      *rand.Rand
+	victims  []int // killable, shuffled: each fault hits the next
 	faults   []Fault
+}
+
+// victim is the next node to hit: every killable node once before any twice.
+func (c *chaos) victim() int {
+	if len(c.victims) == 0 {
+		c.victims = slices.Clone(c.killable)
+		c.rng.Shuffle(len(c.victims), func(a, b int) { c.victims[a], c.victims[b] = c.victims[b], c.victims[a] })
+	}
+	v := c.victims[0]
+	c.victims = c.victims[1:]
+	return v
 }
 
 func (c *chaos) schedule(ctx context.Context, t0 time.Time, window time.Duration) {
@@ -76,7 +92,10 @@ func (c *chaos) schedule(ctx context.Context, t0 time.Time, window time.Duration
 // inject puts one fault in force for hold, then heals it.
 func (c *chaos) inject(ctx context.Context, f *Fault, hold time.Duration) {
 	r := c.r
-	victim := c.killable[c.rng.IntN(len(c.killable))]
+	var victim int
+	if f.Kind != FaultPartition {
+		victim = c.victim()
+	}
 	switch f.Kind {
 	case FaultPartition:
 		groups := 2 + c.rng.IntN(2)
@@ -93,12 +112,14 @@ func (c *chaos) inject(ctx context.Context, f *Fault, hold time.Duration) {
 	case FaultKill:
 		f.Nodes = []int{victim}
 		r.logf("kill -9 node %d", victim)
-		r.obs.setLive(victim, false)
 		r.nodes[victim].kill()
+		r.obs.setLive(victim, false)
 		sleep(ctx, hold/2)
 		if err := r.startNode(victim); err != nil {
 			f.Detail = "restart failed: " + err.Error()
 		}
+		// Live again: no agreement counts until it reports a head.
+		r.obs.setLive(victim, true)
 	case FaultOneWay:
 		f.Nodes = []int{victim}
 		r.logf("node %d loses 50%% of what it sends", victim)
@@ -116,7 +137,11 @@ func (c *chaos) inject(ctx context.Context, f *Fault, hold time.Duration) {
 		_ = setRate(victim, "256kbit")
 		sleep(ctx, hold)
 		r.router.SetSlow(victim, 0)
-		_ = setRate(victim, r.cfg.rateOr("1gbit"))
+		if r.cfg.Bandwidth != "" {
+			_ = setRate(victim, r.cfg.Bandwidth)
+		} else {
+			_ = ip("tc", "-n", nsName(victim), "qdisc", "del", "dev", "tun0", "root")
+		}
 	}
 }
 

@@ -85,6 +85,15 @@ func (r *run) report(ctx context.Context, startHeight uint64, lastFault time.Tim
 		DurationS: cfg.Duration.Seconds(), Chaos: cfg.Chaos, Faults: faults, Machine: machine(), Load: loadavg(),
 		Propagation: map[string]Dist{}, ReorgDepths: map[int]int{}, TxDropped: map[string]int{}}
 	end := r.t0.Add(cfg.Duration)
+	for k := range faults {
+		f := &faults[k]
+		healed := r.t0.Add(time.Duration(f.HealS * float64(time.Second)))
+		f.ConvergeS = -1
+		if a, ok := r.obs.firstAgreementAfter(healed); ok && !a.at.After(end) &&
+			(k+1 == len(faults) || a.at.Before(r.t0.Add(time.Duration(faults[k+1].AtS*float64(time.Second))))) {
+			f.ConvergeS = round1(a.at.Sub(healed).Seconds())
+		}
+	}
 	a, ok := r.obs.firstAgreementAfter(lastFault)
 	rep.Converged = ok && !a.at.After(end)
 	if ok {
@@ -289,6 +298,9 @@ func (rep *Report) Markdown() string {
 	row("txs mined / submitted", "%d / %d (pending %d, lost %d, dropped %v)", rep.TxMined, rep.TxSubmitted, rep.TxPending, rep.LostTxs, rep.TxDropped)
 	row("tx inclusion", "p50 %.0f ms, p99 %.0f ms", rep.TxInclusionMs.P50, rep.TxInclusionMs.P99)
 	row("converged", "%v, %.1f s after the last fault", rep.Converged, rep.ConvergeMs/1000)
+	for _, f := range rep.Faults {
+		row("one head again after "+f.Kind, "%.1f s (fault at %.0f s, healed at %.0f s)", f.ConvergeS, f.AtS, f.HealS)
+	}
 	row("CPU per node (mean)", "%.1f s", rep.CPUSecondsMean)
 	row("RSS per node (max)", "%.0f MB", rep.RSSMaxMB)
 	row("bytes sent per node per block", "%.0f", rep.BytesPerNodeBlock)
@@ -306,6 +318,7 @@ func (rep *Report) Markdown() string {
 	} else {
 		b.WriteString("\nBROKEN: " + strings.Join(broke, "; ") + "\n")
 	}
+	fmt.Fprintf(&b, "invariants: %d passed, %d failed\n", len(rep.Invariants)-len(broke), len(broke))
 	return b.String()
 }
 

@@ -40,13 +40,6 @@ type Config struct {
 	Log           io.Writer
 }
 
-func (c *Config) rateOr(def string) string {
-	if c.Bandwidth != "" {
-		return c.Bandwidth
-	}
-	return def
-}
-
 // run is the state of one run.
 type run struct {
 	cfg     *Config
