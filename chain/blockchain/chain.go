@@ -71,6 +71,7 @@ type Chain struct {
 	pending   []*HeadEvent // events not yet delivered, in order
 	closeOnce sync.Once
 	failed    atomic.Pointer[error] // the write failure that stopped the chain (storage.go)
+	proofs    proofWindow           // head states kept for account proofs (proofs.go)
 	lastSync  time.Time             // the last synced head write (storage.go); under mu
 }
 
@@ -167,6 +168,7 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 	if err := c.loadIndex(gen.Hash()); err != nil {
 		return nil, err
 	}
+	c.proofs.remember(c.db, c.head.hash)
 	// A crash during a reorganisation leaves a consistent head that may not
 	// be the best chain; finish the job.
 	c.mu.Lock()
@@ -312,6 +314,7 @@ func (c *Chain) Close() error {
 			batch.Put(keyHead, c.head.hash[:])
 			_ = c.db.Write(batch, syncedWrite)
 		}
+		c.proofs.releaseAll()
 		err = c.db.Close()
 	})
 	return err

@@ -149,6 +149,7 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	c.nodes.Written()
 	c.head = n
 	c.main = append(c.main[:n.height()], n)
+	c.proofs.remember(c.db, n.hash)
 	var gas uint64
 	for _, r := range receipts {
 		gas += r.GasUsed
@@ -245,6 +246,7 @@ func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
 	c.nodes.Written()
 	c.head = n.parent
 	c.main = c.main[:n.height()]
+	c.proofs.remember(c.db, n.parent.hash)
 	return b, nil
 }
 
