@@ -1,10 +1,10 @@
 package node
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -92,10 +92,23 @@ func notFound(format string, args ...any) error {
 	return &httpError{http.StatusNotFound, fmt.Errorf(format, args...)}
 }
 
+// marshalJSON is json.Marshal without HTML escaping: code and output hold
+// '<' and '>', and "\u003c" in an answer only puzzles its reader.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // as marshalJSON
 	_ = enc.Encode(v)
 }
 
@@ -119,27 +132,6 @@ func writeError(w http.ResponseWriter, status int, err error) {
 		e.Code = c.String()
 	}
 	writeJSON(w, status, e)
-}
-
-// readJSON decodes a bounded JSON body strictly: unknown fields and
-// trailing data are errors.
-func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &httpError{http.StatusUnsupportedMediaType, fmt.Errorf("content type %q: want application/json", ct)}
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return &httpError{http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", limit)}
-		}
-		return badRequest("bad JSON body: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("bad JSON body: data after the object")
-	}
-	return nil
 }
 
 func (n *Node) status() *Status {

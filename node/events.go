@@ -1,7 +1,6 @@
 package node
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -38,9 +37,11 @@ type events struct {
 	streams map[chan event]struct{}
 }
 
-func newEvents(c *blockchain.Chain, pool *mempool.Mempool) *events {
+func newEvents(c *blockchain.Chain, imp *blockchain.Importer, pool *mempool.Mempool) *events {
 	e := &events{streams: map[chan event]struct{}{}}
-	c.Subscribe(func(ev *blockchain.HeadEvent) {
+	// Only the newest head matters to a stream: a listener that lags
+	// gets merged events, whose Head is the newest (Importer.Subscribe).
+	imp.Subscribe(func(ev *blockchain.HeadEvent) {
 		if !e.any() {
 			return
 		}
@@ -62,7 +63,7 @@ func (e *events) any() bool {
 }
 
 func (e *events) publish(name string, v any) {
-	data, err := json.Marshal(v)
+	data, err := marshalJSON(v)
 	if err != nil {
 		return
 	}

@@ -239,6 +239,6 @@ func NewBlock(b *proto.Block, info *blockchain.BlockInfo, full bool, offset int)
 		}
 		txs = hashes
 	}
-	out.Txs, _ = json.Marshal(txs)
+	out.Txs, _ = marshalJSON(txs)
 	return out
 }

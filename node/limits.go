@@ -18,9 +18,11 @@ type HTTPLimits struct {
 	ReadTimeout       time.Duration // default 30 s
 	// WriteTimeout bounds an answer (GET /v1/events lifts it for its
 	// stream); IdleTimeout closes idle keep-alive connections.
-	WriteTimeout   time.Duration // default 60 s
-	IdleTimeout    time.Duration // default 2 min
-	MaxHeaderBytes int           // default 16 KiB; more gets 431
+	WriteTimeout time.Duration // default 60 s
+	IdleTimeout  time.Duration // default 2 min
+	// MaxHeaderBytes bounds the request line and headers together; more
+	// gets 431.
+	MaxHeaderBytes int // default 16 KiB
 	// MaxEvals is how many POST /v1/eval run at once; one more gets 429.
 	MaxEvals int // default 4
 	// MaxConns bounds the open connections (event streams and idle
@@ -56,6 +58,9 @@ func (l HTTPLimits) withDefaults() HTTPLimits {
 	return l
 }
 
+// headerSlop is what net/http adds to http.Server.MaxHeaderBytes.
+const headerSlop = 4096
+
 // newHTTPServer is the API's server with the limits applied.
 func newHTTPServer(h http.Handler, l HTTPLimits) *http.Server {
 	if len(l.CORSOrigins) > 0 {
@@ -71,7 +76,10 @@ func newHTTPServer(h http.Handler, l HTTPLimits) *http.Server {
 		ReadTimeout:       l.ReadTimeout,
 		WriteTimeout:      l.WriteTimeout,
 		IdleTimeout:       l.IdleTimeout,
-		MaxHeaderBytes:    l.MaxHeaderBytes,
+		// net/http reads its MaxHeaderBytes plus 4 KiB of "bufio slop"
+		// before it answers 431: take the slop off, so that the bound is
+		// the one documented.
+		MaxHeaderBytes: max(1, l.MaxHeaderBytes-headerSlop),
 	}
 }
 

@@ -263,3 +263,32 @@ func TestConnectionsBeyondTheLimitWait(t *testing.T) {
 		t.Fatalf("after a slot freed: %v", err)
 	}
 }
+
+// TestHeadersOver16KiBGet431: the documented bound is the one served
+// (net/http's own slack taken off): just under 16 KiB of request line
+// and headers is answered, just over gets 431.
+func TestHeadersOver16KiBGet431(t *testing.T) {
+	n := startLimited(t, HTTPLimits{})
+	for _, c := range []struct {
+		size, status int
+	}{{16<<10 - 512, 200}, {16<<10 + 64, http.StatusRequestHeaderFieldsTooLarge}} {
+		conn, err := net.Dial("tcp", n.HTTPAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+		pad := c.size - len(head) - len("X-Pad: \r\n\r\n")
+		if _, err := io.WriteString(conn, head+"X-Pad: "+strings.Repeat("a", pad)+"\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		conn.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%d bytes of headers: status %d, want %d", c.size, resp.StatusCode, c.status)
+		}
+	}
+}
