@@ -56,8 +56,10 @@ type Chain struct {
 	seq     uint64
 	orphans *orphanPool
 	future  *futureSet
-	recent  *blockCache // blocks processed lately, with their senders recovered
-	progs   *vm.Cache   // compiled contract code, shared by every chain.State
+	recent  *blockCache  // blocks processed lately, with their senders recovered
+	progs   *vm.Cache    // compiled contract code, shared by every chain.State
+	nodes   *smt.Cache   // the state tree's top nodes, for connect and disconnect only
+	pre     *preExecuted // the block acceptLocked executed early, for connect
 	// gasPrices is the last RecentGasPrices answer, for its head (gasprice.go).
 	gasPrices atomic.Pointer[gasMemo]
 	// badReasons keeps why blocks failed their state transition (bounded).
@@ -138,6 +140,7 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 		future:     newFutureSet(),
 		recent:     newBlockCache(512),
 		progs:      vm.NewCache(programCacheEntries, programCacheBytes),
+		nodes:      smt.NewCache(smt.DefaultCacheDepth),
 		badReasons: make(map[common.Hash]error),
 	}
 	if c.log == nil {
