@@ -330,6 +330,7 @@ func (n *Node) handleSendTx(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := n.Pool.Add(tx); err != nil {
 		if errors.Is(err, mempool.ErrKnownTx) {
+			n.journal.insert(tx, n.Pool) // relayed first, sent here too: local now
 			writeJSON(w, http.StatusOK, SendTxResponse{Hash: tx.Hash()})
 			return
 		}
@@ -340,6 +341,7 @@ func (n *Node) handleSendTx(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 0, err)
 		return
 	}
+	n.journal.insert(tx, n.Pool)
 	writeJSON(w, http.StatusOK, SendTxResponse{Hash: tx.Hash()})
 }
 

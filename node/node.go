@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,6 +55,8 @@ type Node struct {
 	evals   chan struct{} // semaphore: evals running
 	events  *events
 	metrics *metrics
+	journal *txJournal // the local txs (journal.go)
+	unlock  func()     // releases the data dir (datadir.go)
 	wg      sync.WaitGroup
 	closed  sync.Once
 }
@@ -72,21 +75,35 @@ func New(cfg Config) (*Node, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	m := newMetrics()
 	c, err := blockchain.Open(blockchain.Config{Dir: filepath.Join(cfg.DataDir, "chaindata"), Genesis: cfg.Genesis, Logger: cfg.Logger,
 		Rejected: m.onRejected})
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	cfg.HTTP = cfg.HTTP.withDefaults()
-	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, metrics: m, stop: make(chan struct{}), evals: make(chan struct{}, cfg.HTTP.MaxEvals)}
+	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, metrics: m, stop: make(chan struct{}), evals: make(chan struct{}, cfg.HTTP.MaxEvals),
+		unlock: unlock}
 	n.Pool = mempool.New(c, mempool.Config{MaxTxs: cfg.Mempool.MaxTxs, MaxBytes: cfg.Mempool.MaxBytes, Logger: cfg.Logger})
+	n.journal = newJournal(filepath.Join(cfg.DataDir, journalFile), cmp.Or(cfg.Mempool.MaxTxs, mempool.DefaultMaxTxs), cfg.Logger)
+	if err := n.journal.replay(n.Pool); err != nil {
+		c.Close()
+		unlock()
+		return nil, err
+	}
 	if cfg.P2P != nil {
 		pc := *cfg.P2P
 		pc.DataDir, pc.Chain, pc.Mempool, pc.Logger = cfg.DataDir, c, n.Pool, cfg.Logger
 		pc.Metrics, pc.OnMessage = m.reg, m.onGossip
 		if n.Net, err = gossip.New(pc); err != nil {
+			n.journal.close(n.Pool)
 			c.Close()
+			unlock()
 			return nil, err
 		}
 	}
@@ -111,7 +128,11 @@ func (n *Node) Start() error {
 	}
 	ln = netutil.LimitListener(ln, n.cfg.HTTP.MaxConns)
 	n.ln = ln
-	n.wg.Add(2)
+	n.wg.Add(3)
+	go func() {
+		defer n.wg.Done()
+		n.journal.rotateLoop(n.Pool, n.stop)
+	}()
 	go func() {
 		defer n.wg.Done()
 		if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -169,7 +190,9 @@ func (n *Node) Close() error {
 			_ = n.http.Shutdown(ctx)
 		}
 		n.wg.Wait()
+		n.journal.close(n.Pool) // after the API stopped: nothing appends any more
 		err = n.Chain.Close()
+		n.unlock()
 	})
 	return err
 }

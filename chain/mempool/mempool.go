@@ -36,6 +36,9 @@ const (
 	queueLifetime = 10 * time.Minute
 )
 
+// DefaultMaxTxs is Config.MaxTxs when it is not set.
+const DefaultMaxTxs = 10_000
+
 // Config bounds the mempool.
 type Config struct {
 	MaxTxs   int // default 10,000; the nonce-gap queue holds at most 1/8 of it
@@ -138,7 +141,7 @@ func (a *account) isQueued(n uint64) bool { return n >= a.nonce+uint64(a.run) }
 // caller's, the head updates on the chain's event delivery.
 func New(c Chain, cfg Config) *Mempool {
 	if cfg.MaxTxs <= 0 {
-		cfg.MaxTxs = 10_000
+		cfg.MaxTxs = DefaultMaxTxs
 	}
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = 32 << 20
