@@ -42,7 +42,7 @@ func newHarness(t *testing.T) *harness {
 }
 
 // send signs tx with dev key 0, sends it and waits for its receipt.
-func (h *harness) send(tx *proto.Tx) *node.TxStatus {
+func (h *harness) send(tx *proto.Tx) *node.TxInfo {
 	h.t.Helper()
 	tx.ChainID, tx.Nonce, tx.GasPrice = chain.DevnetChainID, h.nonce, 1
 	if tx.GasLimit == 0 {

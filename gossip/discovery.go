@@ -29,9 +29,7 @@ func (n *Network) startDiscovery() error {
 		boot = append(boot, *info)
 	}
 	if len(boot) > 0 {
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
+		n.spawn(func() {
 			for {
 				for _, b := range boot {
 					if len(n.h.Network().ConnsToPeer(b.ID)) == 0 {
@@ -46,7 +44,7 @@ func (n *Network) startDiscovery() error {
 				case <-time.After(10 * time.Second):
 				}
 			}
-		}()
+		})
 	}
 	if n.cfg.DHT {
 		if err := n.startDHT(boot); err != nil {
@@ -58,8 +56,9 @@ func (n *Network) startDiscovery() error {
 		if err := svc.Start(); err != nil {
 			return fmt.Errorf("mdns: %w", err)
 		}
-		n.wg.Add(1)
-		go func() { defer n.wg.Done(); <-n.ctx.Done(); svc.Close() }()
+		if !n.spawn(func() { <-n.ctx.Done(); svc.Close() }) {
+			svc.Close()
+		}
 	}
 	return nil
 }
@@ -69,13 +68,11 @@ func (n *Network) HandlePeerFound(info peer.AddrInfo) {
 	if info.ID == n.h.ID() {
 		return
 	}
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
+	n.spawn(func() {
 		if err := n.h.Connect(n.ctx, info); err != nil {
 			n.log.Debug("mdns dial", "peer", info.ID, "err", err)
 		}
-	}()
+	})
 }
 
 // Connect dials a peer given as a multiaddr with /p2p/<id>.
@@ -120,9 +117,7 @@ func (n *Network) startDHT(boot []peer.AddrInfo) error {
 	rd := drouting.NewRoutingDiscovery(kad)
 	ns := fmt.Sprintf("tinychain/%d", id)
 	dutil.Advertise(n.ctx, rd, ns) // re-advertises in the background until ctx ends
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
+	started := n.spawn(func() {
 		defer kad.Close()
 		for {
 			if peers, err := rd.FindPeers(n.ctx, ns); err == nil {
@@ -138,6 +133,9 @@ func (n *Network) startDHT(boot []peer.AddrInfo) error {
 			case <-time.After(dhtInterval):
 			}
 		}
-	}()
+	})
+	if !started {
+		kad.Close()
+	}
 	return nil
 }

@@ -14,7 +14,20 @@
 // connected on our best chain, rejects and strikes only what the sender
 // could check without state (chain.IsPeerFault, an orphan flood), and
 // ignores the rest: side blocks, orphans, duplicates, future or low-work
-// blocks, failures in execution, descendants of invalid blocks.
+// blocks, failures in execution, descendants of invalid blocks. It runs
+// on GossipSub's goroutines and does only the stateless checks, the
+// parent lookup (blockchain.Chain.Precheck) and the senders' recovery;
+// the block itself goes to the node's blockchain.Importer, whose verdict
+// it waits for (verdictWait at most; a full import queue is ignored at
+// once, so libp2p never waits on it). A sync hands its blocks to the
+// importer too, one at a time in order, waiting for room.
+//
+// Lifecycle (network.go): New loads the key and starts nothing; Start
+// makes the host and listens, once; Close is idempotent and waits for
+// every goroutine, all of which start through spawn (none once Close has
+// begun). Locks: startMu, then life; mu (per-peer state) and the tx
+// relay's lock are held briefly, never across a stream, a dial or a
+// wait for the importer.
 //
 // Streams (docs/PROTOCOL.md section 6.2): /tinychain/<chain_id>/status/1
 // exchanges {genesis, head, height, total work} on connect and every 5 s

@@ -67,12 +67,8 @@ func loadIdentity(dir, keyFile string) (crypto.PrivKey, error) {
 	return k, nil
 }
 
-// newHost builds the libp2p host.
-func newHost(dataDir, keyFile string, listen []string, gater *conngater.BasicConnectionGater, metrics prometheus.Registerer) (host.Host, error) {
-	key, err := loadIdentity(dataDir, keyFile)
-	if err != nil {
-		return nil, err
-	}
+// newHost builds the libp2p host and listens on listen.
+func newHost(key crypto.PrivKey, listen []string, gater *conngater.BasicConnectionGater, metrics prometheus.Registerer) (host.Host, error) {
 	cm, err := connmgr.NewConnManager(connLow, connHigh, connmgr.WithGracePeriod(time.Minute))
 	if err != nil {
 		return nil, err

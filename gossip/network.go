@@ -2,6 +2,7 @@ package gossip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -31,8 +33,11 @@ type Config struct {
 	MDNS      bool     // find peers on the local network
 	DHT       bool     // find peers through a Kademlia DHT in the chain's namespace
 	Chain     *blockchain.Chain
-	Mempool   *mempool.Mempool
-	Logger    *slog.Logger
+	// Importer admits the blocks that gossip and sync bring (required);
+	// head events come through it too.
+	Importer *blockchain.Importer
+	Mempool  *mempool.Mempool
+	Logger   *slog.Logger
 	// Metrics, if set, takes libp2p's Prometheus collectors.
 	Metrics prometheus.Registerer
 	// OnMessage, if set, hears each gossiped message's topic and
@@ -43,15 +48,26 @@ type Config struct {
 // DefaultListen are the listen addresses when none are given.
 var DefaultListen = []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1"}
 
-// Network is a running libp2p node of one chain.
+// Network is the libp2p node of one chain.
+//
+// Lifecycle: New loads the identity and builds the network, starting no
+// goroutine and listening nowhere; Start makes the host, listens, joins
+// the topics and runs the loops, once (a second Start is an error, as is
+// one after Close); Close stops it all and returns when every goroutine
+// the network started has ended, and may be called any number of times,
+// before or after Start. Every goroutine goes through spawn, which starts
+// none once Close has begun, so no wg.Add races Close's Wait.
 type Network struct {
 	cfg    Config
-	h      host.Host
+	key    crypto.PrivKey
+	id     peer.ID
+	h      host.Host // nil until Start
 	gater  *conngater.BasicConnectionGater
 	ps     *pubsub.PubSub
 	blocks *pubsub.Topic
 	txs    *pubsub.Topic
 	chain  *blockchain.Chain
+	imp    *blockchain.Importer
 	pool   *mempool.Mempool
 	log    *slog.Logger
 
@@ -62,7 +78,13 @@ type Network struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	once   sync.Once
+	// Lock order: startMu, then life. startMu is held by a whole Start
+	// and a whole Close, so Close never sees a half-built host; life
+	// guards the flags spawn reads.
+	startMu sync.Mutex
+	life    sync.Mutex
+	started bool
+	closing bool
 
 	// Per-peer state (peerstate.go): the first four are pruned when a
 	// peer disconnects, records is bounded.
@@ -92,7 +114,8 @@ type PeerInfo struct {
 	Score     float64     `json:"score"`
 }
 
-// New starts the host, joins the topics and registers the protocols.
+// New checks cfg and loads (or makes) the identity key; it starts no
+// goroutine and does not listen (Start does).
 func New(cfg Config) (*Network, error) {
 	if len(cfg.Listen) == 0 {
 		cfg.Listen = DefaultListen
@@ -100,18 +123,25 @@ func New(cfg Config) (*Network, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Chain == nil || cfg.Importer == nil {
+		return nil, errors.New("gossip: Config.Chain and Config.Importer are required")
+	}
 	gater, err := conngater.NewBasicConnectionGater(nil)
 	if err != nil {
 		return nil, err
 	}
-	h, err := newHost(cfg.DataDir, cfg.KeyFile, cfg.Listen, gater, cfg.Metrics)
+	key, err := loadIdentity(cfg.DataDir, cfg.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("p2p host: %w", err)
+	}
+	pid, err := peer.IDFromPrivateKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("p2p host: %w", err)
 	}
 	id := cfg.Chain.Genesis().ChainID
 	ctx, cancel := context.WithCancel(context.Background())
-	n := &Network{
-		cfg: cfg, h: h, gater: gater, chain: cfg.Chain, pool: cfg.Mempool, log: cfg.Logger,
+	return &Network{
+		cfg: cfg, key: key, id: pid, gater: gater, chain: cfg.Chain, imp: cfg.Importer, pool: cfg.Mempool, log: cfg.Logger,
 		protoStatus:  protocol.ID(fmt.Sprintf("/tinychain/%d/status/1", id)),
 		protoHeaders: protocol.ID(fmt.Sprintf("/tinychain/%d/headers/1", id)),
 		protoBodies:  protocol.ID(fmt.Sprintf("/tinychain/%d/bodies/1", id)),
@@ -122,11 +152,31 @@ func New(cfg Config) (*Network, error) {
 		asking: map[peer.ID]bool{}, records: newPeerRecords(),
 		statusSlots: make(chan struct{}, maxStatusExchanges),
 		txOut:       make(chan []byte, 1024),
+	}, nil
+}
+
+// Start makes the host and listens, joins the topics, registers the
+// protocols and runs discovery, relaying and the sync loop. Only once.
+func (n *Network) Start() error {
+	n.startMu.Lock()
+	defer n.startMu.Unlock()
+	n.life.Lock()
+	closing, started := n.closing, n.started
+	n.started = true
+	n.life.Unlock()
+	switch {
+	case closing:
+		return errors.New("p2p network: start after close")
+	case started:
+		return fmt.Errorf("p2p network: %w", blockchain.ErrStarted)
 	}
+	h, err := newHost(n.key, n.cfg.Listen, n.gater, n.cfg.Metrics)
+	if err != nil {
+		return fmt.Errorf("p2p host: %w", err)
+	}
+	n.h = h
 	if err := n.joinTopics(); err != nil {
-		h.Close()
-		cancel()
-		return nil, err
+		return err
 	}
 	h.SetStreamHandler(n.protoStatus, n.handleStatus)
 	h.SetStreamHandler(n.protoHeaders, n.handleHeaders)
@@ -134,14 +184,12 @@ func New(cfg Config) (*Network, error) {
 	n.initTxRelay()
 	h.Network().Notify(&network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
-			n.wg.Add(1)
-			go func() {
-				defer n.wg.Done()
+			n.spawn(func() {
 				n.exchangeStatus(c.RemotePeer())
 				if n.pool != nil {
 					n.announcePending(c.RemotePeer()) // what it may have missed, by hash
 				}
-			}()
+			})
 		},
 		DisconnectedF: func(net network.Network, c network.Conn) {
 			p := c.RemotePeer()
@@ -153,12 +201,9 @@ func New(cfg Config) (*Network, error) {
 			}
 		},
 	})
-	return n, nil
-}
-
-// Start runs discovery, relaying and the sync loop.
-func (n *Network) Start() error {
-	n.cfg.Chain.Subscribe(n.onHead)
+	// Publishing our own blocks and announcing returned txs run as a
+	// head listener: on a goroutine of their own, off the importer's.
+	n.imp.Subscribe(n.onHead)
 	if n.pool != nil {
 		n.pool.OnAdd(func(tx *txT) {
 			select {
@@ -167,33 +212,59 @@ func (n *Network) Start() error {
 			}
 		})
 	}
-	n.wg.Add(3)
-	go n.publishTxs()
-	go n.resyncLoop()
-	go n.announceLoop()
+	n.spawn(n.publishTxs)
+	n.spawn(n.resyncLoop)
+	n.spawn(n.announceLoop)
 	if err := n.startDiscovery(); err != nil {
 		return err
 	}
-	n.log.Info("p2p started", "peer_id", n.h.ID(), "addrs", n.ListenAddrs())
+	n.log.Info("p2p started", "peer_id", n.id, "addrs", n.ListenAddrs())
 	return nil
 }
 
-// Close stops the network. Safe to call twice.
+// spawn runs f on a goroutine of the network's (waited for by Close),
+// unless Close has begun; it reports whether it did.
+func (n *Network) spawn(f func()) bool {
+	n.life.Lock()
+	defer n.life.Unlock()
+	if n.closing {
+		return false
+	}
+	n.wg.Go(f)
+	return true
+}
+
+// Close stops the network and waits for its goroutines. Safe to call
+// twice, and before Start.
 func (n *Network) Close() error {
-	var err error
-	n.once.Do(func() {
-		n.cancel()
-		err = n.h.Close()
+	n.startMu.Lock()
+	defer n.startMu.Unlock()
+	n.life.Lock()
+	already := n.closing
+	n.closing = true
+	n.life.Unlock()
+	if already {
 		n.wg.Wait()
-	})
+		return nil
+	}
+	n.cancel()
+	var err error
+	if n.h != nil {
+		err = n.h.Close()
+	}
+	n.wg.Wait()
 	return err
 }
 
-// PeerID returns the host's peer ID.
-func (n *Network) PeerID() string { return n.h.ID().String() }
+// PeerID returns the host's peer ID (known from New).
+func (n *Network) PeerID() string { return n.id.String() }
 
-// ListenAddrs returns the host's addresses with its peer ID.
+// ListenAddrs returns the host's addresses with its peer ID (none before
+// Start). Like Peers and PeerCount, it may be called once Start returned.
 func (n *Network) ListenAddrs() []string {
+	if n.h == nil {
+		return nil
+	}
 	var out []string
 	for _, a := range n.h.Addrs() {
 		out = append(out, a.String()+"/p2p/"+n.h.ID().String())
@@ -203,6 +274,9 @@ func (n *Network) ListenAddrs() []string {
 
 // Peers returns the connected peers with what they told us of their head.
 func (n *Network) Peers() []PeerInfo {
+	if n.h == nil {
+		return nil
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var out []PeerInfo
@@ -232,7 +306,12 @@ func (n *Network) peerAddr(p peer.ID) string {
 }
 
 // PeerCount returns the number of connected peers.
-func (n *Network) PeerCount() int { return len(n.h.Network().Peers()) }
+func (n *Network) PeerCount() int {
+	if n.h == nil {
+		return 0
+	}
+	return len(n.h.Network().Peers())
+}
 
 // claimsAhead reports whether st claims more work than our head. A claim
 // only makes us ask the peer for headers: we believe it is ahead once its
@@ -248,7 +327,6 @@ const resyncEvery = 5 * time.Second
 // resyncLoop asks every peer's status now and then, all at once (a peer
 // that stalls its answer holds up no other), and syncs from a peer ahead.
 func (n *Network) resyncLoop() {
-	defer n.wg.Done()
 	t := time.NewTicker(resyncEvery)
 	defer t.Stop()
 	for {

@@ -111,12 +111,12 @@ func (n *Network) askStatus(p peer.ID) {
 	default:
 		return
 	}
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
+	if !n.spawn(func() {
 		defer func() { <-n.statusSlots }()
 		n.exchangeStatus(p)
-	}()
+	}) {
+		<-n.statusSlots
+	}
 }
 
 // exchangeStatus tells p our head and learns theirs, within
@@ -188,8 +188,7 @@ func (n *Network) learnStatus(p peer.ID, st *statusMsg) {
 		n.log.Info("peer joined", "peer", p, "height", st.Height, "addr", n.peerAddr(p))
 	}
 	if n.claimsAhead(st) {
-		n.wg.Add(1)
-		go func() { defer n.wg.Done(); n.syncWith(p) }()
+		n.spawn(func() { n.syncWith(p) })
 	}
 }
 
@@ -355,11 +354,12 @@ func (n *Network) syncRound(p peer.ID) (accepted int, more bool, err error) {
 	return accepted, true, nil
 }
 
-// processSynced hands the chain a block that a sync asked for, of a
+// processSynced hands the importer a block that a sync asked for, of a
 // branch whose checked headers carry work (more than our head's when
-// asked), served by from.
+// asked), served by from, and waits for its verdict (a sync may wait for
+// room in the queue: it runs on a goroutine of its own).
 func (n *Network) processSynced(b *proto.Block, from peer.ID, work *big.Int) error {
-	return n.chain.ProcessBlockFrom(b, blockchain.BlockOrigin{Peer: from.String(), BranchWork: work})
+	return n.imp.Submit(n.ctx, b, blockchain.BlockOrigin{Peer: from.String(), BranchWork: work})
 }
 
 // fetchBranch asks p for headers after our locator, checking each, until

@@ -84,15 +84,13 @@ func (n *Network) joinTopics() error {
 		if err != nil {
 			return err
 		}
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
+		n.spawn(func() {
 			for {
 				if _, err := sub.Next(n.ctx); err != nil {
 					return
 				}
 			}
-		}()
+		})
 	}
 	return nil
 }
@@ -131,17 +129,29 @@ func (n *Network) counted(topic string, v validator) validator {
 	}
 }
 
-// validateBlock decodes a gossiped block and hands it to the chain. It is
-// relayed (accept) only once it is connected on our best chain; a block
-// stored on a side branch, a duplicate, an orphan, one held or refused for
-// its time or its low work, one that fails execution or descends from an
-// invalid block is ignored (not forwarded, no penalty: an honest peer may
-// send any of these). Only what the sender could check without state is
-// rejected with a strike (chain.IsPeerFault): encoding, size, PoW,
-// signatures, tx_root, the header against its parent, an orphan flood. An
-// orphan makes us sync from the peer that sent it, which brings its
-// parent and then the block again.
-func (n *Network) validateBlock(_ context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+// verdictWait bounds how long a block validator waits for the
+// importer's verdict; past it the block is ignored (not relayed by us),
+// though the importer still processes it.
+const verdictWait = 10 * time.Second
+
+// validateBlock runs on GossipSub's validation goroutines and does only
+// what needs no state beyond a read of the block index: the size, the
+// decoding, Chain.Precheck (known, CheckHeader with its PoW, the parent
+// lookup, the work threshold, the hold horizon) and the senders'
+// recovery (copied from the mempool where it holds a tx, the rest on all
+// cores). It then hands the block to the importer (a full queue: ignored
+// at once, libp2p never waits on it) and waits, at most verdictWait, for
+// the verdict that relay depends on: accept only once the block is
+// connected on our best chain; a block stored on a side branch, a
+// duplicate, an orphan, one held or refused for its time or its low work,
+// one that fails execution or descends from an invalid block is ignored
+// (not forwarded, no penalty: an honest peer may send any of these). Only
+// what the sender could check without state is rejected with a strike
+// (chain.IsPeerFault): encoding, size, PoW, signatures, tx_root, the
+// header against its parent, an orphan flood. An orphan makes us sync
+// from the peer that sent it, which brings its parent and then the block
+// again.
+func (n *Network) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
 	if from == n.h.ID() {
 		return pubsub.ValidationAccept
 	}
@@ -154,10 +164,20 @@ func (n *Network) validateBlock(_ context.Context, from peer.ID, m *pubsub.Messa
 		n.strike(from, err)
 		return pubsub.ValidationReject
 	}
-	if n.pool != nil {
-		n.pool.CopySenders(b.Txs)
+	o := blockchain.BlockOrigin{Peer: from.String(), Gossip: true}
+	err = n.chain.Precheck(b, o)
+	if err == nil {
+		if n.pool != nil {
+			n.pool.CopySenders(b.Txs)
+		}
+		chain.RecoverSenders(b.Txs)
 	}
-	err = n.chain.ProcessBlockFrom(b, blockchain.BlockOrigin{Peer: from.String(), Gossip: true})
+	if err == nil || errors.Is(err, chain.ErrOrphan) {
+		// An orphan too: the importer keeps its header (bounded per peer).
+		wctx, cancel := context.WithTimeout(ctx, verdictWait)
+		err = n.imp.TrySubmit(wctx, b, o)
+		cancel()
+	}
 	switch {
 	case err == nil:
 		if info, ierr := n.chain.HeaderByHash(b.Hash()); ierr == nil && info.Main {
@@ -165,13 +185,14 @@ func (n *Network) validateBlock(_ context.Context, from peer.ID, m *pubsub.Messa
 		}
 		return pubsub.ValidationIgnore // stored on a side branch
 	case errors.Is(err, chain.ErrOrphan):
-		n.wg.Add(1)
-		go func() { defer n.wg.Done(); n.syncWith(from) }()
+		n.spawn(func() { n.syncWith(from) })
 		return pubsub.ValidationIgnore
 	case chain.IsPeerFault(err):
 		n.strike(from, err)
 		return pubsub.ValidationReject
 	}
+	// Also a full import queue, a verdict that did not come in time, a
+	// stopped importer.
 	n.log.Debug("block from gossip not relayed", "peer", from, "block", b.Hash(), "err", err)
 	return pubsub.ValidationIgnore
 }
@@ -222,7 +243,6 @@ func (n *Network) onHead(ev *blockchain.HeadEvent) {
 
 // publishTxs relays txs accepted by the mempool.
 func (n *Network) publishTxs() {
-	defer n.wg.Done()
 	for {
 		select {
 		case <-n.ctx.Done():

@@ -181,7 +181,6 @@ func (n *Network) announceNow(txs []*proto.Tx) {
 
 // announceLoop runs the re-announce rounds.
 func (n *Network) announceLoop() {
-	defer n.wg.Done()
 	t := time.NewTicker(n.txr.first / 4)
 	defer t.Stop()
 	for {
@@ -232,8 +231,7 @@ func (n *Network) announceRound() {
 		return
 	}
 	for _, p := range n.h.Network().Peers() {
-		n.wg.Add(1)
-		go func() { defer n.wg.Done(); n.announceTo(p, due) }()
+		n.spawn(func() { n.announceTo(p, due) })
 	}
 }
 
@@ -379,8 +377,7 @@ func (n *Network) fetchFrom(p peer.ID) {
 	}
 	r.mu.Unlock()
 	if len(req) > 0 {
-		n.wg.Add(1)
-		go func() { defer n.wg.Done(); n.requestTxs(p, req, want) }()
+		n.spawn(func() { n.requestTxs(p, req, want) }) // none once closing: the network is going
 	}
 }
 

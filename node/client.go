@@ -1,13 +1,16 @@
 package node
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -20,11 +23,21 @@ import (
 type Client struct {
 	URL  string // e.g. http://127.0.0.1:8080
 	HTTP *http.Client
+	// Stream is the client for GET /v1/events: HTTP's transport without
+	// its overall timeout, which would end a stream that is meant to last.
+	Stream *http.Client
 }
 
-// NewClient returns a client for the API at url.
+// DefaultTimeout bounds one request of a NewClient.
+const DefaultTimeout = 30 * time.Second
+
+// NewClient returns a client for the API at url; a url without a scheme
+// ("127.0.0.1:8080") means http://.
 func NewClient(url string) *Client {
-	return &Client{URL: strings.TrimRight(url, "/"), HTTP: &http.Client{Timeout: 30 * time.Second}}
+	if !strings.Contains(url, "://") {
+		url = "http://" + url
+	}
+	return &Client{URL: strings.TrimRight(url, "/"), HTTP: &http.Client{Timeout: DefaultTimeout}, Stream: &http.Client{}}
 }
 
 // APIError is an error answer from the node.
@@ -42,6 +55,38 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
 }
 
+// ErrNoAnswer is a request that reached nothing in time: the node accepted
+// the connection (or the network swallowed it) but did not answer.
+var ErrNoAnswer = errors.New("no answer")
+
+// ErrUnreachable is a request that could not be sent: the connection was
+// refused, the host is unknown, the URL is bad.
+var ErrUnreachable = errors.New("cannot reach the node")
+
+// transportError names what went wrong with a request that got no answer:
+// the caller's context ending (passed through as it is), a timeout
+// (ErrNoAnswer) or a failed connection (ErrUnreachable).
+func (c *Client) transportError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return fmt.Errorf("%w from %s in %s", ErrNoAnswer, c.URL, c.HTTP.Timeout)
+	}
+	return fmt.Errorf("%w at %s: %v", ErrUnreachable, c.URL, unwrapURLError(err))
+}
+
+// unwrapURLError drops url.Error's "Get \"...\": " prefix, which repeats
+// the URL the message already names.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -53,19 +98,19 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.URL+path, rd)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach the node at %s: %w", c.URL, err)
+		return c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return err
+		return c.transportError(ctx, err)
 	}
 	if resp.StatusCode >= 300 {
 		var e Error
@@ -99,10 +144,44 @@ func (c *Client) Block(ctx context.Context, id string, full bool) (*Block, error
 	return &b, c.do(ctx, "GET", path, nil, &b)
 }
 
+// TxInfo is GET /v1/txs/{hash} and GET /v1/txs?from=&nonce= as the client
+// reads it: TxStatus and the tx's place in its lifecycle. Status is one of
+// included, pending, queued (behind a nonce gap: WaitingForNonce is the
+// nonce the sender must use first) or dropped (Reason says why);
+// Confirmations counts the blocks from the tx's to the head. A node that
+// does not send them leaves them empty (Lifecycle falls back to State).
+type TxInfo struct {
+	TxStatus
+	Status          string  `json:"status,omitempty"`
+	Confirmations   *uint64 `json:"confirmations,omitempty"`
+	WaitingForNonce *uint64 `json:"waiting_for_nonce,omitempty"`
+}
+
+// Lifecycle is Status, or for a node that does not send it State.
+func (t *TxInfo) Lifecycle() string {
+	if t.Status != "" {
+		return t.Status
+	}
+	return t.State
+}
+
 // Tx returns GET /v1/txs/{hash}.
-func (c *Client) Tx(ctx context.Context, h common.Hash) (*TxStatus, error) {
-	var t TxStatus
+func (c *Client) Tx(ctx context.Context, h common.Hash) (*TxInfo, error) {
+	var t TxInfo
 	return &t, c.do(ctx, "GET", "/v1/txs/"+h.Hex(), nil, &t)
+}
+
+// TxByNonce returns GET /v1/txs?from=ADDR&nonce=N: the tx the sender sent
+// with that nonce, included or still in the mempool.
+func (c *Client) TxByNonce(ctx context.Context, from common.Address, nonce uint64) (*TxInfo, error) {
+	var t TxInfo
+	return &t, c.do(ctx, "GET", fmt.Sprintf("/v1/txs?from=%s&nonce=%d", from.Hex(), nonce), nil, &t)
+}
+
+// AccountTxs returns GET /v1/accounts/{addr}/txs?limit=N, newest first.
+func (c *Client) AccountTxs(ctx context.Context, a common.Address, limit int) (*TxList, error) {
+	var l TxList
+	return &l, c.do(ctx, "GET", fmt.Sprintf("/v1/accounts/%s/txs?limit=%d", a.Hex(), limit), nil, &l)
 }
 
 // Account returns GET /v1/accounts/{addr}.
@@ -124,24 +203,72 @@ func (c *Client) SendTx(ctx context.Context, tx *proto.Tx) (common.Hash, error) 
 	return r.Hash, err
 }
 
+// NotIncludedError is WaitTx's answer when its context ends first: the tx
+// may still be included later. Err is the context's error
+// (context.DeadlineExceeded, or context.Canceled on an interrupt).
+type NotIncludedError struct {
+	Hash  common.Hash
+	After time.Duration
+	Last  string // the tx's last status seen ("" if the node did not know it)
+	Err   error
+}
+
+func (e *NotIncludedError) Error() string {
+	s := fmt.Sprintf("tx %s not included after %s", e.Hash.Hex(), e.After)
+	if e.Last != "" {
+		s += " (" + e.Last + ")"
+	}
+	return s
+}
+
+func (e *NotIncludedError) Unwrap() error { return e.Err }
+
+// DroppedError is WaitTx's answer for a tx that left the mempool unmined.
+type DroppedError struct {
+	Hash   common.Hash
+	Reason string
+}
+
+func (e *DroppedError) Error() string {
+	return fmt.Sprintf("tx %s was dropped: %s", e.Hash.Hex(), e.Reason)
+}
+
 // WaitTx polls until the tx is included, and returns it with its receipt.
-func (c *Client) WaitTx(ctx context.Context, h common.Hash) (*TxStatus, error) {
+// When ctx ends first it returns a *NotIncludedError, whatever the
+// request in flight was doing then; a dropped tx is a *DroppedError.
+func (c *Client) WaitTx(ctx context.Context, h common.Hash) (*TxInfo, error) {
+	start := time.Now()
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
+	last := ""
+	notIncluded := func() error {
+		after := time.Since(start)
+		if d, ok := ctx.Deadline(); ok && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			after = d.Sub(start)
+		}
+		return &NotIncludedError{Hash: h, After: after.Round(time.Second), Last: last, Err: ctx.Err()}
+	}
 	for {
 		st, err := c.Tx(ctx, h)
-		if err == nil && st.State == "included" {
+		if ctx.Err() != nil {
+			return nil, notIncluded()
+		}
+		switch {
+		case err == nil && st.Lifecycle() == "included":
 			return st, nil
-		}
-		if err == nil && st.State == "dropped" {
-			return nil, fmt.Errorf("tx %s was dropped: %s", h, st.Reason)
-		}
-		if err != nil && !IsNotFound(err) {
+		case err == nil && st.Lifecycle() == "dropped":
+			return nil, &DroppedError{Hash: h, Reason: st.Reason}
+		case err == nil:
+			last = st.Lifecycle()
+			if st.WaitingForNonce != nil {
+				last += fmt.Sprintf(", waiting for nonce %d", *st.WaitingForNonce)
+			}
+		case !IsNotFound(err) && !errors.Is(err, ErrNoAnswer):
 			return nil, err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("tx %s not included: %w", h, ctx.Err())
+			return nil, notIncluded()
 		case <-t.C:
 		}
 	}
@@ -175,4 +302,69 @@ func (c *Client) Code(ctx context.Context, a common.Address) (*Code, error) {
 func (c *Client) Peers(ctx context.Context) ([]gossip.PeerInfo, error) {
 	var ps []gossip.PeerInfo
 	return ps, c.do(ctx, "GET", "/v1/peers", nil, &ps)
+}
+
+// Blocks returns GET /v1/blocks?limit=N: main-chain blocks, newest first.
+func (c *Client) Blocks(ctx context.Context, limit int) (*BlockList, error) {
+	var l BlockList
+	return &l, c.do(ctx, "GET", fmt.Sprintf("/v1/blocks?limit=%d", limit), nil, &l)
+}
+
+// maxEventBytes bounds one server-sent event line the client accepts (a
+// head event lists its block's tx hashes, 69 bytes each).
+const maxEventBytes = 16 << 20
+
+// Events follows GET /v1/events, calling fn with each event's name and
+// data, until ctx ends (it then returns ctx.Err()), the stream ends or fn
+// returns an error.
+func (c *Client) Events(ctx context.Context, fn func(name string, data []byte) error) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.URL+"/v1/events", nil)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.Stream.Do(req)
+	if err != nil {
+		return c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e Error
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if json.Unmarshal(data, &e) != nil || e.Error == "" {
+			e.Error = "GET /v1/events: " + resp.Status
+		}
+		return &APIError{Status: resp.StatusCode, Msg: e.Error, Code: e.Code}
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64<<10), maxEventBytes)
+	var name string
+	var data []byte
+	for sc.Scan() {
+		line := sc.Bytes()
+		switch {
+		case len(line) == 0: // the blank line ends an event
+			if name != "" || len(data) > 0 {
+				if err := fn(name, data); err != nil {
+					return err
+				}
+			}
+			name, data = "", nil
+		case bytes.HasPrefix(line, []byte(":")): // a keep-alive comment
+		case bytes.HasPrefix(line, []byte("event:")):
+			name = strings.TrimSpace(string(line[len("event:"):]))
+		case bytes.HasPrefix(line, []byte("data:")):
+			if len(data) > 0 {
+				data = append(data, '\n')
+			}
+			data = append(data, bytes.TrimPrefix(line[len("data:"):], []byte(" "))...)
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err := sc.Err(); err != nil {
+		return c.transportError(ctx, err)
+	}
+	return fmt.Errorf("the node at %s ended the event stream", c.URL)
 }

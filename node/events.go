@@ -37,9 +37,11 @@ type events struct {
 	streams map[chan event]struct{}
 }
 
-func newEvents(c *blockchain.Chain, pool *mempool.Mempool) *events {
+func newEvents(c *blockchain.Chain, imp *blockchain.Importer, pool *mempool.Mempool) *events {
 	e := &events{streams: map[chan event]struct{}{}}
-	c.Subscribe(func(ev *blockchain.HeadEvent) {
+	// Only the newest head matters to a stream: a listener that lags
+	// gets merged events, whose Head is the newest (Importer.Subscribe).
+	imp.Subscribe(func(ev *blockchain.HeadEvent) {
 		if !e.any() {
 			return
 		}

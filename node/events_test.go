@@ -100,7 +100,7 @@ func TestBlockListAndAccountTxs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	to := common.HexToAddress("0x00000000000000000000000000000000000000dd")
-	var last *node.TxStatus
+	var last *node.TxInfo
 	for i := uint64(0); i < 3; i++ {
 		h, err := cl.SendTx(ctx, transfer(t, 77, i, to, 1))
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/tinychain/tinychain/chain/mempool"
 	"github.com/tinychain/tinychain/chain/miner"
 	"github.com/tinychain/tinychain/gossip"
+	"github.com/tinychain/tinychain/proto"
 	"golang.org/x/net/netutil"
 )
 
@@ -40,14 +41,23 @@ type Config struct {
 	Version string
 }
 
-// Node is a running tinychain node.
+// Node is a tinychain node: the chain, its importer, the mempool, the
+// miner, the network and the HTTP API.
+//
+// Lifecycle: New opens the database and builds the parts, starting no
+// goroutine of its own and listening nowhere; Start starts them once (a
+// second Start, or one after Close, is an error); Close stops them and
+// closes the database, waiting for every goroutine they started, and may
+// be called any number of times, before or after Start. Which goroutine
+// runs what, and the lock order: doc.go.
 type Node struct {
-	cfg   Config
-	log   *slog.Logger
-	Chain *blockchain.Chain
-	Pool  *mempool.Mempool
-	Miner *miner.Miner
-	Net   *gossip.Network // nil without P2P
+	cfg      Config
+	log      *slog.Logger
+	Chain    *blockchain.Chain
+	Importer *blockchain.Importer // the one way blocks go into Chain
+	Pool     *mempool.Mempool
+	Miner    *miner.Miner
+	Net      *gossip.Network // nil without P2P
 
 	http    *http.Server
 	ln      net.Listener
@@ -58,8 +68,23 @@ type Node struct {
 	journal *txJournal // the local txs (journal.go)
 	unlock  func()     // releases the data dir (datadir.go)
 	wg      sync.WaitGroup
-	closed  sync.Once
+
+	life    sync.Mutex // held by all of Start and Close
+	started bool
+	closed  bool
+	err     error // what the first Close returned
 }
+
+// imported is the chain as the mempool and the miner see it in a node:
+// blocks go in through the importer, and head events come from it, each
+// listener on a goroutine of its own behind a bounded queue.
+type imported struct {
+	*blockchain.Chain
+	imp *blockchain.Importer
+}
+
+func (c imported) ProcessBlock(b *proto.Block) error          { return c.imp.ProcessBlock(b) }
+func (c imported) Subscribe(f func(ev *blockchain.HeadEvent)) { c.imp.Subscribe(f) }
 
 // New opens the node's database and builds its parts; Start runs them.
 func New(cfg Config) (*Node, error) {
@@ -89,7 +114,9 @@ func New(cfg Config) (*Node, error) {
 	cfg.HTTP = cfg.HTTP.withDefaults()
 	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, metrics: m, stop: make(chan struct{}), evals: make(chan struct{}, cfg.HTTP.MaxEvals),
 		unlock: unlock}
-	n.Pool = mempool.New(c, mempool.Config{MaxTxs: cfg.Mempool.MaxTxs, MaxBytes: cfg.Mempool.MaxBytes, Logger: cfg.Logger})
+	n.Importer = blockchain.NewImporter(c, blockchain.ImporterConfig{})
+	view := imported{c, n.Importer}
+	n.Pool = mempool.New(view, mempool.Config{MaxTxs: cfg.Mempool.MaxTxs, MaxBytes: cfg.Mempool.MaxBytes, Logger: cfg.Logger})
 	n.journal = newJournal(filepath.Join(cfg.DataDir, journalFile), cmp.Or(cfg.Mempool.MaxTxs, mempool.DefaultMaxTxs), cfg.Logger)
 	if err := n.journal.replay(n.Pool); err != nil {
 		c.Close()
@@ -98,7 +125,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	if cfg.P2P != nil {
 		pc := *cfg.P2P
-		pc.DataDir, pc.Chain, pc.Mempool, pc.Logger = cfg.DataDir, c, n.Pool, cfg.Logger
+		pc.DataDir, pc.Chain, pc.Importer, pc.Mempool, pc.Logger = cfg.DataDir, c, n.Importer, n.Pool, cfg.Logger
 		pc.Metrics, pc.OnMessage = m.reg, m.onGossip
 		if n.Net, err = gossip.New(pc); err != nil {
 			n.journal.close(n.Pool)
@@ -107,61 +134,59 @@ func New(cfg Config) (*Node, error) {
 			return nil, err
 		}
 	}
-	n.Miner = miner.New(c, n.Pool, miner.Config{Address: cfg.MinerAddr, Threads: cfg.MineThreads, Logger: cfg.Logger,
+	n.Miner = miner.New(view, n.Pool, miner.Config{Address: cfg.MinerAddr, Threads: cfg.MineThreads, Logger: cfg.Logger,
 		// Mining on a stale head while catching up only makes orphans.
 		// Syncing is true only while headers we checked show a heavier
 		// chain and its blocks keep coming, never on a peer's claim.
 		Paused: func() bool { return n.Net != nil && n.Net.Syncing() }})
-	c.Subscribe(n.logHead)
-	c.Subscribe(m.onHead)
+	n.Importer.Subscribe(n.logHead)
+	n.Importer.Subscribe(m.onHead)
 	m.watch(n)
-	n.events = newEvents(c, n.Pool)
+	n.events = newEvents(c, n.Importer, n.Pool)
 	n.http = newHTTPServer(m.instrument(n.routes()), cfg.HTTP)
 	return n, nil
 }
 
-// Start starts the HTTP API, the miner (if configured) and the timers.
+// Start starts the importer, the network, the HTTP API and the miner (if
+// configured). Only once: a second call, or one after Close, is an error.
+// If it fails, Close stops what it started.
 func (n *Node) Start() error {
+	n.life.Lock()
+	defer n.life.Unlock()
+	switch {
+	case n.closed:
+		return errors.New("node: start after close")
+	case n.started:
+		return fmt.Errorf("node: %w", blockchain.ErrStarted)
+	}
+	n.started = true
+	if err := n.Importer.Start(); err != nil {
+		return err
+	}
+	if n.Net != nil {
+		if err := n.Net.Start(); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", n.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", n.cfg.HTTPAddr, err)
 	}
 	ln = netutil.LimitListener(ln, n.cfg.HTTP.MaxConns)
 	n.ln = ln
-	n.wg.Add(3)
-	go func() {
-		defer n.wg.Done()
-		n.journal.rotateLoop(n.Pool, n.stop)
-	}()
-	go func() {
-		defer n.wg.Done()
+	n.wg.Go(func() { n.journal.rotateLoop(n.Pool, n.stop) })
+	n.wg.Go(func() {
 		if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.log.Error("http server", "err", err)
 		}
-	}()
-	go func() {
-		defer n.wg.Done()
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-n.stop:
-				return
-			case <-t.C:
-				n.Chain.RetryFutureBlocks()
-			}
-		}
-	}()
-	if n.Net != nil {
-		if err := n.Net.Start(); err != nil {
-			return err
-		}
-	}
+	})
 	head := n.Chain.Head()
 	n.log.Info("node started", "http", ln.Addr().String(), "chain_id", n.cfg.Genesis.ChainID,
 		"height", head.Header.Height, "head", head.Hash)
 	if n.cfg.Mine {
-		n.Miner.Start()
+		if err := n.Miner.Start(); err != nil {
+			return err
+		}
 		n.log.Info("mining", "miner", n.cfg.MinerAddr, "threads", n.Miner.Threads())
 	}
 	return nil
@@ -175,26 +200,34 @@ func (n *Node) HTTPAddr() string {
 	return n.ln.Addr().String()
 }
 
-// Close stops everything and closes the database. Safe to call twice.
+// Close stops everything and closes the database, and returns when every
+// goroutine the node's parts started has ended. Safe to call twice, and
+// before Start. The order: the block sources first (the miner, whose last
+// block the importer still answers; the network), then the HTTP API, then
+// the importer and its listeners, then the database.
 func (n *Node) Close() error {
-	var err error
-	n.closed.Do(func() {
-		close(n.stop)
-		n.Miner.Stop()
-		if n.Net != nil {
-			n.Net.Close()
-		}
+	n.life.Lock()
+	defer n.life.Unlock()
+	if n.closed {
+		return n.err
+	}
+	n.closed = true
+	close(n.stop)
+	n.Miner.Stop()
+	if n.Net != nil {
+		n.Net.Close()
+	}
+	if n.ln != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if n.ln != nil {
-			_ = n.http.Shutdown(ctx)
-		}
-		n.wg.Wait()
-		n.journal.close(n.Pool) // after the API stopped: nothing appends any more
-		err = n.Chain.Close()
-		n.unlock()
-	})
-	return err
+		_ = n.http.Shutdown(ctx)
+		cancel()
+	}
+	n.wg.Wait()
+	n.journal.close(n.Pool) // after the API stopped: nothing appends any more
+	n.Importer.Stop()
+	n.err = n.Chain.Close()
+	n.unlock()
+	return n.err
 }
 
 // logHead logs one line per block connected to the main chain (the chain

@@ -28,5 +28,19 @@
 // Chain is safe for concurrent use: one lock (Chain.mu) serialises block
 // processing and guards the index; readers of the state use LevelDB
 // snapshots. Head events are delivered in order, outside that lock, by
-// one goroutine at a time (notifyMu).
+// one goroutine at a time (notifyMu), on the goroutine that moved the head.
+//
+// In a node that goroutine is the Importer's (importer.go): the one owner
+// of block admission, as btcd's netsync blockHandler. Gossip, sync and the
+// miner hand it blocks (Submit waits for room, TrySubmit does not) and
+// wait for its verdict; it alone calls ProcessBlockFrom and
+// RetryFutureBlocks there. Precheck gives a validator, under the read
+// lock only, the verdict of the checks before the body (known, header and
+// PoW, parent lookup, work threshold, hold horizon). Listeners subscribed
+// through the Importer (listeners.go) run each on a goroutine of its own
+// behind a queue of ImporterConfig.ListenerQueue events that, once full,
+// merges newer events into its last (the newest head and every block are
+// kept, up to maxMergedBlocks; event boundaries are not), so no listener
+// delays an import. Lock order: Chain.mu, evMu, notifyMu, Importer.mu,
+// a listener's queue lock (a leaf).
 package blockchain

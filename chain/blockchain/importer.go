@@ -16,9 +16,10 @@ import (
 var (
 	// ErrStarted: Start was called a second time.
 	ErrStarted = errors.New("already started")
-	// ErrStopped: the importer was stopped (or Start came after Stop);
-	// a block handed in then was not processed.
-	ErrStopped = errors.New("block importer stopped")
+	// ErrStopped: the part was stopped (or Start came after Stop); a
+	// block handed to a stopped importer was not processed.
+	ErrStopped         = errors.New("stopped")
+	errImporterStopped = fmt.Errorf("block importer: %w", ErrStopped)
 	// ErrQueueFull: TrySubmit found the import queue full; the block was
 	// not queued.
 	ErrQueueFull = errors.New("block import queue full")
@@ -91,7 +92,7 @@ func (imp *Importer) Start() error {
 	defer imp.mu.Unlock()
 	switch {
 	case imp.stopped:
-		return ErrStopped
+		return errImporterStopped
 	case imp.started:
 		return fmt.Errorf("block importer: %w", ErrStarted)
 	}
@@ -149,7 +150,7 @@ func (imp *Importer) Submit(ctx context.Context, b *proto.Block, o BlockOrigin) 
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-imp.stop:
-		return ErrStopped
+		return errImporterStopped
 	}
 	return imp.wait(ctx, j)
 }
@@ -161,7 +162,7 @@ func (imp *Importer) TrySubmit(ctx context.Context, b *proto.Block, o BlockOrigi
 	j := &importJob{b: b, o: o, done: make(chan error, 1)}
 	select {
 	case <-imp.stop:
-		return ErrStopped
+		return errImporterStopped
 	default:
 	}
 	select {
@@ -184,7 +185,7 @@ func (imp *Importer) wait(ctx context.Context, j *importJob) error {
 		case err := <-j.done:
 			return err
 		default:
-			return ErrStopped
+			return errImporterStopped
 		}
 	}
 }

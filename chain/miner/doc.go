@@ -7,8 +7,8 @@
 // handing what it finds to the Chain interface, which *blockchain.Chain
 // implements.
 //
-// Lifecycle: Start starts the loop once (later calls, and calls after
-// Stop, do nothing); Stop may be called any number of times and returns
+// Lifecycle: New starts nothing; Start starts the loop once (a later
+// call, or one after Stop, is an error); Stop may be called any number of times and returns
 // when every goroutine the miner started (the loop, the hashrate meter,
 // each search's watcher, Solve's threads) has ended.
 package miner

@@ -23,7 +23,10 @@ import (
 
 // Chain is what the miner needs of the chain: a template to build on, the
 // rules' parameters and clock, a way to hand its blocks in, and the head
-// events that restart its search. *blockchain.Chain implements it.
+// events that restart its search. *blockchain.Chain implements it; in a
+// node, a view of it whose ProcessBlock and Subscribe go through the
+// blockchain.Importer (the miner's block waits its turn with the others,
+// and its restart runs off the importer's goroutine).
 type Chain interface {
 	Genesis() *chain.Genesis
 	Now() time.Time
@@ -56,8 +59,8 @@ type Config struct {
 // Miner builds blocks from the pool on the head and searches their nonce
 // on all threads; a new head restarts the search at once.
 //
-// Lifecycle: Start starts it once (later calls, and calls after Stop, do
-// nothing); Stop stops it and returns when every goroutine it started has
+// Lifecycle: New starts nothing; Start starts it once (a later call, or
+// one after Stop, is an error); Stop stops it and returns when every goroutine it started has
 // ended; Stop may be called any number of times, before or after Start,
 // from any goroutine.
 type Miner struct {
@@ -103,18 +106,22 @@ func (m *Miner) poke() {
 	}
 }
 
-// Start starts mining in the background. Only the first call does
-// anything, and none after Stop.
-func (m *Miner) Start() {
+// Start starts mining in the background, once: a second call is
+// blockchain.ErrStarted, one after Stop blockchain.ErrStopped.
+func (m *Miner) Start() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.started || m.stopped {
-		return
+	switch {
+	case m.stopped:
+		return fmt.Errorf("miner: %w", blockchain.ErrStopped)
+	case m.started:
+		return fmt.Errorf("miner: %w", blockchain.ErrStarted)
 	}
 	m.started = true
 	m.running.Store(true)
 	m.wg.Go(m.loop)
 	m.wg.Go(m.measure)
+	return nil
 }
 
 // Stop stops mining and waits for the miner's goroutines to end. Safe to

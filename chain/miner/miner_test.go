@@ -1,6 +1,7 @@
 package miner_test
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 	"github.com/tinychain/tinychain/wallet"
 )
 
-// The lifecycle contract: Start is idempotent, Stop may come twice (and
+// The lifecycle contract: Start runs once (a second is an error), Stop may come twice (and
 // before Start), and Stop returns only when every goroutine has ended (the
 // hashrate is zeroed by the last of them).
 func TestMinerLifecycle(t *testing.T) {
@@ -31,8 +32,12 @@ func TestMinerLifecycle(t *testing.T) {
 		}
 	})
 	m := miner.New(tc.C, pool, miner.Config{Address: wallet.DevAddress(9), Threads: 1, Refresh: 50 * time.Millisecond})
-	m.Start()
-	m.Start() // a second loop would mine twice on each head
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(); !errors.Is(err, blockchain.ErrStarted) { // a second loop would mine twice on each head
+		t.Fatalf("second Start: %v", err)
+	}
 	if !m.Running() {
 		t.Fatal("not running after Start")
 	}
@@ -49,18 +54,22 @@ func TestMinerLifecycle(t *testing.T) {
 	if m.Running() || m.Hashrate() != 0 {
 		t.Fatalf("after Stop: running %v, hashrate %v", m.Running(), m.Hashrate())
 	}
-	m.Start() // no restart after Stop
+	if err := m.Start(); !errors.Is(err, blockchain.ErrStopped) { // no restart after Stop
+		t.Fatalf("Start after Stop: %v", err)
+	}
 	if m.Running() {
 		t.Fatal("Start after Stop restarted the miner")
 	}
 }
 
-// Stop before Start leaves nothing running, and Start then does nothing.
+// Stop before Start leaves nothing running, and Start then is an error.
 func TestMinerStopBeforeStart(t *testing.T) {
 	tc := testchain.New(t, testchain.Genesis())
 	m := miner.New(tc.C, mempool.New(tc.C, mempool.Config{}), miner.Config{Threads: 1})
 	m.Stop()
-	m.Start()
+	if err := m.Start(); !errors.Is(err, blockchain.ErrStopped) {
+		t.Fatalf("Start after Stop: %v", err)
+	}
 	if m.Running() {
 		t.Fatal("running after Stop, Start")
 	}

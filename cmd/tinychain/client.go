@@ -2,68 +2,85 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/big"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/wallet"
 )
 
 // rpcFlags are the flags every client command takes.
 type rpcFlags struct {
-	RPC  string `help:"The node's HTTP API." default:"http://127.0.0.1:8080" env:"TINYCHAIN_RPC"`
-	JSON bool   `name:"json" help:"Print JSON for machines."`
+	RPC        string        `help:"The node's HTTP API (http:// may be left out)." default:"http://127.0.0.1:8080" env:"TINYCHAIN_RPC"`
+	RPCTimeout time.Duration `name:"rpc-timeout" help:"How long one request waits for the node's answer." default:"30s"`
+	JSON       bool          `name:"json" help:"Print JSON for machines."`
 }
 
-func (f *rpcFlags) client() *node.Client { return node.NewClient(f.RPC) }
-
-func printJSON(v any) error {
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+func (f *rpcFlags) client() *node.Client {
+	cl := node.NewClient(f.RPC)
+	if f.RPCTimeout > 0 {
+		cl.HTTP.Timeout = f.RPCTimeout
+	}
+	return cl
 }
 
-func ctxTimeout() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), 30*time.Second)
+// ctxTimeout bounds the requests of one command (a request has its own
+// --rpc-timeout too); Ctrl-C cancels it.
+func ctxTimeout(e *env) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(e.ctx, 2*time.Minute)
+}
+
+// parseAddress parses a command-line address: a bad one is a usage error.
+func parseAddress(flag, s string) (common.Address, error) {
+	a, err := wallet.ParseAddress(s)
+	if err != nil {
+		if flag != "" {
+			err = fmt.Errorf("%s: %w", flag, err)
+		}
+		return a, usage(err)
+	}
+	return a, nil
 }
 
 type statusCmd struct {
 	rpcFlags
 }
 
-func (c *statusCmd) Run() error {
-	ctx, cancel := ctxTimeout()
+func (c *statusCmd) Run(e *env) error {
+	ctx, cancel := ctxTimeout(e)
 	defer cancel()
 	s, err := c.client().Status(ctx)
 	if err != nil {
 		return err
 	}
 	if c.JSON {
-		return printJSON(s)
+		return e.printJSON(s)
 	}
 	age := time.Since(time.UnixMilli(int64(s.HeadTime))).Round(time.Second)
-	fmt.Printf("chain     %d (genesis %s)\n", s.ChainID, s.Genesis)
-	fmt.Printf("head      %d %s (%s ago)\n", s.Height, s.Head, age)
-	fmt.Printf("work      %s\n", (*big.Int)(s.TotalWork))
-	fmt.Printf("peers     %d\n", s.Peers)
-	fmt.Printf("mempool   %d txs, %d bytes\n", s.MempoolSize, s.MempoolBytes)
+	e.printf("chain     %d (genesis %s)\n", s.ChainID, s.Genesis)
+	e.printf("head      %d %s (%s ago)\n", s.Height, s.Head, age)
+	e.printf("work      %s\n", (*big.Int)(s.TotalWork))
+	e.printf("peers     %d\n", s.Peers)
+	e.printf("mempool   %d txs, %d bytes\n", s.MempoolSize, s.MempoolBytes)
 	if s.Syncing {
 		pct := 0.0
 		if s.SyncTarget > 0 {
 			pct = 100 * float64(s.Height) / float64(s.SyncTarget)
 		}
-		fmt.Printf("syncing   %.1f%% of %d, %.0f blocks/s, eta %s\n", pct, s.SyncTarget, s.SyncRate, time.Duration(s.SyncETA*float64(time.Second)).Round(time.Second))
+		e.printf("syncing   %.1f%% of %d, %.0f blocks/s, eta %s\n", pct, s.SyncTarget, s.SyncRate, time.Duration(s.SyncETA*float64(time.Second)).Round(time.Second))
 	}
 	if s.Mining {
-		fmt.Printf("mining    yes, %s\n", formatHashrate(s.Hashrate))
+		e.printf("mining    yes, %s\n", formatHashrate(s.Hashrate))
 	} else {
-		fmt.Printf("mining    no\n")
+		e.printf("mining    no\n")
+	}
+	if s.StorageError != "" {
+		e.printf("storage   FAILED: %s\n", s.StorageError)
 	}
 	return nil
 }
@@ -82,44 +99,53 @@ func formatHashrate(h float64) string {
 
 type blockCmd struct {
 	rpcFlags
-	ID   string `arg:"" optional:"" help:"Height or 0x hash (default: the head)."`
+	ID   string `arg:"" optional:"" help:"head, a height or a 0x hash (default: head)."`
 	Full bool   `help:"Include whole transactions."`
 }
 
-func (c *blockCmd) Run() error {
+func (c *blockCmd) Run(e *env) error {
 	id := c.ID
-	if id == "" {
+	switch {
+	case id == "" || id == "head":
 		id = "head"
-	} else if !strings.HasPrefix(id, "0x") {
+	case strings.HasPrefix(id, "0x"):
+		if _, err := parseHash(id); err != nil {
+			return err
+		}
+	default:
 		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
-			return fmt.Errorf("block %q: want a height or a 0x hash", id)
+			return usageErrorf("block %q: want head, a height or a 0x hash", id)
 		}
 	}
-	ctx, cancel := ctxTimeout()
+	ctx, cancel := ctxTimeout(e)
 	defer cancel()
 	b, err := c.client().Block(ctx, id, c.Full || c.JSON)
 	if err != nil {
 		return err
 	}
 	if c.JSON {
-		return printJSON(b)
+		return e.printJSON(b)
 	}
-	fmt.Printf("block     %d %s\n", b.Height, b.Hash)
-	fmt.Printf("parent    %s\n", b.PrevHash)
-	fmt.Printf("time      %s\n", time.UnixMilli(int64(b.Timestamp)).UTC().Format(time.RFC3339Nano))
-	fmt.Printf("miner     %s\n", b.Miner)
-	fmt.Printf("target    %s\n", b.Target)
-	fmt.Printf("nonce     %d\n", b.Nonce)
-	fmt.Printf("state     %s\n", b.StateRoot)
-	fmt.Printf("size      %d bytes\n", b.Size)
+	main := ""
+	if !b.Main {
+		main = " (not on the main chain)"
+	}
+	e.printf("block     %d %s%s\n", b.Height, b.Hash, main)
+	e.printf("parent    %s\n", b.PrevHash)
+	e.printf("time      %s\n", time.UnixMilli(int64(b.Timestamp)).UTC().Format(time.RFC3339Nano))
+	e.printf("miner     %s\n", b.Miner)
+	e.printf("target    %s\n", b.Target)
+	e.printf("nonce     %d\n", b.Nonce)
+	e.printf("state     %s\n", b.StateRoot)
+	e.printf("size      %d bytes\n", b.Size)
 	if c.Full {
 		txs, err := b.FullTxs()
 		if err != nil {
 			return err
 		}
-		fmt.Printf("txs       %d\n", len(txs))
+		e.printf("txs       %d\n", b.TxCount)
 		for _, tx := range txs {
-			fmt.Printf("  %s %s %s -> %s %s\n", tx.Hash, tx.Kind, tx.From, addrOrDash(tx.To), tx.Value.String())
+			e.printf("  %s %s %s -> %s %s\n", tx.Hash, tx.Kind, tx.From, addrOrDash(tx.To), tx.Value.String())
 		}
 		return nil
 	}
@@ -127,9 +153,9 @@ func (c *blockCmd) Run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("txs       %d\n", len(hs))
+	e.printf("txs       %d\n", len(hs))
 	for _, h := range hs {
-		fmt.Printf("  %s\n", h)
+		e.printf("  %s\n", h)
 	}
 	return nil
 }
@@ -143,59 +169,115 @@ func addrOrDash(a *common.Address) string {
 
 type txCmd struct {
 	rpcFlags
-	Hash string `arg:"" help:"Transaction hash (0x...)."`
+	Hash  string  `arg:"" optional:"" help:"Transaction hash (0x...)."`
+	From  string  `help:"With --nonce: the sender of the tx to show."`
+	Nonce *uint64 `help:"With --from: the nonce of the tx to show."`
 }
 
-func (c *txCmd) Run() error {
-	h, err := parseHash(c.Hash)
-	if err != nil {
-		return err
+func (c *txCmd) Run(e *env) error {
+	byNonce := c.From != "" || c.Nonce != nil
+	switch {
+	case byNonce && c.Hash != "":
+		return usageErrorf("give a tx hash or --from and --nonce, not both")
+	case byNonce && (c.From == "" || c.Nonce == nil):
+		return usageErrorf("--from and --nonce go together")
+	case !byNonce && c.Hash == "":
+		return usageErrorf("say which tx: HASH, or --from ADDR --nonce N")
 	}
-	ctx, cancel := ctxTimeout()
+	ctx, cancel := ctxTimeout(e)
 	defer cancel()
-	st, err := c.client().Tx(ctx, h)
-	if err != nil {
-		return err
+	cl := c.client()
+	var st *node.TxInfo
+	if byNonce {
+		from, err := parseAddress("--from", c.From)
+		if err != nil {
+			return err
+		}
+		if st, err = cl.TxByNonce(ctx, from, *c.Nonce); err != nil {
+			if node.IsNotFound(err) {
+				return fmt.Errorf("no tx from %s with nonce %d (neither included nor pending)", from.Hex(), *c.Nonce)
+			}
+			return err
+		}
+	} else {
+		h, err := parseHash(c.Hash)
+		if err != nil {
+			return err
+		}
+		if st, err = cl.Tx(ctx, h); err != nil {
+			return err
+		}
 	}
+	fillConfirmations(ctx, cl, st)
 	if c.JSON {
-		return printJSON(st)
+		return e.printJSON(st)
 	}
-	printTxStatus(st)
+	printTxStatus(e, st)
 	return nil
 }
 
-func printTxStatus(st *node.TxStatus) {
+// fillConfirmations counts them from the head for a node that does not
+// send them.
+func fillConfirmations(ctx context.Context, cl *node.Client, st *node.TxInfo) {
+	if st.Confirmations != nil || st.Height == nil || st.Lifecycle() != "included" {
+		return
+	}
+	s, err := cl.Status(ctx)
+	if err != nil || s.Height < *st.Height {
+		return
+	}
+	n := s.Height - *st.Height + 1
+	st.Confirmations = &n
+}
+
+// txState is a tx's place in its lifecycle in words.
+func txState(st *node.TxInfo) string {
+	s := st.Lifecycle()
+	switch {
+	case s == "included" && st.Confirmations != nil:
+		s += fmt.Sprintf(", %d confirmation%s", *st.Confirmations, plural(*st.Confirmations))
+	case st.WaitingForNonce != nil:
+		s += fmt.Sprintf(", waiting for nonce %d", *st.WaitingForNonce)
+	case s == "dropped" && st.Reason != "":
+		s += ": " + st.Reason
+	}
+	return s
+}
+
+func plural(n uint64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func printTxStatus(e *env, st *node.TxInfo) {
 	tx := st.Tx
-	fmt.Printf("tx        %s (%s)\n", tx.Hash, st.State)
-	fmt.Printf("kind      %s\n", tx.Kind)
-	fmt.Printf("from      %s (nonce %d)\n", tx.From, tx.Nonce)
-	fmt.Printf("to        %s\n", addrOrDash(tx.To))
-	fmt.Printf("value     %s\n", tx.Value.String())
-	fmt.Printf("gas       limit %d, price %s\n", tx.GasLimit, tx.GasPrice.String())
+	e.printf("tx        %s (%s)\n", tx.Hash, txState(st))
+	e.printf("kind      %s\n", tx.Kind)
+	e.printf("from      %s (nonce %d)\n", tx.From, tx.Nonce)
+	e.printf("to        %s\n", addrOrDash(tx.To))
+	e.printf("value     %s\n", tx.Value.String())
+	e.printf("gas       limit %d, price %s\n", tx.GasLimit, tx.GasPrice.String())
 	if st.Block != nil {
-		fmt.Printf("block     %d %s (index %d)\n", *st.Height, st.Block, *st.Index)
+		e.printf("block     %d %s (index %d)\n", *st.Height, st.Block, *st.Index)
 	}
 	if r := st.Receipt; r != nil {
-		fmt.Printf("status    %s, gas used %d\n", r.Status, r.GasUsed)
-		if r.Error != "" {
-			fmt.Printf("error     %s (%s)\n", r.Error, r.ErrorCode)
-		}
-		if len(r.Output) > 0 {
-			fmt.Printf("output    %s\n", r.Output)
-		}
+		printRun(e, runOutcome{Status: r.Status, GasUsed: r.GasUsed, Output: r.Output,
+			Error: r.Error, ErrorCode: r.ErrorCode, FaultAt: r.FaultAt})
 		if r.Contract != nil {
-			fmt.Printf("contract  %s\n", r.Contract.Hex())
+			e.printf("contract  %s\n", r.Contract.Hex())
 		}
 	}
 }
 
 func parseHash(s string) (common.Hash, error) {
 	if !strings.HasPrefix(s, "0x") || len(s) != 66 {
-		return common.Hash{}, fmt.Errorf("hash %q: want 0x and 64 hex digits", s)
+		return common.Hash{}, usageErrorf("hash %q: want 0x and 64 hex digits", s)
 	}
 	b, err := hexDecode(s[2:])
 	if err != nil {
-		return common.Hash{}, fmt.Errorf("hash %q: %v", s, err)
+		return common.Hash{}, usageErrorf("hash %q: %v", s, err)
 	}
 	return common.BytesToHash(b), nil
 }
@@ -205,21 +287,21 @@ type balanceCmd struct {
 	Address string `arg:"" help:"Account address (0x...)."`
 }
 
-func (c *balanceCmd) Run() error {
-	a, err := wallet.ParseAddress(c.Address)
+func (c *balanceCmd) Run(e *env) error {
+	a, err := parseAddress("", c.Address)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := ctxTimeout()
+	ctx, cancel := ctxTimeout(e)
 	defer cancel()
 	acct, err := c.client().Account(ctx, a)
 	if err != nil {
 		return err
 	}
 	if c.JSON {
-		return printJSON(acct)
+		return e.printJSON(acct)
 	}
-	fmt.Printf("%s balance %s nonce %d\n", acct.Address, acct.Balance.String(), acct.Nonce)
+	e.printf("%s balance %s nonce %d\n", acct.Address, acct.Balance.String(), acct.Nonce)
 	return nil
 }
 
@@ -227,25 +309,28 @@ type peersCmd struct {
 	rpcFlags
 }
 
-func (c *peersCmd) Run() error {
-	ctx, cancel := ctxTimeout()
+func (c *peersCmd) Run(e *env) error {
+	ctx, cancel := ctxTimeout(e)
 	defer cancel()
 	ps, err := c.client().Peers(ctx)
 	if err != nil {
 		return err
 	}
 	if c.JSON {
-		return printJSON(ps)
+		if ps == nil {
+			ps = []gossip.PeerInfo{}
+		}
+		return e.printJSON(ps)
 	}
 	for _, p := range ps {
 		addr := ""
 		if len(p.Addrs) > 0 {
 			addr = p.Addrs[0]
 		}
-		fmt.Printf("%s %-8s height %-8d score %6.1f %s\n", p.ID, p.Direction, p.Height, p.Score, addr)
+		e.printf("%s %-8s height %-8d score %6.1f %s\n", p.ID, p.Direction, p.Height, p.Score, addr)
 	}
 	if len(ps) == 0 {
-		fmt.Println("no peers")
+		e.printf("no peers\n")
 	}
 	return nil
 }

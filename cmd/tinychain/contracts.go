@@ -10,15 +10,46 @@ import (
 	"github.com/tinychain/tinychain/node"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/vm"
-	"github.com/tinychain/tinychain/wallet"
 )
 
 // readSource reads Brainfuck code from a file, or stdin for "-".
-func readSource(path string) ([]byte, error) {
+func readSource(e *env, path string) ([]byte, error) {
 	if path == "-" {
-		return io.ReadAll(io.LimitReader(os.Stdin, proto.MaxTxSize+1))
+		return io.ReadAll(io.LimitReader(e.stdin, proto.MaxTxSize+1))
 	}
 	return os.ReadFile(path)
+}
+
+// stripComments keeps only the eight commands: every other byte is a
+// comment that the VM skips but a tx pays for as data.
+func stripComments(code []byte) []byte {
+	out := make([]byte, 0, len(code))
+	for _, b := range code {
+		if strings.IndexByte("><+-.,[]", b) >= 0 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// codeFlags are how deploy and exec read the code they send.
+type codeFlags struct {
+	Code         string `required:"" help:"Code file, or - for stdin." type:"existingfile|-"`
+	KeepComments bool   `help:"Send the code as it is: by default every byte but the eight commands ><+-.,[] is left out (it costs gas as tx data and does nothing)."`
+}
+
+func (f *codeFlags) read(e *env) ([]byte, error) {
+	code, err := readSource(e, f.Code)
+	if err != nil {
+		return nil, err
+	}
+	if !f.KeepComments {
+		code = stripComments(code)
+	}
+	if err := vm.Validate(code); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Code, err)
+	}
+	return code, nil
 }
 
 // inputFlags are the two ways to give a call its input.
@@ -31,7 +62,7 @@ func (f *inputFlags) bytes() ([]byte, error) {
 	if f.InputHex != "" {
 		b, err := hex.DecodeString(strings.TrimPrefix(f.InputHex, "0x"))
 		if err != nil {
-			return nil, fmt.Errorf("--input-hex: %v", err)
+			return nil, usageErrorf("--input-hex: %v", err)
 		}
 		return b, nil
 	}
@@ -40,54 +71,48 @@ func (f *inputFlags) bytes() ([]byte, error) {
 
 type deployCmd struct {
 	txFlags
-	Code  string `required:"" help:"Code file, or - for stdin." type:"existingfile|-"`
-	Value uint64 `help:"Amount credited to the contract."`
+	codeFlags
+	Value uint64 `help:"Amount credited to the contract (locked there: contracts cannot send)."`
 }
 
-func (c *deployCmd) Run() error {
-	code, err := readSource(c.Code)
+func (c *deployCmd) Run(e *env) error {
+	code, err := c.read(e)
 	if err != nil {
 		return err
 	}
-	if err := vm.Validate(code); err != nil {
-		return err
-	}
-	return c.send(&proto.Tx{Kind: proto.KindDeploy, Data: code, Value: c.Value})
+	return c.send(e, &proto.Tx{Kind: proto.KindDeploy, Data: code, Value: c.Value})
 }
 
 type callCmd struct {
 	txFlags
 	inputFlags
 	To    string `required:"" help:"Contract address."`
-	Value uint64 `help:"Amount credited to the contract."`
+	Value uint64 `help:"Amount credited to the contract (locked there: contracts cannot send)."`
 }
 
-func (c *callCmd) Run() error {
-	to, err := wallet.ParseAddress(c.To)
+func (c *callCmd) Run(e *env) error {
+	to, err := parseAddress("--to", c.To)
 	if err != nil {
-		return fmt.Errorf("--to: %w", err)
+		return err
 	}
 	in, err := c.bytes()
 	if err != nil {
 		return err
 	}
-	return c.send(&proto.Tx{Kind: proto.KindCall, To: to, Data: in, Value: c.Value})
+	return c.send(e, &proto.Tx{Kind: proto.KindCall, To: to, Data: in, Value: c.Value})
 }
 
 type execCmd struct {
 	txFlags
-	Code string `required:"" help:"Code file, or - for stdin." type:"existingfile|-"`
+	codeFlags
 }
 
-func (c *execCmd) Run() error {
-	code, err := readSource(c.Code)
+func (c *execCmd) Run(e *env) error {
+	code, err := c.read(e)
 	if err != nil {
 		return err
 	}
-	if err := vm.Validate(code); err != nil {
-		return err
-	}
-	return c.send(&proto.Tx{Kind: proto.KindExec, Data: code})
+	return c.send(e, &proto.Tx{Kind: proto.KindExec, Data: code})
 }
 
 type evalCmd struct {
@@ -98,20 +123,20 @@ type evalCmd struct {
 	Gas  uint64 `help:"Gas limit (default 12,000,000)."`
 }
 
-func (c *evalCmd) Run() error {
+func (c *evalCmd) Run(e *env) error {
 	req := node.EvalRequest{GasLimit: c.Gas}
 	switch {
 	case c.Code != "":
-		code, err := readSource(c.Code)
+		code, err := readSource(e, c.Code)
 		if err != nil {
 			return err
 		}
 		s := string(code)
 		req.Code = &s
 	case c.To != "":
-		to, err := wallet.ParseAddress(c.To)
+		to, err := parseAddress("--to", c.To)
 		if err != nil {
-			return fmt.Errorf("--to: %w", err)
+			return err
 		}
 		req.To = &to
 		in, err := c.bytes()
@@ -120,18 +145,23 @@ func (c *evalCmd) Run() error {
 		}
 		req.InputHex = in
 	default:
-		return fmt.Errorf("say what to run: --code FILE or --to CONTRACT")
+		return usageErrorf("say what to run: --code FILE or --to CONTRACT")
 	}
-	ctx, cancel := ctxTimeout()
+	ctx, cancel := ctxTimeout(e)
 	defer cancel()
 	res, err := c.client().Eval(ctx, &req)
 	if err != nil {
 		return err
 	}
+	out := runOutcome{Output: res.Output, GasUsed: res.GasUsed, Status: res.Status,
+		Error: res.Error, ErrorCode: res.ErrorCode, FaultAt: res.FaultAt}.withText()
 	if c.JSON {
-		return printJSON(res)
+		err = e.printJSON(out)
+	} else {
+		printRun(e, out)
 	}
-	os.Stdout.Write(res.Output)
-	fmt.Fprintf(os.Stderr, "\ngas used %d, status %s %s\n", res.GasUsed, res.Status, res.Error)
-	return nil
+	if err != nil {
+		return err
+	}
+	return runFailed("eval", out.Status, out.Error)
 }

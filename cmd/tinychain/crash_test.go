@@ -79,7 +79,7 @@ var startedRe = regexp.MustCompile(`node started"? http=(\S+)`)
 func startProc(t *testing.T, datadir, genesis string, args ...string) *proc {
 	t.Helper()
 	p := &proc{url: make(chan string, 1), done: make(chan struct{})}
-	p.cmd = exec.Command(binary, append([]string{"node", "--http", "127.0.0.1:0", "--datadir", datadir,
+	p.cmd = exec.Command(tinychainBinary(t), append([]string{"node", "--http", "127.0.0.1:0", "--datadir", datadir,
 		"--genesis", genesis, "--listen", "/ip4/127.0.0.1/tcp/0", "--mdns=false"}, args...)...)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {

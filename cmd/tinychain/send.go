@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -30,7 +31,7 @@ type txFlags struct {
 	GasPrice     *uint64       `help:"Gas price (default: the chain's minimum)."`
 	Nonce        *uint64       `help:"Nonce (default: the sender's next, counting pending txs)."`
 	Wait         bool          `help:"Wait until the tx is included and print its receipt."`
-	Timeout      time.Duration `help:"How long --wait waits." default:"2m"`
+	Timeout      time.Duration `help:"How long --wait waits." default:"30s"`
 }
 
 // key returns the signing key the flags name.
@@ -38,13 +39,13 @@ func (f *txFlags) key() (*ecdsa.PrivateKey, error) {
 	switch {
 	case f.Dev != nil:
 		if *f.Dev < 0 || *f.Dev >= wallet.DevKeys {
-			return nil, fmt.Errorf("--dev %d: want 0 to %d", *f.Dev, wallet.DevKeys-1)
+			return nil, usageErrorf("--dev %d: want 0 to %d", *f.Dev, wallet.DevKeys-1)
 		}
 		return wallet.DevKey(*f.Dev), nil
 	case f.From != "":
-		addr, err := wallet.ParseAddress(f.From)
+		addr, err := parseAddress("--from", f.From)
 		if err != nil {
-			return nil, fmt.Errorf("--from: %w", err)
+			return nil, err
 		}
 		pw, err := wallet.ReadPassword(f.PasswordFile, "Password for "+addr.Hex()+": ", false)
 		if err != nil {
@@ -52,20 +53,11 @@ func (f *txFlags) key() (*ecdsa.PrivateKey, error) {
 		}
 		return wallet.OpenKeystore(filepath.Join(f.Datadir, "keystore"), false).Key(addr, pw)
 	}
-	return nil, fmt.Errorf("say who signs: --from ADDR or --dev N")
+	return nil, usageErrorf("say who signs: --from ADDR or --dev N")
 }
 
-// send fills in chain id, nonce, gas and gas price, signs, submits and
-// prints the hash, or with --wait the receipt.
-func (f *txFlags) send(tx *proto.Tx) error {
-	key, err := f.key()
-	if err != nil {
-		return err
-	}
-	from := wallet.KeyAddress(key)
-	cl := f.client()
-	ctx, cancel := ctxTimeout()
-	defer cancel()
+// fill fills in chain id, nonce, gas price and gas limit, and signs.
+func (f *txFlags) fill(ctx context.Context, cl *node.Client, key *ecdsa.PrivateKey, tx *proto.Tx) error {
 	st, err := cl.Status(ctx)
 	if err != nil {
 		return err
@@ -74,7 +66,7 @@ func (f *txFlags) send(tx *proto.Tx) error {
 	if f.Nonce != nil {
 		tx.Nonce = *f.Nonce
 	} else {
-		acct, err := cl.Account(ctx, from)
+		acct, err := cl.Account(ctx, wallet.KeyAddress(key))
 		if err != nil {
 			return err
 		}
@@ -92,7 +84,25 @@ func (f *txFlags) send(tx *proto.Tx) error {
 			return err
 		}
 	}
-	if tx.Sig, err = wallet.Sign(tx.SigHash(), key); err != nil {
+	tx.Sig, err = wallet.Sign(tx.SigHash(), key)
+	return err
+}
+
+// send fills in and signs tx, submits it and prints its hash at once (on
+// stderr with --json, so that stdout stays one JSON document); with
+// --wait it then waits for inclusion and prints the receipt.
+func (f *txFlags) send(e *env, tx *proto.Tx) error {
+	if f.Wait && f.Timeout <= 0 {
+		return usageErrorf("--timeout %s: want a positive duration, e.g. 30s or 5m", f.Timeout)
+	}
+	key, err := f.key()
+	if err != nil {
+		return err
+	}
+	cl := f.client()
+	ctx, cancel := ctxTimeout(e)
+	defer cancel()
+	if err := f.fill(ctx, cl, key, tx); err != nil {
 		return err
 	}
 	h, err := cl.SendTx(ctx, tx)
@@ -101,46 +111,73 @@ func (f *txFlags) send(tx *proto.Tx) error {
 	}
 	out := &sendResult{Hash: h}
 	if tx.Kind == proto.KindDeploy {
-		addr := crypto.CreateAddress(from, tx.Nonce)
+		addr := crypto.CreateAddress(wallet.KeyAddress(key), tx.Nonce)
 		out.Contract = &addr
 	}
-	if !f.Wait {
-		if f.JSON {
-			return printJSON(out)
-		}
-		fmt.Println(h.Hex())
+	switch {
+	case f.JSON && !f.Wait:
+		return e.printJSON(out)
+	case f.JSON:
+		fmt.Fprintln(e.stderr, "tx", h.Hex())
+	default:
+		e.printf("tx        %s\n", h.Hex())
 		if out.Contract != nil {
-			fmt.Println("contract", out.Contract.Hex())
+			e.printf("contract  %s\n", out.Contract.Hex())
 		}
+	}
+	if !f.Wait {
 		return nil
 	}
-	wctx, wcancel := context.WithTimeout(context.Background(), f.Timeout)
+	return f.wait(e, cl, out)
+}
+
+// wait waits for out.Hash with --timeout and prints the receipt; a run
+// that failed is exit status 3. Ctrl-C or the timeout end the wait, not
+// the tx: the message says so and repeats its hash.
+func (f *txFlags) wait(e *env, cl *node.Client, out *sendResult) error {
+	h := out.Hash
+	if !f.JSON {
+		e.printf("waiting   for inclusion (up to %s)\n", f.Timeout)
+	}
+	wctx, wcancel := context.WithTimeout(e.ctx, f.Timeout)
 	defer wcancel()
 	res, err := cl.WaitTx(wctx, h)
-	if err != nil {
-		return err
+	var ni *node.NotIncludedError
+	switch {
+	case errors.As(err, &ni) && errors.Is(err, context.Canceled):
+		return fmt.Errorf("interrupted: tx %s not included yet; it may still be (tinychain tx %s)", h.Hex(), h.Hex())
+	case errors.As(err, &ni):
+		return fmt.Errorf("%w; it may still be (tinychain tx %s)", err, h.Hex())
+	case err != nil:
+		return fmt.Errorf("waiting for tx %s: %w", h.Hex(), err)
 	}
+	fillConfirmations(wctx, cl, res)
 	out.Block, out.Height, out.Receipt = res.Block, res.Height, res.Receipt
-	if f.JSON {
-		err = printJSON(out)
-	} else {
-		printTxStatus(res)
+	if r := res.Receipt; r != nil {
+		out.OutputText = runOutcome{Output: r.Output}.withText().OutputText
 	}
-	if err == nil && res.Receipt != nil && res.Receipt.Status != proto.StatusOK.String() {
-		return &exitErr{exitTxFailed, fmt.Errorf("tx %s failed: %s %s", h, res.Receipt.Status, res.Receipt.Error)}
+	if f.JSON {
+		err = e.printJSON(out)
+	} else {
+		printTxStatus(e, res)
+	}
+	if err == nil && res.Receipt != nil {
+		err = runFailed("tx "+h.Hex(), res.Receipt.Status, res.Receipt.Error)
 	}
 	return err
 }
 
 // sendResult is what send, deploy, call and exec print with --json: the
 // tx hash, the contract a deploy creates, and with --wait where the tx was
-// included and its receipt's fields (status, gas_used, output, error).
+// included and its receipt's fields (status, gas_used, output,
+// output_text when printable, error, error_code, fault_at).
 type sendResult struct {
 	Hash     common.Hash     `json:"hash"`
 	Contract *common.Address `json:"contract,omitempty"`
 	Block    *common.Hash    `json:"block,omitempty"`
 	Height   *uint64         `json:"height,omitempty"`
 	*node.Receipt
+	OutputText string `json:"output_text,omitempty"`
 }
 
 type sendCmd struct {
@@ -149,16 +186,16 @@ type sendCmd struct {
 	Amount string `required:"" help:"Amount in base units."`
 }
 
-func (c *sendCmd) Run() error {
-	to, err := wallet.ParseAddress(c.To)
+func (c *sendCmd) Run(e *env) error {
+	to, err := parseAddress("--to", c.To)
 	if err != nil {
-		return fmt.Errorf("--to: %w", err)
+		return err
 	}
 	amount, err := strconv.ParseUint(c.Amount, 10, 64)
 	if err != nil {
-		return fmt.Errorf("--amount %q: want a whole number of base units below 2^64", c.Amount)
+		return usageErrorf("--amount %q: want a whole number of base units below 2^64", c.Amount)
 	}
-	return c.send(&proto.Tx{Kind: proto.KindTransfer, To: to, Value: amount})
+	return c.send(e, &proto.Tx{Kind: proto.KindTransfer, To: to, Value: amount})
 }
 
 // estimateGas is the gas limit send uses when --gas is not given: the

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/vm"
 )
 
@@ -18,12 +19,12 @@ type vmRunCmd struct {
 	InputFile string `help:"Input from a file." xor:"input" type:"existingfile"`
 	Gas       uint64 `help:"Gas limit." default:"12000000"`
 	MaxOutput int    `help:"Output cap in bytes." default:"65536"`
-	Trace     bool   `help:"Print every step: position, command, pointer, cell, gas left."`
-	JSON      bool   `name:"json" help:"Print {output (hex), gas_used, status, error}."`
+	Trace     bool   `help:"Print every step on stderr: position, command, pointer, cell, gas left."`
+	JSON      bool   `name:"json" help:"Print {output (hex), output_text, gas_used, status, error, error_code, fault_at}."`
 }
 
-func (c *vmRunCmd) Run() error {
-	code, err := readSource(c.File)
+func (c *vmRunCmd) Run(e *env) error {
+	code, err := readSource(e, c.File)
 	if err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func (c *vmRunCmd) Run() error {
 		}
 	}
 	if c.MaxOutput <= 0 {
-		return fmt.Errorf("--max-output must be positive")
+		return usageErrorf("--max-output %d: must be positive", c.MaxOutput)
 	}
 	lim := vm.Limits{Gas: c.Gas, MaxOutput: c.MaxOutput}
 	tape := new(vm.Tape)
@@ -44,7 +45,7 @@ func (c *vmRunCmd) Run() error {
 			return err
 		}
 		res = vm.RunPlain(code, tape, input, lim, func(pos int, cmd byte, ptr int, cell byte, gasLeft uint64) {
-			fmt.Fprintf(os.Stderr, "pos %d %c ptr %d cell %d gas %d\n", pos, cmd, ptr, cell, gasLeft)
+			fmt.Fprintf(e.stderr, "pos %d %c ptr %d cell %d gas %d\n", pos, cmd, ptr, cell, gasLeft)
 		})
 	} else {
 		prog, err := vm.Compile(code)
@@ -53,23 +54,21 @@ func (c *vmRunCmd) Run() error {
 		}
 		res = prog.Run(tape, input, lim)
 	}
-	errText := ""
-	if res.Err != nil {
-		errText = res.Err.Error()
+	// The failure as a receipt gives it: a code, a position, their text.
+	ec, at := chain.VMErrCode(res.Err)
+	rc := &proto.Receipt{Status: ec.Status(), ErrCode: ec, FaultAt: at}
+	out := runOutcome{Output: res.Output, GasUsed: res.GasUsed, Status: rc.Status.String(), Error: rc.ErrorText(), FaultAt: at}
+	if ec != proto.ErrCodeNone {
+		out.ErrorCode = ec.String()
 	}
+	out = out.withText()
 	if c.JSON {
-		out := res.Output
-		if out == nil {
-			out = []byte{}
-		}
-		return printJSON(map[string]any{"output": hexutil.Bytes(out), "gas_used": res.GasUsed,
-			"status": res.Status.String(), "error": errText})
+		err = e.printJSON(out)
+	} else {
+		printRun(e, out)
 	}
-	os.Stdout.Write(res.Output)
-	fmt.Fprintf(os.Stderr, "\ngas used %d, status %s", res.GasUsed, res.Status)
-	if errText != "" {
-		fmt.Fprintf(os.Stderr, ": %s", errText)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintln(os.Stderr)
-	return nil
+	return runFailed("vm run", out.Status, out.Error)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -28,7 +27,7 @@ func (f *keystoreFlags) keystore() *wallet.Keystore {
 
 type walletNewCmd struct{ keystoreFlags }
 
-func (c *walletNewCmd) Run() error {
+func (c *walletNewCmd) Run(e *env) error {
 	pw, err := wallet.ReadPassword(c.PasswordFile, "Password for the new key: ", true)
 	if err != nil {
 		return err
@@ -38,15 +37,15 @@ func (c *walletNewCmd) Run() error {
 		return err
 	}
 	if c.JSON {
-		return printJSON(map[string]string{"address": addr.Hex(), "file": file})
+		return e.printJSON(map[string]string{"address": addr.Hex(), "file": file})
 	}
-	fmt.Printf("%s %s\n", addr.Hex(), file)
+	e.printf("%s %s\n", addr.Hex(), file)
 	return nil
 }
 
 type walletListCmd struct{ keystoreFlags }
 
-func (c *walletListCmd) Run() error {
+func (c *walletListCmd) Run(e *env) error {
 	accts, err := c.keystore().List()
 	if err != nil {
 		return err
@@ -56,10 +55,10 @@ func (c *walletListCmd) Run() error {
 		for i, a := range accts {
 			out[i] = map[string]string{"address": a.Address.Hex(), "file": a.File}
 		}
-		return printJSON(out)
+		return e.printJSON(out)
 	}
 	for _, a := range accts {
-		fmt.Printf("%s %s\n", a.Address.Hex(), a.File)
+		e.printf("%s %s\n", a.Address.Hex(), a.File)
 	}
 	return nil
 }
@@ -72,7 +71,7 @@ type walletImportCmd struct {
 	KeyPasswordFile string `help:"Password file of the imported keystore JSON (default: --password-file)." type:"path"`
 }
 
-func (c *walletImportCmd) Run() error {
+func (c *walletImportCmd) Run(e *env) error {
 	data, err := os.ReadFile(c.File)
 	if err != nil {
 		return err
@@ -92,9 +91,9 @@ func (c *walletImportCmd) Run() error {
 		return err
 	}
 	if c.JSON {
-		return printJSON(map[string]string{"address": addr.Hex(), "file": file})
+		return e.printJSON(map[string]string{"address": addr.Hex(), "file": file})
 	}
-	fmt.Printf("%s %s\n", addr.Hex(), file)
+	e.printf("%s %s\n", addr.Hex(), file)
 	return nil
 }
 
@@ -103,8 +102,8 @@ type walletExportCmd struct {
 	Address string `arg:"" help:"Address of the key to export."`
 }
 
-func (c *walletExportCmd) Run() error {
-	addr, err := wallet.ParseAddress(c.Address)
+func (c *walletExportCmd) Run(e *env) error {
+	addr, err := parseAddress("", c.Address)
 	if err != nil {
 		return err
 	}
@@ -117,8 +116,8 @@ func (c *walletExportCmd) Run() error {
 		return err
 	}
 	if c.JSON {
-		return printJSON(map[string]string{"address": addr.Hex(), "private_key": wallet.PrivateKeyHex(key)})
+		return e.printJSON(map[string]string{"address": addr.Hex(), "private_key": wallet.PrivateKeyHex(key)})
 	}
-	fmt.Println(wallet.PrivateKeyHex(key))
+	e.printf("%s\n", wallet.PrivateKeyHex(key))
 	return nil
 }

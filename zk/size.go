@@ -1,0 +1,76 @@
+package zk
+
+import (
+	"fmt"
+
+	"github.com/tinychain/tinychain/vm"
+)
+
+// Size fixes the shape of one circuit; each Size has its own keys.
+type Size struct {
+	LogSteps int // the circuit has 1<<LogSteps rows
+	Steps    int // rows: a run may execute at most Steps-1 commands
+	Window   int // tape cells the run may touch (the rest are unchanged)
+	Code     int // code table rows: at most Code-1 commands
+	Input    int // input capacity in bytes
+	Output   int // output capacity in bytes
+}
+
+// Logs are the circuit sizes, as log2 of the rows.
+var Logs = []int{10, 12, 14, 16}
+
+// NewSize returns the size with 1<<logSteps rows.
+func NewSize(logSteps int) Size {
+	n := 1 << logSteps
+	return Size{
+		LogSteps: logSteps,
+		Steps:    n,
+		Window:   min(n/2, vm.TapeSize),
+		Code:     min(n/2, maxCode),
+		Input:    min(n/4, 4096),
+		Output:   min(n/4, 4096),
+	}
+}
+
+// maxCode bounds the code rows so that a row (command and partner) packs
+// into rowBits bits.
+const maxCode = 1 << 13
+
+// String names the size, as in key file names.
+func (s Size) String() string { return fmt.Sprintf("2^%d", s.LogSteps) }
+
+// sortedRows is the length of the memory table: one access per row plus
+// an initial and a final access per window cell.
+func (s Size) sortedRows() int { return s.Steps + 2*s.Window }
+
+// fits says why a run does not fit in s, or nil.
+func (s Size) fits(r *Run) error {
+	switch {
+	case len(r.Prog) >= s.Code:
+		return fmt.Errorf("code of %d commands exceeds %d", len(r.Prog), s.Code-1)
+	case r.rows() > s.Steps:
+		return fmt.Errorf("run of %d steps exceeds %d", r.rows()-1, s.Steps-1)
+	case r.maxPtr >= s.Window:
+		return fmt.Errorf("run reaches cell %d, window is %d cells", r.maxPtr, s.Window)
+	case len(r.Input) > s.Input:
+		return fmt.Errorf("input of %d bytes exceeds %d", len(r.Input), s.Input)
+	case len(r.Result.Output) > s.Output:
+		return fmt.Errorf("output of %d bytes exceeds %d", len(r.Result.Output), s.Output)
+	case len(r.TapeIn.Compact()) > s.Window:
+		return fmt.Errorf("stored tape of %d cells exceeds the window of %d", len(r.TapeIn.Compact()), s.Window)
+	}
+	return nil
+}
+
+// Fit returns the smallest size that holds the run, or an error naming
+// the limit that the largest size does not meet.
+func Fit(r *Run) (Size, error) {
+	var err error
+	for _, l := range Logs {
+		s := NewSize(l)
+		if err = s.fits(r); err == nil {
+			return s, nil
+		}
+	}
+	return Size{}, fmt.Errorf("zk: too large to prove at the largest size (%s): %w", NewSize(Logs[len(Logs)-1]), err)
+}

@@ -1,0 +1,88 @@
+package zk
+
+import (
+	"fmt"
+	"sort"
+)
+
+// codeRows is the code table of prog padded to n rows with halts.
+func codeRows(prog []byte, jump []int32, n int) []uint64 {
+	rows := make([]uint64, n)
+	for i, c := range prog {
+		rows[i] = uint64(opOf[c])
+		if c == '[' || c == ']' {
+			rows[i] += opSpan * uint64(jump[i])
+		}
+	}
+	return rows
+}
+
+// access is one row of the memory table.
+type access struct {
+	addr, time  int
+	read, write int
+}
+
+// Assign returns the full witness of the run at size s.
+func (r *Run) Assign(s Size) (*Circuit, error) {
+	if err := s.fits(r); err != nil {
+		return nil, fmt.Errorf("zk: does not fit %s: %w", s, err)
+	}
+	st := r.Statement(s)
+	c, err := st.assign()
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range codeRows(r.Prog, r.Jump, s.Code) {
+		c.Code[i] = v
+	}
+	rows, stop, err := r.rowValues()
+	if err != nil {
+		return nil, err
+	}
+	for len(rows) < s.Steps {
+		rows = append(rows, stop)
+	}
+	tape0, tape1 := make([]int, s.Window), make([]int, s.Window)
+	for a := range tape0 {
+		tape0[a], tape1[a] = int(r.TapeIn[a]), int(r.TapeOut[a])
+	}
+	assignRows(c, rows, tape0, tape1)
+	return c, nil
+}
+
+// assignRows sets the rows, the tape window before and after and the
+// sorted memory table from them.
+func assignRows(c *Circuit, rows []rowValue, tape0, tape1 []int) {
+	var acc []access
+	for i, w := range rows {
+		row := &c.Rows[i]
+		for k := range row.Op {
+			row.Op[k] = 0
+		}
+		row.Op[w.op] = 1
+		row.Read, row.Write, row.OOG = w.read, w.write, b2i(w.oog)
+		acc = append(acc, access{w.ptr, i + 1, w.read, w.write})
+	}
+	n := len(rows)
+	for a := range tape0 {
+		c.Tape0[a], c.Tape1[a] = tape0[a], tape1[a]
+		acc = append(acc, access{a, 0, tape0[a], tape0[a]}, access{a, n + 1, tape1[a], tape1[a]})
+	}
+	sort.Slice(acc, func(i, j int) bool {
+		if acc[i].addr != acc[j].addr {
+			return acc[i].addr < acc[j].addr
+		}
+		return acc[i].time < acc[j].time
+	})
+	for j, a := range acc {
+		c.Sorted[j] = Cell{Same: b2i(j > 0 && acc[j-1].addr == a.addr), Time: a.time, Read: a.read, Write: a.write}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
