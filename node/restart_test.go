@@ -122,19 +122,24 @@ func TestListenPortInUse(t *testing.T) {
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
 	tcp, quic := fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port), fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", port)
-	for _, listen := range [][]string{{tcp}, {tcp, quic}} {
-		_, err = node.New(node.Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", Genesis: easyGenesis(),
+	start := func(listen []string) error {
+		n, err := node.New(node.Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", Genesis: easyGenesis(),
 			P2P: &gossip.Config{Listen: listen}})
-		if err == nil || !strings.Contains(err.Error(), "cannot listen on "+tcp) || !strings.Contains(err.Error(), "in use") {
+		if err != nil {
+			return err
+		}
+		defer n.Close()
+		return n.Start()
+	}
+	for _, listen := range [][]string{{tcp}, {tcp, quic}} {
+		if err := start(listen); err == nil || !strings.Contains(err.Error(), "cannot listen on "+tcp) || !strings.Contains(err.Error(), "in use") {
 			t.Fatalf("listen %v with TCP %d taken: %v", listen, port, err)
 		}
 	}
 	// Two nodes on one port: the second is refused.
 	l.Close()
 	runNode(t, node.Config{Genesis: easyGenesis(), P2P: &gossip.Config{Listen: []string{tcp, quic}}})
-	_, err = node.New(node.Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", Genesis: easyGenesis(),
-		P2P: &gossip.Config{Listen: []string{tcp, quic}}})
-	if err == nil || !strings.Contains(err.Error(), "in use") {
+	if err := start([]string{tcp, quic}); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Fatalf("a second node on port %d: %v", port, err)
 	}
 }
