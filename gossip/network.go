@@ -166,7 +166,7 @@ func (n *Network) Start() error {
 	n.life.Unlock()
 	switch {
 	case closing:
-		return errors.New("p2p network: start after close")
+		return fmt.Errorf("p2p network: start after close: %w", blockchain.ErrStopped)
 	case started:
 		return fmt.Errorf("p2p network: %w", blockchain.ErrStarted)
 	}
@@ -182,6 +182,7 @@ func (n *Network) Start() error {
 	h.SetStreamHandler(n.protoHeaders, n.handleHeaders)
 	h.SetStreamHandler(n.protoBodies, n.handleBodies)
 	n.initTxRelay()
+	n.initProofs() // proof.go
 	h.Network().Notify(&network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
 			n.spawn(func() {
