@@ -178,7 +178,7 @@ func (c *Circuit) step(api frontend.API, rc frontend.Rangechecker, code, inTab, 
 	cost := api.Add(vm.GasStep, api.Mul(vm.GasWrite, api.Add(f[opInc], f[opDec], f[opIn])), api.Mul(vm.GasOutput, f[opOut]))
 	mem.access(i, move, m.ptr, r.Read, r.Write)
 	return machine{
-		pc:      api.Add(m.pc, x, api.Mul(jump, api.Sub(partner, m.pc))),
+		pc:      api.Add(m.pc, api.Sub(x, fault), api.Mul(jump, api.Sub(partner, m.pc))),
 		ptr:     api.Add(m.ptr, move),
 		act:     api.Sub(x, fault),
 		gas:     api.Add(m.gas, api.Mul(x, cost)),

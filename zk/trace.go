@@ -103,13 +103,13 @@ func (r *Run) replay() error {
 	var out []byte
 	for _, w := range rows {
 		if w.op == opOut && w.exec {
-			out = append(out, w.read)
+			out = append(out, byte(w.read))
 		}
-		tape[w.ptr] = w.write
+		tape[w.ptr] = byte(w.write)
 		r.maxPtr = max(r.maxPtr, w.ptr)
 	}
 	r.maxPtr = max(r.maxPtr, stop.ptr)
-	if tape != *r.TapeOut || !bytes.Equal(out, r.Result.Output) || tape[stop.ptr] != stop.read {
+	if tape != *r.TapeOut || !bytes.Equal(out, r.Result.Output) || int(tape[stop.ptr]) != stop.read {
 		return errors.New("zk: trace replay disagrees with the interpreter")
 	}
 	return nil
@@ -118,7 +118,7 @@ func (r *Run) replay() error {
 // rowValue is one row's access as the witness needs it.
 type rowValue struct {
 	pc, ptr, op int
-	read, write byte
+	read, write int // ints, so that a test can forge a value out of range
 	exec, oog   bool
 }
 
@@ -133,20 +133,20 @@ func (r *Run) rowValues() (rows []rowValue, stop rowValue, err error) {
 		if tape[s.Ptr] != s.Cell || s.Ptr != ptr {
 			return nil, stop, fmt.Errorf("zk: trace step %d is not where the previous one left", i)
 		}
-		w := rowValue{pc: s.PC, ptr: s.Ptr, op: opOf[r.Prog[s.PC]], read: s.Cell, write: s.Cell}
+		w := rowValue{pc: s.PC, ptr: s.Ptr, op: opOf[r.Prog[s.PC]], read: int(s.Cell), write: int(s.Cell)}
 		w.oog = i == last && r.Result.Status == vm.StatusOutOfGas
 		w.exec = !w.oog
 		fault := i == last && r.Result.Status == vm.StatusFault
 		if w.exec {
 			switch w.op {
 			case opInc:
-				w.write++
+				w.write = (w.write + 1) % 256
 			case opDec:
-				w.write--
+				w.write = (w.write + 255) % 256
 			case opIn:
 				w.write = 0
 				if in < len(r.Input) {
-					w.write = r.Input[in]
+					w.write = int(r.Input[in])
 					in++
 				}
 			case opRight:
@@ -158,13 +158,13 @@ func (r *Run) rowValues() (rows []rowValue, stop rowValue, err error) {
 				ptr = s.Ptr
 			}
 		}
-		tape[s.Ptr] = w.write
+		tape[s.Ptr] = byte(w.write)
 		rows = append(rows, w)
 	}
-	stop = rowValue{pc: len(r.Prog), ptr: ptr, op: opHalt, read: tape[ptr], write: tape[ptr]}
+	stop = rowValue{pc: len(r.Prog), ptr: ptr, op: opHalt, read: int(tape[ptr]), write: int(tape[ptr])}
 	if r.Result.Status != vm.StatusOK {
 		l := rows[last]
-		stop = rowValue{pc: l.pc, ptr: ptr, op: l.op, read: tape[ptr], write: tape[ptr]}
+		stop = rowValue{pc: l.pc, ptr: ptr, op: l.op, read: int(tape[ptr]), write: int(tape[ptr])}
 	}
 	return rows, stop, nil
 }

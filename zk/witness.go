@@ -20,7 +20,7 @@ func codeRows(prog []byte, jump []int32, n int) []uint64 {
 // access is one row of the memory table.
 type access struct {
 	addr, time  int
-	read, write byte
+	read, write int
 }
 
 // Assign returns the full witness of the run at size s.
@@ -43,6 +43,17 @@ func (r *Run) Assign(s Size) (*Circuit, error) {
 	for len(rows) < s.Steps {
 		rows = append(rows, stop)
 	}
+	tape0, tape1 := make([]int, s.Window), make([]int, s.Window)
+	for a := range tape0 {
+		tape0[a], tape1[a] = int(r.TapeIn[a]), int(r.TapeOut[a])
+	}
+	assignRows(c, rows, tape0, tape1)
+	return c, nil
+}
+
+// assignRows sets the rows, the tape window before and after and the
+// sorted memory table from them.
+func assignRows(c *Circuit, rows []rowValue, tape0, tape1 []int) {
 	var acc []access
 	for i, w := range rows {
 		row := &c.Rows[i]
@@ -53,9 +64,10 @@ func (r *Run) Assign(s Size) (*Circuit, error) {
 		row.Read, row.Write, row.OOG = w.read, w.write, b2i(w.oog)
 		acc = append(acc, access{w.ptr, i + 1, w.read, w.write})
 	}
-	for a := 0; a < s.Window; a++ {
-		c.Tape0[a], c.Tape1[a] = r.TapeIn[a], r.TapeOut[a]
-		acc = append(acc, access{a, 0, r.TapeIn[a], r.TapeIn[a]}, access{a, s.Steps + 1, r.TapeOut[a], r.TapeOut[a]})
+	n := len(rows)
+	for a := range tape0 {
+		c.Tape0[a], c.Tape1[a] = tape0[a], tape1[a]
+		acc = append(acc, access{a, 0, tape0[a], tape0[a]}, access{a, n + 1, tape1[a], tape1[a]})
 	}
 	sort.Slice(acc, func(i, j int) bool {
 		if acc[i].addr != acc[j].addr {
@@ -66,7 +78,6 @@ func (r *Run) Assign(s Size) (*Circuit, error) {
 	for j, a := range acc {
 		c.Sorted[j] = Cell{Same: b2i(j > 0 && acc[j-1].addr == a.addr), Time: a.time, Read: a.read, Write: a.write}
 	}
-	return c, nil
 }
 
 func b2i(b bool) int {

@@ -23,7 +23,10 @@ import (
 
 // Chain is what the miner needs of the chain: a template to build on, the
 // rules' parameters and clock, a way to hand its blocks in, and the head
-// events that restart its search. *blockchain.Chain implements it.
+// events that restart its search. *blockchain.Chain implements it; in a
+// node, a view of it whose ProcessBlock and Subscribe go through the
+// blockchain.Importer (the miner's block waits its turn with the others,
+// and its restart runs off the importer's goroutine).
 type Chain interface {
 	Genesis() *chain.Genesis
 	Now() time.Time
