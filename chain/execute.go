@@ -238,11 +238,29 @@ func fail(gas uint64, code proto.ErrCode) *proto.Receipt {
 // the reward and the fees. senders come from CheckBlock. It returns the
 // receipts; the caller compares the roots.
 func ApplyBlock(st *State, b *proto.Block, senders []common.Address, g *Genesis) ([]*proto.Receipt, error) {
+	return applyBlock(st, b, func(i int) (common.Address, error) { return senders[i], nil }, g)
+}
+
+// ApplyCheckedBlock is ApplyBlock while chk (b's StartCheckBlock) is
+// still recovering senders: each tx executes as soon as its sender is
+// known. A tx whose CheckTx failed stops it with that error; the caller
+// must then take chk.Wait's error, which is the first in block order, and
+// likewise after any other error, since a later tx's CheckTx error comes
+// before an execution error (CheckBlock runs before ApplyBlock).
+func ApplyCheckedBlock(st *State, b *proto.Block, chk *BlockCheck, g *Genesis) ([]*proto.Receipt, error) {
+	return applyBlock(st, b, chk.Sender, g)
+}
+
+func applyBlock(st *State, b *proto.Block, sender func(int) (common.Address, error), g *Genesis) ([]*proto.Receipt, error) {
 	pool := GasPool(g.BlockGasLimit)
 	var fees uint64
 	receipts := make([]*proto.Receipt, len(b.Txs))
 	for i, tx := range b.Txs {
-		r, err := ApplyTx(st, tx, senders[i], &pool, &fees)
+		from, err := sender(i)
+		if err != nil {
+			return nil, err
+		}
+		r, err := ApplyTx(st, tx, from, &pool, &fees)
 		if err != nil {
 			return nil, fmt.Errorf("block %s tx %d: %w", b.Hash(), i, err)
 		}

@@ -25,6 +25,10 @@ import (
 type State struct {
 	// Programs caches compiled contract code by code hash (optional).
 	Programs *vm.Cache
+	// Nodes keeps the Merkle tree's top nodes across blocks (optional):
+	// only for a State over the DB itself, which Nodes mirrors, never over
+	// a snapshot (smt.Cache).
+	Nodes *smt.Cache
 
 	db      smt.Reader
 	objs    map[common.Address]*stateObject
@@ -171,7 +175,7 @@ func (s *State) changes() []change {
 
 // Root returns the state root the view would commit, writing nothing.
 func (s *State) Root() (common.Hash, error) {
-	t := smt.Open(s.db, smtPrefix)
+	t := openTree(s.db, s.Nodes)
 	for _, c := range s.changes() {
 		if err := t.Update(accountLeafKey(c.addr), leafValue(c.enc)); err != nil {
 			return common.Hash{}, err
@@ -184,7 +188,7 @@ func (s *State) Root() (common.Hash, error) {
 // Commit writes the view's changes (accounts and Merkle nodes) into batch
 // and returns the new state root and the undo data that reverses them.
 func (s *State) Commit(batch *leveldb.Batch) (common.Hash, []undoEntry, error) {
-	t := smt.Open(s.db, smtPrefix)
+	t := openTree(s.db, s.Nodes)
 	var undo []undoEntry
 	for _, c := range s.changes() {
 		key := accountKey(c.addr)
@@ -223,11 +227,20 @@ func (s *State) Commit(batch *leveldb.Batch) (common.Hash, []undoEntry, error) {
 	return common.Hash(r), undo, err
 }
 
+// openTree opens the state's Merkle tree in db, through nodes if not nil.
+func openTree(db smt.Reader, nodes *smt.Cache) *smt.Tree {
+	if nodes != nil {
+		return smt.OpenCached(db, smtPrefix, nodes)
+	}
+	return smt.Open(db, smtPrefix)
+}
+
 // revertState writes a block's undo data into batch: the old value of
 // every key it changed, and the Merkle leaves that follow from them. It
-// returns the state root after the revert.
-func revertState(db smt.Reader, batch *leveldb.Batch, undo []undoEntry) (common.Hash, error) {
-	t := smt.Open(db, smtPrefix)
+// returns the state root after the revert. nodes (optional) is the
+// tree's node cache over db.
+func revertState(db smt.Reader, nodes *smt.Cache, batch *leveldb.Batch, undo []undoEntry) (common.Hash, error) {
+	t := openTree(db, nodes)
 	for i := len(undo) - 1; i >= 0; i-- {
 		u := undo[i]
 		if len(u.Old) == 0 {

@@ -60,9 +60,9 @@ func (emptyDB) Get([]byte, *opt.ReadOptions) ([]byte, error) { return nil, level
 type UndoEntry = undoEntry
 
 // RevertState writes a block's undo data into batch and returns the state
-// root after the revert.
-func RevertState(db smt.Reader, batch *leveldb.Batch, undo []UndoEntry) (common.Hash, error) {
-	return revertState(db, batch, undo)
+// root after the revert; nodes (optional) is the Merkle node cache of db.
+func RevertState(db smt.Reader, nodes *smt.Cache, batch *leveldb.Batch, undo []UndoEntry) (common.Hash, error) {
+	return revertState(db, nodes, batch, undo)
 }
 
 // TapeLoadGas is the gas of loading owner's tape (world tape: WorldTape).

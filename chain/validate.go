@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/proto"
@@ -39,29 +40,37 @@ func Sender(tx *proto.Tx) (common.Address, error) {
 // order: size, chain id, kind, recipient, gas price, intrinsic gas, gas
 // limit against the block's, cost overflow, signature. It returns the sender.
 func CheckTx(tx *proto.Tx, g *Genesis) (common.Address, error) {
-	h := tx.Hash()
-	if tx.Size() > g.MaxTxBytes {
-		return common.Address{}, ruleErr(ErrTxTooBig, "tx %s: %d bytes > %d", h, tx.Size(), g.MaxTxBytes)
-	}
-	if tx.ChainID != g.ChainID {
-		return common.Address{}, ruleErr(ErrBadChainID, "tx %s: chain id %d, want %d", h, tx.ChainID, g.ChainID)
-	}
-	if err := checkKind(tx); err != nil {
+	if err := checkTxStateless(tx, g); err != nil {
 		return common.Address{}, err
 	}
+	return Sender(tx)
+}
+
+// checkTxStateless runs CheckTx's checks but the signature's.
+func checkTxStateless(tx *proto.Tx, g *Genesis) error {
+	h := tx.Hash()
+	if tx.Size() > g.MaxTxBytes {
+		return ruleErr(ErrTxTooBig, "tx %s: %d bytes > %d", h, tx.Size(), g.MaxTxBytes)
+	}
+	if tx.ChainID != g.ChainID {
+		return ruleErr(ErrBadChainID, "tx %s: chain id %d, want %d", h, tx.ChainID, g.ChainID)
+	}
+	if err := checkKind(tx); err != nil {
+		return err
+	}
 	if tx.GasPrice < uint64(g.MinGasPrice) {
-		return common.Address{}, ruleErr(ErrGasPriceTooLow, "tx %s: gas price %d < min %d", h, tx.GasPrice, g.MinGasPrice)
+		return ruleErr(ErrGasPriceTooLow, "tx %s: gas price %d < min %d", h, tx.GasPrice, g.MinGasPrice)
 	}
 	if ig := IntrinsicGas(tx); tx.GasLimit < ig {
-		return common.Address{}, ruleErr(ErrIntrinsicGas, "tx %s: gas limit %d < intrinsic gas %d", h, tx.GasLimit, ig)
+		return ruleErr(ErrIntrinsicGas, "tx %s: gas limit %d < intrinsic gas %d", h, tx.GasLimit, ig)
 	}
 	if tx.GasLimit > g.BlockGasLimit {
-		return common.Address{}, ruleErr(ErrBlockGasLimit, "tx %s: gas limit %d > block gas limit %d", h, tx.GasLimit, g.BlockGasLimit)
+		return ruleErr(ErrBlockGasLimit, "tx %s: gas limit %d > block gas limit %d", h, tx.GasLimit, g.BlockGasLimit)
 	}
 	if _, ok := tx.Cost(); !ok {
-		return common.Address{}, ruleErr(ErrOverflow, "tx %s: value + gas_limit*gas_price overflows", h)
+		return ruleErr(ErrOverflow, "tx %s: value + gas_limit*gas_price overflows", h)
 	}
-	return Sender(tx)
+	return nil
 }
 
 // checkKind checks the kind and the recipient that goes with it.
@@ -98,6 +107,20 @@ func checkKind(tx *proto.Tx) error {
 // tx root, duplicate txs, then every transaction's CheckTx (signatures are
 // recovered in parallel across cores). It returns the senders.
 func CheckBlock(b *proto.Block, g *Genesis) ([]common.Address, error) {
+	chk, err := StartCheckBlock(b, g)
+	if err != nil {
+		return nil, err
+	}
+	return chk.Wait()
+}
+
+// StartCheckBlock runs CheckBlock's checks but the signatures', and
+// starts recovering the senders on the cores, in block order. Its error
+// is CheckBlock's when a check before the txs' fails; the txs' errors,
+// and the senders, come from the BlockCheck: Wait returns exactly what
+// CheckBlock would, and Sender(i) lets a caller execute tx i as soon as
+// its sender is known, while the later ones are still being recovered.
+func StartCheckBlock(b *proto.Block, g *Genesis) (*BlockCheck, error) {
 	h := &b.Header
 	hash := b.Hash()
 	if err := CheckHeader(b, g); err != nil {
@@ -113,7 +136,69 @@ func CheckBlock(b *proto.Block, g *Genesis) ([]common.Address, error) {
 		}
 		seen[tx.Hash()] = struct{}{}
 	}
-	return checkTxsParallel(b.Txs, g)
+	return startRecovery(b.Txs, g), nil
+}
+
+// BlockCheck is the txs' part of a block's CheckBlock, under way: each
+// tx's CheckTx, the signature recovered on one of the cores.
+type BlockCheck struct {
+	senders []common.Address
+	errs    []error
+	done    []chan struct{} // done[i] is closed once tx i is checked
+}
+
+// startRecovery runs each tx's stateless checks here and recovers the
+// senders of those that pass on up to GOMAXPROCS goroutines, which take
+// the txs in block order.
+func startRecovery(txs []*proto.Tx, g *Genesis) *BlockCheck {
+	n := len(txs)
+	c := &BlockCheck{senders: make([]common.Address, n), errs: make([]error, n), done: make([]chan struct{}, n)}
+	for i, tx := range txs {
+		c.done[i] = make(chan struct{})
+		if c.errs[i] = checkTxStateless(tx, g); c.errs[i] != nil {
+			close(c.done[i])
+		}
+	}
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), n/16+1) {
+		go func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				if c.errs[i] == nil {
+					c.senders[i], c.errs[i] = Sender(txs[i])
+					close(c.done[i])
+				}
+			}
+		}()
+	}
+	return c
+}
+
+// Sender waits until tx i is checked and returns its sender, or its
+// CheckTx error (a later tx's error may come first in block order: Wait
+// tells).
+func (c *BlockCheck) Sender(i int) (common.Address, error) {
+	<-c.done[i]
+	return c.senders[i], c.errs[i]
+}
+
+// Wait waits until every tx is checked and returns the senders, or the
+// first CheckTx error in block order: CheckBlock's result.
+func (c *BlockCheck) Wait() ([]common.Address, error) {
+	for i := range c.done {
+		if _, err := c.Sender(i); err != nil {
+			c.waitAll()
+			return nil, err
+		}
+	}
+	return c.senders, nil
+}
+
+// waitAll waits for the recoveries still running, so that none outlives
+// the check that started it.
+func (c *BlockCheck) waitAll() {
+	for _, d := range c.done {
+		<-d
+	}
 }
 
 // CheckHeader runs the checks of CheckBlock that look at the header
@@ -144,20 +229,6 @@ func checkHeaderAlone(h *proto.Header, hash common.Hash, g *Genesis) error {
 		return ruleErr(ErrBadPoW, "block %s: hash above target", hash)
 	}
 	return nil
-}
-
-// checkTxsParallel runs CheckTx on every tx, spreading the signature
-// recoveries over the cores; it returns the first error in block order.
-func checkTxsParallel(txs []*proto.Tx, g *Genesis) ([]common.Address, error) {
-	senders := make([]common.Address, len(txs))
-	errs := make([]error, len(txs))
-	forEachParallel(len(txs), func(i int) { senders[i], errs[i] = CheckTx(txs[i], g) })
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return senders, nil
 }
 
 // RecoverSenders recovers and caches the senders of txs, spread over the

@@ -182,6 +182,7 @@ func (n *Network) Start() error {
 	h.SetStreamHandler(n.protoHeaders, n.handleHeaders)
 	h.SetStreamHandler(n.protoBodies, n.handleBodies)
 	n.initTxRelay()
+	n.initProofs() // proof.go
 	h.Network().Notify(&network.NotifyBundle{
 		ConnectedF: func(_ network.Network, c network.Conn) {
 			n.spawn(func() {

@@ -6,20 +6,31 @@ import (
 )
 
 // blockCache keeps the last blocks processed, so that connecting a block
-// just received neither reads it back nor recovers its signatures again.
+// just received neither reads it back nor checks it again: a block that
+// passed CheckBlock here keeps the senders it recovered.
 type blockCache struct {
 	max   int
 	order []common.Hash
-	m     map[common.Hash]*proto.Block
+	m     map[common.Hash]*cachedBlock
+}
+
+type cachedBlock struct {
+	b       *proto.Block
+	senders []common.Address // nil: not checked here (read back from the DB)
 }
 
 func newBlockCache(max int) *blockCache {
-	return &blockCache{max: max, m: make(map[common.Hash]*proto.Block)}
+	return &blockCache{max: max, m: make(map[common.Hash]*cachedBlock)}
 }
 
-func (bc *blockCache) add(b *proto.Block) {
+// add keeps b, with the senders CheckBlock returned for it (nil if it
+// was not checked).
+func (bc *blockCache) add(b *proto.Block, senders []common.Address) {
 	h := b.Hash()
-	if _, ok := bc.m[h]; ok {
+	if cb, ok := bc.m[h]; ok {
+		if cb.senders == nil {
+			cb.senders = senders
+		}
 		return
 	}
 	if len(bc.order) >= bc.max {
@@ -27,7 +38,20 @@ func (bc *blockCache) add(b *proto.Block) {
 		bc.order = bc.order[1:]
 	}
 	bc.order = append(bc.order, h)
-	bc.m[h] = b
+	bc.m[h] = &cachedBlock{b, senders}
 }
 
-func (bc *blockCache) get(h common.Hash) *proto.Block { return bc.m[h] }
+func (bc *blockCache) get(h common.Hash) *proto.Block {
+	if cb := bc.m[h]; cb != nil {
+		return cb.b
+	}
+	return nil
+}
+
+// senders returns the senders of a block that passed CheckBlock, or nil.
+func (bc *blockCache) senders(h common.Hash) []common.Address {
+	if cb := bc.m[h]; cb != nil {
+		return cb.senders
+	}
+	return nil
+}

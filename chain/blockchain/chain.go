@@ -56,8 +56,10 @@ type Chain struct {
 	seq     uint64
 	orphans *orphanPool
 	future  *futureSet
-	recent  *blockCache // blocks processed lately, with their senders recovered
-	progs   *vm.Cache   // compiled contract code, shared by every chain.State
+	recent  *blockCache  // blocks processed lately, with their senders recovered
+	progs   *vm.Cache    // compiled contract code, shared by every chain.State
+	nodes   *smt.Cache   // the state tree's top nodes, for connect and disconnect only
+	pre     *preExecuted // the block acceptLocked executed early, for connect
 	// gasPrices is the last RecentGasPrices answer, for its head (gasprice.go).
 	gasPrices atomic.Pointer[gasMemo]
 	// badReasons keeps why blocks failed their state transition (bounded).
@@ -69,6 +71,7 @@ type Chain struct {
 	pending   []*HeadEvent // events not yet delivered, in order
 	closeOnce sync.Once
 	failed    atomic.Pointer[error] // the write failure that stopped the chain (storage.go)
+	proofs    proofWindow           // head states kept for account proofs (proofs.go)
 	lastSync  time.Time             // the last synced head write (storage.go); under mu
 }
 
@@ -137,6 +140,7 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 		future:     newFutureSet(),
 		recent:     newBlockCache(512),
 		progs:      vm.NewCache(programCacheEntries, programCacheBytes),
+		nodes:      smt.NewCache(smt.DefaultCacheDepth),
 		badReasons: make(map[common.Hash]error),
 	}
 	if c.log == nil {
@@ -164,6 +168,7 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 	if err := c.loadIndex(gen.Hash()); err != nil {
 		return nil, err
 	}
+	c.proofs.remember(c.db, c.head.hash)
 	// A crash during a reorganisation leaves a consistent head that may not
 	// be the best chain; finish the job.
 	c.mu.Lock()
@@ -309,6 +314,7 @@ func (c *Chain) Close() error {
 			batch.Put(keyHead, c.head.hash[:])
 			_ = c.db.Write(batch, syncedWrite)
 		}
+		c.proofs.releaseAll()
 		err = c.db.Close()
 	})
 	return err

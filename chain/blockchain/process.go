@@ -12,11 +12,13 @@ import (
 	"github.com/tinychain/tinychain/proto"
 )
 
-// pendingBlock is a block that passed its context-free checks, with the
-// senders they recovered and where it came from.
+// pendingBlock is a block whose context-free checks passed, or whose
+// txs' checks are under way (check), with the senders they recovered and
+// where it came from.
 type pendingBlock struct {
 	block   *proto.Block
-	senders []common.Address
+	check   *chain.BlockCheck // the txs' checks until checkedLocked
+	senders []common.Address  // set once they passed
 	origin  BlockOrigin
 }
 
@@ -136,13 +138,15 @@ func (c *Chain) ProcessBlockFrom(b *proto.Block, o BlockOrigin) error {
 	if err != nil {
 		return err
 	}
-	senders, err := chain.CheckBlock(b, c.g)
+	// CheckBlock's checks but the signatures' here; the recoveries run on
+	// the cores while acceptLocked executes the block (checkedLocked).
+	chk, err := chain.StartCheckBlock(b, c.g)
 	if err != nil {
 		c.rejected(hash, err)
 		return err
 	}
 	c.mu.Lock()
-	evs, err := c.acceptLocked(&pendingBlock{b, senders, o})
+	evs, err := c.acceptLocked(&pendingBlock{block: b, check: chk, origin: o})
 	c.unlockAndNotify(evs)
 	return err
 }
@@ -217,18 +221,26 @@ func (c *Chain) AntiDoSWorkThreshold() *big.Int {
 // MUST be called with the chain lock held.
 func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 	b, hash := pb.block, pb.block.Hash()
+	// Each early return first takes the txs' checks: CheckBlock's errors
+	// come before all of these.
 	if _, known := c.index[hash]; known {
-		return nil, chain.ErrDuplicate
+		return nil, c.checkedOr(pb, chain.ErrDuplicate)
 	}
 	parent := c.index[b.Header.PrevHash]
 	if parent == nil {
+		if err := c.checkedLocked(pb); err != nil {
+			return nil, err
+		}
 		return nil, c.orphanLocked(b, pb.origin)
 	}
 	if err := c.admissibleLocked(b, parent, pb.origin); err != nil {
-		return nil, err
+		return nil, c.checkedOr(pb, err)
 	}
 	nowMs := uint64(c.now().UnixMilli())
 	if err := chain.CheckHeaderContext(&b.Header, parent.headerContext(), c.g, nowMs); err != nil {
+		if err := c.checkedLocked(pb); err != nil {
+			return nil, err
+		}
 		if errors.Is(err, chain.ErrTimeTooNew) {
 			return nil, c.future.hold(pb, nowMs, c.g.MaxFutureMs)
 		}
@@ -237,11 +249,18 @@ func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 		c.rejected(hash, err)
 		return nil, err
 	}
+	if parent == c.head && pb.check != nil {
+		c.preExecute(pb) // while the senders are recovered
+	}
+	defer func() { c.pre = nil }()
+	if err := c.checkedLocked(pb); err != nil {
+		return nil, err
+	}
 	n, err := c.addNode(b, parent, pb.origin.BranchWork)
 	if err != nil {
 		return nil, err
 	}
-	c.recent.add(b)
+	c.recent.add(b, pb.senders)
 	evs := c.updateBestChain()
 	c.pruneTips()
 	if n.status.invalid() {
@@ -253,6 +272,33 @@ func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 		c.log.Debug("parent of orphans arrived", "block", hash, "orphans", k)
 	}
 	return evs, err
+}
+
+// checkedLocked waits for pb's tx checks (StartCheckBlock) and reports a
+// block that fails them as CheckBlock's failure: rejected, not stored.
+//
+// MUST be called with the chain lock held.
+func (c *Chain) checkedLocked(pb *pendingBlock) error {
+	if pb.check == nil {
+		return nil
+	}
+	senders, err := pb.check.Wait()
+	if err != nil {
+		c.rejected(pb.block.Hash(), err)
+		return err
+	}
+	pb.check, pb.senders = nil, senders
+	return nil
+}
+
+// checkedOr returns checkedLocked's error, else err.
+//
+// MUST be called with the chain lock held.
+func (c *Chain) checkedOr(pb *pendingBlock, err error) error {
+	if cerr := c.checkedLocked(pb); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // rejected reports a block that broke a rule to Config.Rejected.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/proto"
@@ -106,12 +107,7 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	senders, err := chain.CheckBlock(b, c.g) // senders are cached on recent blocks
-	if err != nil {
-		return nil, 0, err
-	}
-	st := c.newState(c.db)
-	receipts, err := chain.ApplyBlock(st, b, senders, c.g)
+	st, receipts, err := c.execute(n, b)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -150,8 +146,10 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 		n.status = old
 		return nil, 0, fmt.Errorf("commit block %s: %w", n.hash, err)
 	}
+	c.nodes.Written()
 	c.head = n
 	c.main = append(c.main[:n.height()], n)
+	c.proofs.remember(c.db, n.hash)
 	var gas uint64
 	for _, r := range receipts {
 		gas += r.GasUsed
@@ -159,10 +157,59 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	return b, gas, nil
 }
 
+// preExecuted is a block executed on the head state before it was
+// stored (acceptLocked), so that its execution overlapped the recovery of
+// its senders; connect takes it when it connects that block on that head.
+type preExecuted struct {
+	hash     common.Hash
+	head     *blockNode
+	st       *chain.State
+	receipts []*proto.Receipt
+	err      error
+}
+
+// preExecute executes pb's block, a child of the head, on the head state
+// while its senders are still recovered (pb.check), and keeps the result
+// for connect. It writes nothing; the caller takes pb.check's verdict
+// before the result counts.
+//
+// MUST be called with the chain lock held.
+func (c *Chain) preExecute(pb *pendingBlock) {
+	st := c.newState(c.db)
+	st.Nodes = c.nodes
+	receipts, err := chain.ApplyCheckedBlock(st, pb.block, pb.check, c.g)
+	c.pre = &preExecuted{hash: pb.block.Hash(), head: c.head, st: st, receipts: receipts, err: err}
+}
+
+// execute executes n's block b on the head state: preExecute's result if
+// it is for this block on this head, else now. A block received lately
+// passed CheckBlock on its way in and keeps its senders; one read back
+// from the database is checked again (its senders are needed).
+//
+// MUST be called with the chain lock held.
+func (c *Chain) execute(n *blockNode, b *proto.Block) (*chain.State, []*proto.Receipt, error) {
+	if p := c.pre; p != nil && p.hash == n.hash && p.head == c.head && n.parent == c.head {
+		c.pre = nil
+		return p.st, p.receipts, p.err
+	}
+	senders := c.recent.senders(n.hash)
+	if senders == nil {
+		var err error
+		if senders, err = chain.CheckBlock(b, c.g); err != nil {
+			return nil, nil, err
+		}
+	}
+	st := c.newState(c.db)
+	st.Nodes = c.nodes
+	receipts, err := chain.ApplyBlock(st, b, senders, c.g)
+	return st, receipts, err
+}
+
 // disconnect rolls the head block back from its undo data, in one batch.
 //
 // MUST be called with the chain lock held.
 func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
+	c.pre = nil
 	b, err := c.loadBlock(n)
 	if err != nil {
 		return nil, err
@@ -172,7 +219,7 @@ func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
 		return nil, fmt.Errorf("undo data of %s: found=%v %v", n.hash, found, err)
 	}
 	batch := new(leveldb.Batch)
-	root, err := chain.RevertState(c.db, batch, undo)
+	root, err := chain.RevertState(c.db, c.nodes, batch, undo)
 	if err != nil {
 		return nil, err
 	}
@@ -196,8 +243,10 @@ func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
 	if err := c.writeHead(batch); err != nil {
 		return nil, fmt.Errorf("roll back block %s: %w", n.hash, err)
 	}
+	c.nodes.Written()
 	c.head = n.parent
 	c.main = c.main[:n.height()]
+	c.proofs.remember(c.db, n.parent.hash)
 	return b, nil
 }
 
@@ -251,6 +300,6 @@ func (c *Chain) loadBlock(n *blockNode) (*proto.Block, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stored block %s: %w", n.hash, err)
 	}
-	c.recent.add(b)
+	c.recent.add(b, nil)
 	return b, nil
 }

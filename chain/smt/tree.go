@@ -28,6 +28,7 @@ type Tree struct {
 	db     Reader
 	prefix []byte
 	h      *hasher
+	shared *Cache // committed nodes kept across Trees (OpenCached); may be nil
 
 	// cache overlays the DB: every position read or written so far. A
 	// position absent from it holds in the current tree exactly what the
@@ -69,6 +70,11 @@ func (t *Tree) load(p pos) (*entry, error) {
 	if e := t.cache[p]; e != nil {
 		return e, nil
 	}
+	if n, ok := t.shared.get(p); ok {
+		e := &entry{pos: p, orig: n, cur: n}
+		t.cache[p] = e
+		return e, nil
+	}
 	t.keyBuf = p.dbKey(t.keyBuf[:0], t.prefix)
 	buf, err := t.db.Get(t.keyBuf, nil)
 	var n node
@@ -81,6 +87,7 @@ func (t *Tree) load(p pos) (*entry, error) {
 			return nil, err
 		}
 	}
+	t.shared.loaded(p, n)
 	e := &entry{pos: p, orig: n, cur: n}
 	t.cache[p] = e
 	return e, nil
@@ -169,6 +176,7 @@ func (t *Tree) Commit(w Writer) ([32]byte, error) {
 	if err != nil {
 		return [32]byte{}, err
 	}
+	t.shared.committing()
 	for p, e := range t.cache {
 		if e.cur == e.orig {
 			continue
@@ -180,6 +188,7 @@ func (t *Tree) Commit(w Writer) ([32]byte, error) {
 			w.Put(key, e.cur.encode())
 		}
 		e.orig = e.cur
+		t.shared.changed(e)
 	}
 	t.committed = true
 	return root, nil

@@ -96,6 +96,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"send", "--rpc", dead, "--from", "nope", "--to", someAddr, "--amount", "1"}, "--from"},
 		{[]string{"send", "--rpc", dead, "--dev", "1", "--to", someAddr, "--amount", "1.5"}, "--amount"},
 		{[]string{"send", "--rpc", dead, "--dev", "1", "--to", someAddr, "--amount", "-1"}, "--amount"},
+		{[]string{"send", "--rpc", dead, "--dev", "1", "--to", someAddr, "--amount", "1", "--wait", "--timeout", "0s"}, "--timeout"},
 		{[]string{"balance", "--rpc", dead, "0x1234"}, "address"},
 		{[]string{"account", "--rpc", dead, "0xzz"}, "address"},
 		{[]string{"tx", "--rpc", dead, "0x12"}, "hash"},

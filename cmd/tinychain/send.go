@@ -92,6 +92,9 @@ func (f *txFlags) fill(ctx context.Context, cl *node.Client, key *ecdsa.PrivateK
 // stderr with --json, so that stdout stays one JSON document); with
 // --wait it then waits for inclusion and prints the receipt.
 func (f *txFlags) send(e *env, tx *proto.Tx) error {
+	if f.Wait && f.Timeout <= 0 {
+		return usageErrorf("--timeout %s: want a positive duration, e.g. 30s or 5m", f.Timeout)
+	}
 	key, err := f.key()
 	if err != nil {
 		return err
