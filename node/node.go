@@ -139,7 +139,7 @@ func (n *Node) Start() error {
 	defer n.life.Unlock()
 	switch {
 	case n.closed:
-		return errors.New("node: start after close")
+		return fmt.Errorf("node: start after close: %w", blockchain.ErrStopped)
 	case n.started:
 		return fmt.Errorf("node: %w", blockchain.ErrStarted)
 	}
