@@ -54,6 +54,7 @@ func (n *Node) routes() http.Handler {
 	route("GET", "/v1/peers", n.handlePeers)
 	route("GET", "/v1/events", n.handleEvents)
 	route("GET", "/metrics", n.metrics.handler().ServeHTTP)
+	n.zkRoutes(route)
 	mux.Handle("/", explorerHandler())
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))

@@ -37,6 +37,7 @@ type Config struct {
 	P2P *gossip.Config
 	// HTTP bounds the API's clients (limits.go); the zero value is the defaults.
 	HTTP    HTTPLimits
+	ZK      ZKConfig // proofs of runs: POST /v1/verify, and /v1/prove with ZK.Prover (zk.go)
 	Logger  *slog.Logger
 	Version string
 }
