@@ -43,32 +43,61 @@ const (
 )
 
 // inst is an instruction, an entry of the instruction before it, or a
-// block header. Every instruction first adds its k entries (the + - that
-// come before it in the source, folded by cell: cell[off] += n), then does
-// its own work. Offsets are relative to the pointer at the block's start;
-// blocks are named by the index of their header.
+// block header. Every instruction first adds its adds entries (the + -
+// that come before it in the source, folded by cell: cell[off] += delta),
+// then does its own work. Offsets are relative to the pointer at the
+// block's start; blocks are named by the index of their header.
 //
-// A header holds the block's entry check: its static gas in k (as a
-// uint32; a block costing more always falls back), and in a and b the
-// range of pointers for which every cell the block can reach is on the
-// tape: a <= ptr < a+b, b = 0 when there is none. Its off is the byte
-// offset where the plain interpreter runs the block when the check fails.
+// The fields body and after hold a jump's two targets; the other
+// instructions keep their own operands there, read through the accessors
+// below, which name them: a fused loop's target and iterGas, a scan's
+// step, a header's reach and static gas.
 type inst struct {
-	op  opcode
-	n   uint8 // entry: delta (for opMul's targets: per iteration); opMul: iterations per counter value (1 or 255)
-	set uint8 // opMul, opMul1, opMul2, opClear: the counter's value after the loop (a folded [-]+++)
-	f   uint8 // opMul1, opMul2: the (first) target's factor
-	off int32 // cell offset; for jumps and scans, the block's net pointer move
-	k   int32 // number of add entries following the instruction
-	a   int32 // opMul: number of target entries after the adds; opMul1, opMul2: the (first) target's offset; opJz, opJnz: body block; opScan: step
-	b   int32 // opJz, opJnz: block after the loop; opScan: next block; opMul, opMul1, opMul2, opClear: gas per iteration
-	z   int32 // opJz, opJnz (and the loop instructions made of it), opScan: where a zero cell leads, b threaded past bare brackets (thread.go); n is their gas
+	op      opcode
+	delta   uint8 // entry: added to its cell; opMul's targets: added per iteration
+	per     uint8 // fused loops: iterations per unit of the counter (1, or 255 when it steps up)
+	set     uint8 // fused loops: the counter's value after the loop (a folded [-]+++)
+	factor  uint8 // opMul1, opMul2: the first target's factor
+	zeroGas uint8 // jumps, loops, opScan: gas of the bare brackets a zero cell skips (thread.go)
+	off     int32 // cell offset; jumps, loops, opScan: the block's net pointer move; header: where the plain fallback starts
+	adds    int32 // number of add entries following the instruction; header: its static gas (as a uint32)
+	body    int32 // jumps, loops: the body block (cell not 0); see target, targets, step, reachLo
+	after   int32 // jumps, loops: the block after the loop (cell 0); opScan: the next block; see iterGas, reachSpan
+	zero    int32 // jumps, loops, opScan: where a zero cell leads, after threaded past bare brackets (thread.go)
+}
+
+// target is opMul1's and opMul2's first target offset.
+func (in *inst) target() int32 { return in.body }
+
+// targets is opMul's number of target entries, after its adds.
+func (in *inst) targets() int32 { return in.body }
+
+// step is opScan's pointer step.
+func (in *inst) step() int32 { return in.body }
+
+// iterGas is a fused loop's gas per iteration, its ] included.
+func (in *inst) iterGas() uint64 { return uint64(in.after) }
+
+// A block header's entry check: its static gas, and the range of
+// pointers for which every cell the block can reach is on the tape,
+// reachLo <= ptr < reachLo+reachSpan (span 0 when there is none). A block
+// whose static gas does not fit a uint32 never passes (its span is 0).
+func (in *inst) staticGas() uint64 { return uint64(uint32(in.adds)) }
+func (in *inst) reachLo() int      { return int(in.body) }
+func (in *inst) reachSpan() uint   { return uint(in.after) }
+
+// fits reports whether the block whose header is in can run from ptr with
+// gas left, as one check: its static gas and its reach (one unsigned
+// comparison).
+func (in *inst) fits(ptr int, gas uint64) bool {
+	return gas >= in.staticGas() && uint(ptr-in.reachLo()) < in.reachSpan()
 }
 
 // fallback is what an instruction that can fail inside a block needs to
 // hand the run over to the plain interpreter at its own first command.
 type fallback struct {
 	src  int32  // byte offset of the instruction's first source command
+	form int32  // loop instructions: 1 + the index of their closed form in Program.forms, or 0
 	rest uint64 // static gas of the block from that command on, charged in advance
 }
 
@@ -84,8 +113,9 @@ type Program struct {
 	size  int     // the source's length in bytes, what loading it costs
 	jump  []int32
 	insts []inst
-	fall  []fallback // by instruction; set for those that can fail: opOut, the fused loops, opScan
-	stops []int32    // by command index right after a bracket: the block starting there, or -1
+	fall  []fallback   // by instruction; set for those that can fail: opOut, the fused loops, opScan
+	forms []closedForm // the self loops run in closed form (closed.go)
+	stops []int32      // by command index right after a bracket: the block starting there, or -1
 }
 
 // Size returns the length in bytes of the source the program was compiled
@@ -150,7 +180,11 @@ func (p *Program) Compiled() bool { return p.insts != nil }
 // Footprint estimates the bytes the program holds in memory: what a cache
 // of programs bounds.
 func (p *Program) Footprint() int {
-	return len(p.code) + 4*(len(p.pos)+len(p.jump)+len(p.stops)) +
+	forms := 0
+	for _, f := range p.forms {
+		forms += int(unsafe.Sizeof(f)) + int(unsafe.Sizeof(cellStep{}))*cap(f.cells)
+	}
+	return forms + len(p.code) + 4*(len(p.pos)+len(p.jump)+len(p.stops)) +
 		int(unsafe.Sizeof(inst{}))*cap(p.insts) + int(unsafe.Sizeof(fallback{}))*cap(p.fall) + 128
 }
 
@@ -207,16 +241,16 @@ func Compile(code []byte) (*Program, error) {
 			c.bare()
 			jz := c.emit(inst{op: opJz, off: int32(c.cur)})
 			c.gas += GasStep
-			p.insts[jz].a = c.endBlock(i + 1)
+			p.insts[jz].body = c.endBlock(i + 1)
 			loops = append(loops, jz)
 		case ']':
 			jz := loops[len(loops)-1]
 			loops = loops[:len(loops)-1]
 			c.bare()
-			jnz := c.emit(inst{op: opJnz, off: int32(c.cur), a: p.insts[jz].a})
+			jnz := c.emit(inst{op: opJnz, off: int32(c.cur), body: p.insts[jz].body})
 			c.gas += GasStep
 			after := c.endBlock(i + 1)
-			p.insts[jz].b, p.insts[jnz].b = after, after
+			p.insts[jz].after, p.insts[jnz].after = after, after
 		}
 	}
 	c.emit(inst{op: opEnd})
@@ -288,8 +322,8 @@ func (c *compiler) emit(in inst) int32 {
 			c.p.insts[prev].set = a.delta
 			continue
 		}
-		c.entry(inst{n: a.delta, off: int32(a.off)})
-		c.p.insts[pc].k++
+		c.entry(inst{delta: a.delta, off: int32(a.off)})
+		c.p.insts[pc].adds++
 	}
 	c.slots.reset(c.pend)
 	c.pend = c.pend[:0]
@@ -328,8 +362,8 @@ func (c *compiler) startBlock(src int) int32 {
 func (c *compiler) closeBlock() {
 	h := &c.p.insts[c.hdr]
 	if span := TapeSize - c.hi + c.lo; span > 0 && c.gas <= math.MaxUint32 {
-		h.a, h.b = int32(-c.lo), int32(span)
-		h.k = int32(uint32(c.gas))
+		h.body, h.after = int32(-c.lo), int32(span)
+		h.adds = int32(uint32(c.gas))
 	}
 	for _, m := range c.mids {
 		c.p.fall[m.pc].rest = c.gas - m.before

@@ -75,6 +75,17 @@
 // and fused loops runs the following iterations itself, each checked and
 // charged as the block would be (selfloop.go); when a check fails it
 // leaves the machine at the start of the block or at the fused loop that
-// failed, exactly as the dispatch loop would. A differential fuzz test (FuzzInterpreters) and the standard
-// programs' exact gas hold the two equal.
+// failed, exactly as the dispatch loop would.
+//
+// A self loop whose body does not move the pointer and whose inner loops
+// count the same in every iteration after the first (the compiler shows
+// it by running the body symbolically: closed.go) runs its remaining
+// iterations in closed form: their number follows from the counter's
+// value and its step mod 256, and their gas and their effect on each cell
+// are constants, charged and applied in one step when the gas left covers
+// them (otherwise as many whole iterations as it covers, then the next
+// one the ordinary way, which finds the exact point of failure).
+//
+// A differential fuzz test (FuzzInterpreters) and the standard programs'
+// exact gas hold the two interpreters equal.
 package vm

@@ -45,270 +45,94 @@ func (p *Program) RunLoaded(tape *Tape, input []byte, lim Limits) Result {
 //
 // The hot state (pointer, gas, instruction) lives in locals, few enough to
 // stay in registers; every exit writes it back. Input and output are rare
-// and stay in the machine.
+// and stay in the machine. Loops that run their iterations themselves
+// (the loop instructions) are in runLoop.
 func (p *Program) exec(m *machine, pc int) (Result, int, bool) {
 	insts := p.insts
 	t := m.tape
 	ptr, gas := m.ptr, m.gas
 enter:
 	// One check for the whole block: its static gas and every cell it can
-	// reach (a <= ptr < a+b, in one unsigned comparison).
-	if h := &insts[pc]; gas >= uint64(uint32(h.k)) && uint(ptr-int(h.a)) < uint(h.b) {
-		gas -= uint64(uint32(h.k))
-		if h.op == opBare {
-			// The block is its bracket and the adds before it: run it here,
-			// without a dispatch.
-			in := &insts[pc+1]
-			for j := pc + 2; j < pc+2+int(in.k); j++ {
-				e := &insts[j]
-				t[ptr+int(e.off)] += e.n
-			}
-			ptr += int(in.off)
-			if t[ptr] != 0 {
-				pc = int(in.a)
-			} else if g := uint64(in.n); gas >= g {
-				gas -= g
-				pc = int(in.z)
-			} else {
-				pc = int(in.b)
-			}
-			goto enter
-		}
-	} else {
+	// reach.
+	if h := &insts[pc]; !h.fits(ptr, gas) {
 		m.ptr, m.gas = ptr, gas
 		return Result{}, int(h.off), false
+	} else if gas -= h.staticGas(); h.op == opBare {
+		// The block is its bracket and the adds before it: run it here,
+		// without a dispatch.
+		in := &insts[pc+1]
+		addEntries(t, ptr, insts, pc+2, pc+2+int(in.adds))
+		ptr += int(in.off)
+		pc, gas = in.branch(t[ptr], gas)
+		goto enter
 	}
 	pc++
 	for {
 		in := &insts[pc]
-		next := pc + 1 + int(in.k)
-		for j := pc + 1; j < next; j++ {
-			e := &insts[j]
-			t[ptr+int(e.off)] += e.n
-		}
+		next := pc + 1 + int(in.adds)
+		addEntries(t, ptr, insts, pc+1, next)
 		switch in.op {
 		case opClear:
-			// Branch free: a zero cell runs no iteration and costs nothing.
 			at := ptr + int(in.off)
-			if cost := uint64(t[at]*in.n) * uint64(in.b); cost <= gas {
-				gas -= cost
-			} else {
+			ok := false
+			if gas, ok = charge(gas, t[at]*in.per, in); !ok {
 				return p.handOver(m, pc, at, gas)
 			}
 			t[at] = in.set
 			pc = next
 		case opMul1:
 			at := ptr + int(in.off)
-			n := t[at] * in.n
-			if cost := uint64(n) * uint64(in.b); cost <= gas {
-				gas -= cost
-			} else {
+			n := t[at] * in.per
+			ok := false
+			if gas, ok = charge(gas, n, in); !ok {
 				return p.handOver(m, pc, at, gas)
 			}
-			t[ptr+int(in.a)] += in.f * n
+			t[ptr+int(in.target())] += in.factor * n
 			t[at] = in.set
 			pc = next
 		case opMul2:
 			at := ptr + int(in.off)
-			n := t[at] * in.n
-			if cost := uint64(n) * uint64(in.b); cost <= gas {
-				gas -= cost
-			} else {
+			n := t[at] * in.per
+			ok := false
+			if gas, ok = charge(gas, n, in); !ok {
 				return p.handOver(m, pc, at, gas)
 			}
-			t[ptr+int(in.a)] += in.f * n
+			t[ptr+int(in.target())] += in.factor * n
 			e := &insts[next]
-			t[ptr+int(e.off)] += e.n * n
+			t[ptr+int(e.off)] += e.delta * n
 			t[at] = in.set
 			pc = next + 1
 		case opMul:
 			at := ptr + int(in.off)
-			n := t[at] * in.n
-			pc = next + int(in.a)
-			if n != 0 {
-				cost := uint64(n) * uint64(in.b)
-				if cost > gas {
-					return p.handOver(m, next-1-int(in.k), at, gas)
-				}
-				gas -= cost
-				for j := next; j < pc; j++ {
-					e := &insts[j]
-					t[ptr+int(e.off)] += e.n * n
-				}
+			n := t[at] * in.per
+			ok := false
+			if gas, ok = charge(gas, n, in); !ok {
+				return p.handOver(m, pc, at, gas)
 			}
-			t[at] = in.set
-		case opJnz:
+			pc = fused(t, ptr, insts, pc, next, n)
+		case opJz, opJnz:
 			ptr += int(in.off)
-			if t[ptr] != 0 {
-				pc = int(in.a)
-			} else if g := uint64(in.n); gas >= g {
-				gas -= g
-				pc = int(in.z)
-			} else {
-				pc = int(in.b)
-			}
+			pc, gas = in.branch(t[ptr], gas)
 			goto enter
-		case opLoopMul1:
+		case opLoopMul1, opLoopMul2, opLoop:
 			ptr += int(in.off)
 			if t[ptr] == 0 {
-				if g := uint64(in.n); gas >= g {
-					gas -= g
-					pc = int(in.z)
-				} else {
-					pc = int(in.b)
-				}
+				pc, gas = in.leave(gas)
 				goto enter
 			}
-			pc = int(in.a)
-			h, mul := &insts[pc], &insts[pc+1]
-			static, lo, span := uint64(uint32(h.k)), int(h.a), uint(h.b)
-			for uint(ptr-lo) < span && gas >= static {
-				at := ptr + int(mul.off)
-				n := t[at] * mul.n
-				cost := static + uint64(n)*uint64(mul.b)
-				if cost > gas {
-					break
-				}
-				gas -= cost
-				t[ptr+int(mul.a)] += mul.f * n
-				t[at] = mul.set
-				ptr += int(in.off)
-				if t[ptr] == 0 {
-					if g := uint64(in.n); gas >= g {
-						gas -= g
-						pc = int(in.z)
-					} else {
-						pc = int(in.b)
-					}
-					break
-				}
-			}
-			goto enter
-		case opLoop:
-			ptr += int(in.off)
-			if t[ptr] == 0 {
-				if g := uint64(in.n); gas >= g {
-					gas -= g
-					pc = int(in.z)
-				} else {
-					pc = int(in.b)
-				}
-				goto enter
-			}
-			body, end := int(in.a), pc
-			h := &insts[body]
-			static, lo, span := uint64(uint32(h.k)), int(h.a), uint(h.b)
-			pc = body
-			for uint(ptr-lo) < span && gas >= static {
-				gas -= static
-				for q := body + 1; q < end; {
-					op := &insts[q]
-					next := q + 1 + int(op.k)
-					for j := q + 1; j < next; j++ {
-						e := &insts[j]
-						t[ptr+int(e.off)] += e.n
-					}
-					at := ptr + int(op.off)
-					n := t[at] * op.n
-					if cost := uint64(n) * uint64(op.b); cost <= gas {
-						gas -= cost
-					} else {
-						return p.handOver(m, q, at, gas)
-					}
-					if op.op != opClear {
-						t[ptr+int(op.a)] += op.f * n
-						if op.op == opMul2 {
-							e := &insts[next]
-							t[ptr+int(e.off)] += e.n * n
-							next++
-						}
-					}
-					t[at] = op.set
-					q = next
-				}
-				for j := end + 1; j < end+1+int(in.k); j++ {
-					e := &insts[j]
-					t[ptr+int(e.off)] += e.n
-				}
-				ptr += int(in.off)
-				if t[ptr] == 0 {
-					if g := uint64(in.n); gas >= g {
-						gas -= g
-						pc = int(in.z)
-					} else {
-						pc = int(in.b)
-					}
-					break
-				}
-			}
-			goto enter
-		case opLoopMul2:
-			ptr += int(in.off)
-			if t[ptr] == 0 {
-				if g := uint64(in.n); gas >= g {
-					gas -= g
-					pc = int(in.z)
-				} else {
-					pc = int(in.b)
-				}
-				goto enter
-			}
-			pc = int(in.a)
-			h, mul, e := &insts[pc], &insts[pc+1], &insts[pc+2]
-			static, lo, span := uint64(uint32(h.k)), int(h.a), uint(h.b)
-			for uint(ptr-lo) < span && gas >= static {
-				at := ptr + int(mul.off)
-				n := t[at] * mul.n
-				cost := static + uint64(n)*uint64(mul.b)
-				if cost > gas {
-					break
-				}
-				gas -= cost
-				t[ptr+int(mul.a)] += mul.f * n
-				t[ptr+int(e.off)] += e.n * n
-				t[at] = mul.set
-				ptr += int(in.off)
-				if t[ptr] == 0 {
-					if g := uint64(in.n); gas >= g {
-						gas -= g
-						pc = int(in.z)
-					} else {
-						pc = int(in.b)
-					}
-					break
-				}
-			}
-			goto enter
-		case opJz:
-			ptr += int(in.off)
-			if t[ptr] != 0 {
-				pc = int(in.a)
-			} else if g := uint64(in.n); gas >= g {
-				gas -= g
-				pc = int(in.z)
-			} else {
-				pc = int(in.b)
+			ok := false
+			if pc, ptr, gas, ok = p.runLoop(t, pc, ptr, gas); !ok {
+				return p.handOver(m, pc, ptr, gas)
 			}
 			goto enter
 		case opScan:
 			ptr += int(in.off)
-			end, ok := scan(t, ptr, int(in.a))
-			if ok {
-				n := uint64((end - ptr) / int(in.a))
-				step := uint64(max(in.a, -in.a))
-				if cost := GasStep + n*(step+GasStep); cost <= gas {
-					gas -= cost
-					ptr = end
-					pc = int(in.b)
-					if g := uint64(in.n); gas >= g {
-						gas -= g
-						pc = int(in.z)
-					}
-					goto enter
-				}
+			ok := false
+			if pc, ptr, gas, ok = p.scanLoop(t, pc, ptr, gas); !ok {
+				// Off the tape or out of gas: the plain interpreter finds where.
+				return p.handOver(m, pc, ptr, gas)
 			}
-			// Off the tape or out of gas: the plain interpreter finds where.
-			return p.handOver(m, pc, ptr, gas)
+			goto enter
 		case opOut:
 			if len(m.out) >= m.maxOut {
 				return p.handOver(m, pc, ptr+int(in.off), gas)
@@ -316,12 +140,7 @@ enter:
 			m.out = append(m.out, t[ptr+int(in.off)])
 			pc = next
 		case opIn:
-			var c byte // past the end of the input, reads store 0
-			if m.inPos < len(m.input) {
-				c = m.input[m.inPos]
-				m.inPos++
-			}
-			t[ptr+int(in.off)] = c
+			m.input1(&t[ptr+int(in.off)])
 			pc = next
 		case opForever:
 			if t[ptr+int(in.off)] != 0 {
@@ -335,6 +154,98 @@ enter:
 		default:
 			panic("vm: bad instruction") // headers and entries are never dispatched
 		}
+	}
+}
+
+// addEntries adds the entries insts[from:to] to their cells.
+func addEntries(t *Tape, ptr int, insts []inst, from, to int) {
+	for j := from; j < to; j++ {
+		e := &insts[j]
+		t[ptr+int(e.off)] += e.delta
+	}
+}
+
+// branch is where a jump leads from a cell: into the body when it is not
+// 0, out of the loop (leave) when it is. It returns the block and the gas
+// left.
+func (in *inst) branch(cell byte, gas uint64) (int, uint64) {
+	if cell != 0 {
+		return int(in.body), gas
+	}
+	return in.leave(gas)
+}
+
+// leave is the exit of a jump, a loop instruction or a scan on a zero
+// cell: threaded past the bare brackets after it, charging their gas in
+// one step, when the gas left covers them; otherwise to the next block,
+// which finds the exact point where the gas runs out.
+func (in *inst) leave(gas uint64) (int, uint64) {
+	if g := uint64(in.zeroGas); gas >= g {
+		return int(in.zero), gas - g
+	}
+	return int(in.after), gas
+}
+
+// charge takes the gas of n iterations of the fused loop in, and reports
+// whether it was there. A zero count costs nothing, branch free.
+func charge(gas uint64, n uint8, in *inst) (uint64, bool) {
+	if cost := uint64(n) * in.iterGas(); cost <= gas {
+		return gas - cost, true
+	}
+	return gas, false
+}
+
+// fused applies the fused loop at pc, whose adds (ending at next) have
+// run, for n iterations already charged, and returns the next
+// instruction.
+func fused(t *Tape, ptr int, insts []inst, pc, next int, n uint8) int {
+	in := &insts[pc]
+	switch in.op {
+	case opMul:
+		end := next + int(in.targets())
+		for j := next; j < end; j++ {
+			e := &insts[j]
+			t[ptr+int(e.off)] += e.delta * n
+		}
+		next = end
+	case opMul1:
+		t[ptr+int(in.target())] += in.factor * n
+	case opMul2:
+		t[ptr+int(in.target())] += in.factor * n
+		e := &insts[next]
+		t[ptr+int(e.off)] += e.delta * n
+		next++
+	}
+	t[ptr+int(in.off)] = in.set
+	return next
+}
+
+// scanLoop runs the scan at pc from ptr (the block's pointer moved by the
+// scan's offset). It returns the block to enter, the pointer, the gas
+// left and true; or false when the scan leaves the tape or the gas runs
+// out, with pc and ptr as handOver needs them.
+func (p *Program) scanLoop(t *Tape, pc, ptr int, gas uint64) (int, int, uint64, bool) {
+	in := &p.insts[pc]
+	step := int(in.step())
+	end, ok := scan(t, ptr, step)
+	if !ok {
+		return pc, ptr, gas, false
+	}
+	n := uint64((end - ptr) / step)
+	if cost := GasStep + n*(uint64(max(step, -step))+GasStep); cost <= gas {
+		pc, gas = in.leave(gas - cost)
+		return pc, end, gas, true
+	}
+	return pc, ptr, gas, false
+}
+
+// input1 stores the next input byte in *c, or 0 past the end of the
+// input.
+func (m *machine) input1(c *byte) {
+	*c = 0
+	if m.inPos < len(m.input) {
+		*c = m.input[m.inPos]
+		m.inPos++
 	}
 }
 

@@ -77,23 +77,23 @@ func (c *compiler) fuse(open, end int) bool {
 		}
 		// The loop runs v*n mod 256 times for a counter at v: v when it
 		// steps -1 (n = 1), 256-v when it steps +1 (n = 255, i.e. -1).
-		head := c.mid(inst{op: opMul, n: -counter, off: int32(c.cur), b: int32(gas + GasStep)}, open)
+		head := c.mid(inst{op: opMul, per: -counter, off: int32(c.cur), after: int32(gas + GasStep)}, open)
 		for _, d := range deltas {
 			if d.off != 0 && d.delta != 0 {
-				c.entry(inst{n: d.delta, off: int32(c.cur + d.off)})
-				c.p.insts[head].a++
+				c.entry(inst{delta: d.delta, off: int32(c.cur + d.off)})
+				c.p.insts[head].body++
 			}
 		}
 		// The commonest shapes get instructions of their own: no targets
 		// (a clear), one target (a move) and two (a copy). The first target
 		// moves into the instruction.
-		switch h := &c.p.insts[head]; h.a {
+		switch h := &c.p.insts[head]; h.targets() {
 		case 0:
 			h.op = opClear
 		case 1, 2:
-			first := int(head) + 1 + int(h.k) // the first target, after the adds
+			first := int(head) + 1 + int(h.adds) // the first target, after the adds
 			e := c.p.insts[first]
-			h.op, h.a, h.f = opMul1, e.off, e.n
+			h.op, h.body, h.factor = opMul1, e.off, e.delta
 			if len(c.p.insts) > first+1 {
 				h.op = opMul2
 				c.p.insts[first] = c.p.insts[first+1]
@@ -111,9 +111,9 @@ func (c *compiler) fuse(open, end int) bool {
 		// only at run time, so the next block's reach is checked afresh.
 		// It charges nothing in advance, so its fallback starts with the
 		// gas left as it is.
-		pc := c.emit(inst{op: opScan, off: int32(c.cur), a: int32(pos)})
+		pc := c.emit(inst{op: opScan, off: int32(c.cur), body: int32(pos)})
 		c.p.fall[pc].src = int32(open)
-		c.p.insts[pc].b = c.endBlock(end + 1)
+		c.p.insts[pc].after = c.endBlock(end + 1)
 		return true
 	}
 	return false

@@ -34,6 +34,20 @@ func TestLoopsEveryGas(t *testing.T) {
 		{"self loop left off the tape", "[>]<[<<[->+<]<]", ends},
 		{"mul2 self loop left off the tape", "[>]<[<[->+>+<<]<]", ends},
 		{"self loop of several left off the tape", "[>]<[<[-]<[->+<]<]", ends},
+		// Closed forms (closed.go): counters at 1, 255 and wrapping,
+		// steps that are odd, even and never reach 0, inner loops whose
+		// first count comes from the tape, and bodies reaching off it.
+		{"closed long.b", "[<+++>->>>>>+++[->+++++<]>[-]<<<<<<]", tapeOf(0, 40, 0, 0, 0, 0, 9, 7)},
+		{"closed hanoi.b", "[>[-]++++++++++[-]<-]", tapeOf(200, 13)},
+		{"closed counter 1", ">+[->>+++[-<+>]<<]", tapeOf(0, 0, 0, 5)},
+		{"closed counter 255", ">-[->>+++[-<+>]<<]", tapeOf(0, 0, 0, 5)},
+		{"closed counter up", "[+>>+++[-<+>]<<]", tapeOf(3, 0, 7)},
+		{"closed step 3", "[--->+<]", tapeOf(10)},
+		{"closed step 2 ends", "[-->+>[-]+++[-]<<]", tapeOf(12, 0, 4)},
+		{"closed first differs", "[->[-]+++>[-<+>]<<]", tapeOf(9, 200, 6)},
+		{"closed clear at 0", "+>[-]<[->[-]++<]", vm.Tape{}},
+		{"closed off the tape left", "[<+>-]", tapeOf(5)},
+		{"closed off the tape right", "[>]<[->+<]", ones},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -50,5 +64,16 @@ func TestLoopsEveryGas(t *testing.T) {
 				both(t, c.code, c.tape, nil, vm.Limits{Gas: gas})
 			}
 		})
+	}
+}
+
+// TestNeverEndingClosedLoops runs closed-form loops whose counter never
+// reaches 0 with every gas limit up to 3,000: they run out of gas where the
+// plain interpreter does.
+func TestNeverEndingClosedLoops(t *testing.T) {
+	for _, code := range []string{"[-->+<]", "[>+<]", "[>[-]++[-]<]", "[---->+++[-<+>]<]"} {
+		for gas := uint64(0); gas <= 3000; gas++ {
+			both(t, code, tapeOf(11, 3), nil, vm.Limits{Gas: gas})
+		}
 	}
 }

@@ -11,7 +11,7 @@ package vm
 // the first block as before, which finds the exact point where the gas
 // runs out.
 
-// maxThread bounds the gas of a threaded run (it is kept in inst.n).
+// maxThread bounds the gas of a threaded run (it is kept in inst.zeroGas).
 const maxThread = 255
 
 // loneBracket reports whether the block at h is a bare [ or ] that always
@@ -19,12 +19,12 @@ const maxThread = 255
 // its jump instruction.
 func (p *Program) loneBracket(h int32) (*inst, bool) {
 	hdr, j := &p.insts[h], &p.insts[h+1]
-	ok := (j.op == opJz || j.op == opJnz) && j.k == 0 && j.off == 0 &&
-		hdr.a == 0 && hdr.b == TapeSize && hdr.k == GasStep
+	ok := (j.op == opJz || j.op == opJnz) && j.adds == 0 && j.off == 0 &&
+		hdr.reachLo() == 0 && hdr.reachSpan() == TapeSize && hdr.staticGas() == GasStep
 	return j, ok
 }
 
-// thread sets z and n of every jump and scan, in time linear in the
+// thread sets zero and zeroGas of every jump and scan, in time linear in the
 // program: heads are the block headers in order. A lone bracket's zero
 // target is always a later block, so one pass from the last block back
 // finds, for each block, the length d of the run of lone brackets it
@@ -42,7 +42,7 @@ func (p *Program) thread(heads []int32) {
 			stop[h] = h
 			continue
 		}
-		next := j.b
+		next := j.after
 		d[h] = d[next] + 1
 		if d[next]%maxThread == 0 {
 			stop[h] = next
@@ -55,7 +55,7 @@ func (p *Program) thread(heads []int32) {
 		if in.op != opJz && in.op != opJnz && in.op != opScan {
 			continue
 		}
-		z := stop[in.b]
-		in.z, in.n = z, uint8(uint32(d[in.b]-d[z])*GasStep)
+		z := stop[in.after]
+		in.zero, in.zeroGas = z, uint8(uint32(d[in.after]-d[z])*GasStep)
 	}
 }

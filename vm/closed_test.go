@@ -1,0 +1,50 @@
+package vm
+
+import "testing"
+
+// TestIterations checks the closed-form count of a counting loop against
+// stepping the counter, for every start value and step.
+func TestIterations(t *testing.T) {
+	for v := 1; v < 256; v++ {
+		for step := 0; step < 256; step++ {
+			want, c := uint64(0), uint8(v)
+			for n := uint64(1); n <= 256; n++ {
+				if c += uint8(step); c == 0 {
+					want = n
+					break
+				}
+			}
+			if got := iterations(uint8(v), uint8(step)); got != want {
+				t.Fatalf("iterations(%d, %d) = %d, want %d", v, step, got, want)
+			}
+		}
+	}
+}
+
+// TestClosedForms pins which loops the compiler runs in closed form.
+func TestClosedForms(t *testing.T) {
+	cases := []struct {
+		code   string
+		closed bool
+	}{
+		{"[<+++>->>>>>+++[->+++++<]>[-]<<<<<<]", true}, // long.b's
+		{"[>[-]++++++++++[-]<-]", true},                // hanoi.b's, shorter
+		{"[->>+++[-<+>]<<]", true},
+		{"[--->+<]", true},             // steps by 3
+		{"[-->+<]", true},              // even step: may never end
+		{"[->[-]<]", true},             // a clear inside
+		{"[>+<[-]]", false},            // the counter is written
+		{"[->>[-<+>]<<]", true},        // the first inner count depends on the tape, the later ones are 0
+		{"[->[->+<]>[-<+>]<<]", false}, // every inner count depends on the tape
+		{"[>>[-<+>]>]", false},         // moves
+	}
+	for _, c := range cases {
+		p, err := Compile([]byte(c.code))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(p.forms) > 0; got != c.closed {
+			t.Errorf("%s: closed form %v, want %v", c.code, got, c.closed)
+		}
+	}
+}
