@@ -166,7 +166,7 @@ func (n *Network) Start() error {
 	n.life.Unlock()
 	switch {
 	case closing:
-		return errors.New("p2p network: start after close")
+		return fmt.Errorf("p2p network: start after close: %w", blockchain.ErrStopped)
 	case started:
 		return fmt.Errorf("p2p network: %w", blockchain.ErrStarted)
 	}

@@ -495,3 +495,61 @@ func TestConfigRunsNode(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 }
+
+// TestQueuedTx: a tx behind a nonce gap waits for the missing nonce; tx
+// and --wait's timeout say which.
+func TestQueuedTx(t *testing.T) {
+	url := testNode(t, true)
+	out, errOut, code := runCLI(t, "send", "--rpc", url, "--dev", "8", "--nonce", "2", "--to", someAddr, "--amount", "1",
+		"--wait", "--timeout", "1s")
+	f := strings.Fields(out)
+	if code != exitError || len(f) < 2 || !strings.Contains(errOut, "tx "+f[1]+" not included after 1s") {
+		t.Fatalf("send: %d %q %q", code, out, errOut)
+	}
+	hash := f[1]
+	out, _, code = runCLI(t, "tx", "--rpc", url, hash)
+	if code != 0 {
+		t.Fatalf("tx: %d %q", code, out)
+	}
+	if !strings.Contains(out, "(queued") {
+		t.Skipf("this node does not report queued txs yet: %q", out)
+	}
+	if !strings.Contains(out, "(queued, waiting for nonce 0)") || !strings.Contains(errOut, "(queued, waiting for nonce 0)") {
+		t.Fatalf("tx: %q, send: %q", out, errOut)
+	}
+	out, _, code = runCLI(t, "tx", "--rpc", url, hash, "--json")
+	var st node.TxInfo
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.Status != "queued" || st.WaitingForNonce == nil || *st.WaitingForNonce != 0 {
+		t.Fatalf("tx --json: %d %q", code, out)
+	}
+}
+
+// TestWatchJSON: watch --json prints one {"event", "data"} object a line.
+func TestWatchJSON(t *testing.T) {
+	url := testNode(t, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"watch", "--rpc", url, "--json", "--heads"}, strings.NewReader(""), &out, io.Discard)
+	}()
+	for strings.Count(out.String(), "\n") < 2 {
+		select {
+		case code := <-done:
+			t.Fatalf("watch ended (%d): %q", code, out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cancel()
+	<-done
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var ev struct {
+			Event string
+			Data  node.Block
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Event != "head" || ev.Data.Hash == (node.Block{}).Hash {
+			t.Fatalf("line %q: %v", line, err)
+		}
+	}
+}

@@ -144,11 +144,11 @@ func (n *Node) Crashed() string {
 // limitCPU puts pid in a cgroup of its own limited to quota cores, with a
 // short period so that a throttled node waits at most a few ms.
 func limitCPU(i, pid int, quota float64) error {
-	const periodUs = 10000
-	q := int(quota * periodUs)
-	if q < 1000 {
-		q = 1000 // the kernel's minimum is 1 ms
+	periodUs := 10000
+	if quota*float64(periodUs) < 1000 { // the kernel's least quota is 1 ms
+		periodUs = int(1000/quota) + 1
 	}
+	q := int(quota * float64(periodUs))
 	for _, root := range cgroupRoots {
 		dir := filepath.Join(root, Prefix, strconv.Itoa(i))
 		if _, err := os.Stat(filepath.Join(root, "cgroup.procs")); err != nil {

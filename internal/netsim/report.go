@@ -28,33 +28,39 @@ type Report struct {
 	Machine         string  `json:"machine"`
 	Load            string  `json:"load"` // /proc/loadavg at the end
 
-	Blocks            int             `json:"blocks"`       // main-chain blocks measured
-	StaleBlocks       int             `json:"stale_blocks"` // seen as a head, not on the final chain
-	StaleRate         float64         `json:"stale_rate"`
-	MeanBlockMs       float64         `json:"mean_block_interval_ms"`
-	Propagation       map[string]Dist `json:"propagation_ms"`     // to 50/90/99/100% of nodes, over blocks
-	PropagationP50Ms  float64         `json:"propagation_p50_ms"` // median over blocks, to 99% of nodes
-	PropagationP99Ms  float64         `json:"propagation_p99_ms"` // p99 over blocks, to 99% of nodes
-	Reorgs            int             `json:"reorgs"`
-	ReorgDepths       map[int]int     `json:"reorg_depths"`
-	ReorgDepthMax     int             `json:"reorg_depth_max"`
-	TxSubmitted       int             `json:"tx_submitted"`
-	TxRefused         int             `json:"tx_refused"` // answered 4xx/5xx at submission (not tracked)
-	TxMined           int             `json:"tx_mined"`
-	TxDropped         map[string]int  `json:"tx_dropped"` // by reason
-	TxPending         int             `json:"tx_pending"`
-	LostTxs           int             `json:"lost_txs"`
-	TxInclusionMs     Dist            `json:"tx_inclusion_ms"`
-	Converged         bool            `json:"converged"`
-	ConvergeMs        float64         `json:"converge_ms"` // after the last fault healed (or the start)
-	CPUSecondsMean    float64         `json:"cpu_s_mean"`
-	RSSMaxMB          float64         `json:"rss_max_mb"`
-	BytesPerNodeBlock float64         `json:"bytes_per_node_per_block"`
-	PacketsDropped    int64           `json:"packets_dropped"`
-	PacketsSent       int64           `json:"packets_sent"`
-	PerNode           []NodeReport    `json:"per_node"`
-	Invariants        []Invariant     `json:"invariants"`
-	OK                bool            `json:"ok"`
+	Blocks      int     `json:"blocks"`       // main-chain blocks measured
+	StaleBlocks int     `json:"stale_blocks"` // seen as a head, not on the final chain
+	StaleRate   float64 `json:"stale_rate"`
+	MeanBlockMs float64 `json:"mean_block_interval_ms"`
+	// Propagation is, over the final chain's blocks that had no sibling
+	// (no fork raced them), the time from a block's first sight until it
+	// was on the main chain of 50/90/99/100% of nodes. A block that won a
+	// race reaches the nodes that first took its sibling only with its
+	// child: those are ContestedPropagation, to 99% of nodes.
+	Propagation          map[string]Dist `json:"propagation_ms"`
+	PropagationP50Ms     float64         `json:"propagation_p50_ms"` // median over blocks, to 99% of nodes
+	PropagationP99Ms     float64         `json:"propagation_p99_ms"` // p99 over blocks, to 99% of nodes
+	ContestedPropagation Dist            `json:"contested_propagation_ms"`
+	Reorgs               int             `json:"reorgs"`
+	ReorgDepths          map[int]int     `json:"reorg_depths"`
+	ReorgDepthMax        int             `json:"reorg_depth_max"`
+	TxSubmitted          int             `json:"tx_submitted"`
+	TxRefused            int             `json:"tx_refused"` // answered 4xx/5xx at submission (not tracked)
+	TxMined              int             `json:"tx_mined"`
+	TxDropped            map[string]int  `json:"tx_dropped"` // by reason
+	TxPending            int             `json:"tx_pending"`
+	LostTxs              int             `json:"lost_txs"`
+	TxInclusionMs        Dist            `json:"tx_inclusion_ms"`
+	Converged            bool            `json:"converged"`
+	ConvergeMs           float64         `json:"converge_ms"` // after the last fault healed (or the start)
+	CPUSecondsMean       float64         `json:"cpu_s_mean"`
+	RSSMaxMB             float64         `json:"rss_max_mb"`
+	BytesPerNodeBlock    float64         `json:"bytes_per_node_per_block"`
+	PacketsDropped       int64           `json:"packets_dropped"`
+	PacketsSent          int64           `json:"packets_sent"`
+	PerNode              []NodeReport    `json:"per_node"`
+	Invariants           []Invariant     `json:"invariants"`
+	OK                   bool            `json:"ok"`
 }
 
 // NodeReport is one node's share.
@@ -131,7 +137,12 @@ func (r *run) blockStats(rep *Report, chainBlocks []*blockInfo, startHeight uint
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	main := map[common.Hash]bool{}
+	perHeight := map[uint64]int{}
+	for _, b := range o.blocks {
+		perHeight[b.height]++
+	}
 	per := make([][]float64, len(fractions))
+	var contested []float64
 	var firstT, lastT time.Time
 	for _, b := range chainBlocks {
 		main[b.hash] = true
@@ -145,6 +156,12 @@ func (r *run) blockStats(rep *Report, chainBlocks []*blockInfo, startHeight uint
 			lastT = b.first
 		}
 		t, reached := reachTimes(b.first, b.seen, r.cfg.Nodes, fractions)
+		if perHeight[b.height] > 1 {
+			if reached[2] {
+				contested = append(contested, t[2])
+			}
+			continue
+		}
 		for k := range fractions {
 			if reached[k] {
 				per[k] = append(per[k], t[k])
@@ -158,6 +175,7 @@ func (r *run) blockStats(rep *Report, chainBlocks []*blockInfo, startHeight uint
 	for k, name := range fractionNames {
 		rep.Propagation[name] = dist(per[k])
 	}
+	rep.ContestedPropagation = dist(contested)
 	rep.PropagationP50Ms = rep.Propagation["99%"].P50
 	rep.PropagationP99Ms = rep.Propagation["99%"].P99
 	var top uint64
@@ -293,6 +311,8 @@ func (rep *Report) Markdown() string {
 		d := rep.Propagation[name]
 		row("propagation to "+name+" of nodes", "p50 %.0f ms, p99 %.0f ms (%d blocks)", d.P50, d.P99, d.N)
 	}
+	d := rep.ContestedPropagation
+	row("to 99% of nodes, blocks that won a race", "p50 %.0f ms, p99 %.0f ms (%d blocks)", d.P50, d.P99, d.N)
 	row("stale rate", "%.1f%% (%d blocks)", rep.StaleRate*100, rep.StaleBlocks)
 	row("reorgs (max depth)", "%d (%d)", rep.Reorgs, rep.ReorgDepthMax)
 	row("txs mined / submitted", "%d / %d (pending %d, lost %d, dropped %v)", rep.TxMined, rep.TxSubmitted, rep.TxPending, rep.LostTxs, rep.TxDropped)

@@ -131,9 +131,9 @@ func (r *run) writeGenesis() error {
 	g.ChainID = 7770
 	g.Timestamp = uint64(time.Now().UnixMilli())
 	g.BlockIntervalMs = r.cfg.BlockInterval.Milliseconds()
-	// About 4 M hashes/s per core of quota (5.5 M/s idle, less on a
+	// About 2.5 M hashes/s per core of quota (5.5 M/s idle, less on a
 	// busy machine); ASERT corrects the rest.
-	hashes := 4e6 * r.cfg.MinerCPU * float64(r.cfg.Miners) * r.cfg.BlockInterval.Seconds()
+	hashes := 2.5e6 * r.cfg.MinerCPU * float64(r.cfg.Miners) * r.cfg.BlockInterval.Seconds()
 	t := new(big.Int).Lsh(big.NewInt(1), 256)
 	t.Div(t, big.NewInt(int64(max(2, hashes))))
 	g.Target = (*hexutil.Big)(t)
