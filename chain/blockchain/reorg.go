@@ -122,7 +122,7 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 		sc.root, sc.undo, sc.err = st.Commit(batch)
 		done <- sc
 	}()
-	rr, ierr := indexBlock(side, n.hash, b, receipts)
+	rr, ierr := indexBlock(side, n.hash, b, c.recent.encoding(b), receipts)
 	sc := <-done
 	if rr != b.Header.ReceiptsRoot {
 		return nil, 0, ruleErr(chain.ErrBadReceiptsRoot, "block %s: receipts root %s, computed %s", n.hash, b.Header.ReceiptsRoot, rr)
@@ -165,11 +165,11 @@ type stateCommit struct {
 	err  error
 }
 
-// indexBlock puts the receipts of b (hash h), one key each so that a tx
-// lookup reads its own only, its txs' locations and its address index
-// entries into batch, and returns the receipts root (computed first,
-// from the same encodings, whatever fails after).
-func indexBlock(batch *store.Batch, h common.Hash, b *proto.Block, receipts []*proto.Receipt) (common.Hash, error) {
+// indexBlock puts the receipts of b (hash h, stored as enc), one key each
+// so that a tx lookup reads its own only, its txs' locations and its
+// address index entries into batch, and returns the receipts root
+// (computed first, from the same encodings, whatever fails after).
+func indexBlock(batch *store.Batch, h common.Hash, b *proto.Block, enc []byte, receipts []*proto.Receipt) (common.Hash, error) {
 	encs := make([][]byte, len(receipts))
 	for i, r := range receipts {
 		encs[i] = proto.Encode(r)
@@ -178,7 +178,7 @@ func indexBlock(batch *store.Batch, h common.Hash, b *proto.Block, receipts []*p
 	for i, enc := range encs {
 		batch.Put(receiptKey(h, i), enc)
 	}
-	locs, err := txLocations(h, b.Encode()) // the stored encoding: it is canonical
+	locs, err := txLocations(h, enc) // the stored encoding (canonical: b.Encode())
 	if err != nil {
 		return root, err
 	}
