@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p"
@@ -17,6 +18,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
@@ -78,7 +80,10 @@ func newHost(key crypto.PrivKey, listen []string, gater *conngater.BasicConnecti
 	opts := []libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(listen...),
-		libp2p.Transport(tcp.NewTCPTransport),
+		// No SO_REUSEPORT: with it a second node on this machine binds
+		// the same TCP port silently and splits the first one's
+		// connections (checkListening catches the port in use instead).
+		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),
 		libp2p.Transport(quic.NewTransport),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
@@ -92,5 +97,48 @@ func newHost(key crypto.PrivKey, listen []string, gater *conngater.BasicConnecti
 		// Not the process-wide default registry: tests run many hosts.
 		opts = append(opts, libp2p.DisableMetrics())
 	}
-	return libp2p.New(opts...)
+	h, err := libp2p.New(opts...)
+	if err != nil && strings.Contains(err.Error(), "address already in use") {
+		return nil, fmt.Errorf("cannot listen on %s: the port is in use (another tinychain node on this machine? give this one other ports with --listen)",
+			strings.Join(listen, " "))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkListening(h, listen); err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// checkListening fails when a listen address with a fixed port got no
+// listener: libp2p starts when any one of them works and only logs the
+// others, so a busy port would leave the node without that transport.
+func checkListening(h host.Host, listen []string) error {
+	have := map[[2]string]bool{} // (tcp|udp, port)
+	for _, a := range h.Network().ListenAddresses() {
+		have[portOf(a)] = true
+	}
+	for _, s := range listen {
+		a, err := ma.NewMultiaddr(s)
+		if err != nil {
+			continue // libp2p.New refused it already
+		}
+		if k := portOf(a); k[1] != "" && k[1] != "0" && !have[k] {
+			return fmt.Errorf("cannot listen on %s: %s port %s is in use (another tinychain node on this machine? give this one other ports with --listen)",
+				s, strings.ToUpper(k[0]), k[1])
+		}
+	}
+	return nil
+}
+
+func portOf(a ma.Multiaddr) [2]string {
+	if p, err := a.ValueForProtocol(ma.P_TCP); err == nil {
+		return [2]string{"tcp", p}
+	}
+	if p, err := a.ValueForProtocol(ma.P_UDP); err == nil {
+		return [2]string{"udp", p}
+	}
+	return [2]string{}
 }

@@ -40,6 +40,7 @@ func (n *Node) routes() http.Handler {
 	route("GET", "/v1/blocks", n.handleBlocks)
 	route("GET", "/v1/blocks/{id}", n.handleBlock)
 	route("GET", "/v1/txs/{hash}", n.handleTx)
+	route("GET", "/v1/txs", n.handleTxByNonce)
 	route("POST", "/v1/txs", n.handleSendTx)
 	route("GET", "/v1/accounts/{address}", n.handleAccount)
 	route("GET", "/v1/mempool", n.handleMempool)
@@ -53,6 +54,7 @@ func (n *Node) routes() http.Handler {
 	route("GET", "/v1/peers", n.handlePeers)
 	route("GET", "/v1/events", n.handleEvents)
 	route("GET", "/metrics", n.metrics.handler().ServeHTTP)
+	n.zkRoutes(route)
 	mux.Handle("/", explorerHandler())
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
@@ -216,7 +218,37 @@ func (n *Node) handleBlock(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, NewBlock(b, info, full == "1" || full == "true", offset))
+	out := NewBlock(b, info, full == "1" || full == "true", offset)
+	if info.Main && b.Header.Height > 0 {
+		if err := n.addBlockPay(out, b); err != nil {
+			writeError(w, 0, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// addBlockPay fills in a main-chain block's gas used, fees and reward from
+// its receipts (one read per tx, each bounded as Chain.Receipts says).
+func (n *Node) addBlockPay(out *Block, b *proto.Block) error {
+	rs, err := n.Chain.Receipts(b.Hash())
+	if errors.Is(err, blockchain.ErrNotFound) {
+		return nil // left the main chain meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	var gas, fees uint64
+	for i, r := range rs {
+		if i < len(b.Txs) {
+			gas += r.GasUsed                      // ≤ block_gas_limit: no overflow
+			fees += r.GasUsed * b.Txs[i].GasPrice // credited by the rules without overflow
+		}
+	}
+	reward := chain.Amount(n.Chain.Genesis().Reward(b.Header.Height) + fees)
+	fee := chain.Amount(fees)
+	out.GasUsed, out.Fees, out.Reward = &gas, &fee, &reward
+	return nil
 }
 
 // maxBlockListBytes bounds the block bytes one GET /v1/blocks decodes: it
@@ -298,17 +330,11 @@ func (n *Node) handleAccountTxs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := &TxList{Txs: make([]*TxStatus, len(res)), Truncated: truncated}
+	head := n.Chain.Head().Header.Height
 	for i, t := range res {
-		out.Txs[i] = includedTx(t)
+		out.Txs[i] = includedTx(t, head)
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func includedTx(res *blockchain.TxResult) *TxStatus {
-	return &TxStatus{
-		Tx: NewTx(res.Tx), State: "included", Block: &res.Block, Height: &res.Height,
-		Index: &res.Index, Receipt: NewReceipt(res.Receipt, res.Contract),
-	}
 }
 
 func parseHash(s string) (common.Hash, error) {
@@ -317,31 +343,6 @@ func parseHash(s string) (common.Hash, error) {
 		return common.Hash{}, badRequest("hash %q: want 0x and 64 hex digits", s)
 	}
 	return common.BytesToHash(b), nil
-}
-
-func (n *Node) handleTx(w http.ResponseWriter, r *http.Request) {
-	h, err := parseHash(r.PathValue("hash"))
-	if err != nil {
-		writeError(w, 0, err)
-		return
-	}
-	res, err := n.Chain.Tx(h)
-	switch {
-	case err == nil:
-		writeJSON(w, http.StatusOK, includedTx(res))
-	case errors.Is(err, blockchain.ErrNotFound):
-		if tx := n.Pool.Get(h); tx != nil {
-			writeJSON(w, http.StatusOK, &TxStatus{Tx: NewTx(tx), State: "pending"})
-			return
-		}
-		if d, ok := n.Pool.Dropped(h); ok {
-			writeJSON(w, http.StatusOK, &TxStatus{Tx: NewTx(d.Tx), State: "dropped", Reason: d.Reason})
-			return
-		}
-		writeError(w, 0, notFound("no tx %s", h))
-	default:
-		writeError(w, 0, err)
-	}
 }
 
 func (n *Node) handleSendTx(w http.ResponseWriter, r *http.Request) {
@@ -362,6 +363,7 @@ func (n *Node) handleSendTx(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := n.Pool.Add(tx); err != nil {
 		if errors.Is(err, mempool.ErrKnownTx) {
+			n.journal.insert(tx, n.Pool) // relayed first, sent here too: local now
 			writeJSON(w, http.StatusOK, SendTxResponse{Hash: tx.Hash()})
 			return
 		}
@@ -372,6 +374,7 @@ func (n *Node) handleSendTx(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 0, err)
 		return
 	}
+	n.journal.insert(tx, n.Pool)
 	writeJSON(w, http.StatusOK, SendTxResponse{Hash: tx.Hash()})
 }
 

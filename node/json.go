@@ -62,6 +62,12 @@ type Block struct {
 	Txs      json.RawMessage `json:"txs"`
 	TxCount  int             `json:"tx_count"`
 	TxOffset int             `json:"tx_offset,omitempty"`
+	// GasUsed, Fees and Reward (the block reward at its height plus the
+	// fees: what its miner was credited) are in GET /v1/blocks/{id}
+	// answers for main-chain blocks past genesis, read from the receipts.
+	GasUsed *uint64       `json:"gas_used,omitempty"`
+	Fees    *chain.Amount `json:"fees,omitempty"`
+	Reward  *chain.Amount `json:"reward,omitempty"`
 }
 
 // MaxFullTxs bounds the whole txs one GET /v1/blocks/{id}?full=1 renders:
@@ -113,15 +119,24 @@ type Receipt struct {
 	Contract  *common.Address `json:"contract,omitempty"`
 }
 
-// TxStatus is GET /v1/txs/{hash}.
+// TxStatus is GET /v1/txs/{hash} and GET /v1/txs?from=&nonce=.
 type TxStatus struct {
-	Tx      *Tx          `json:"tx"`
-	State   string       `json:"state"`            // pending | included | dropped
-	Reason  string       `json:"reason,omitempty"` // why a dropped tx left the mempool
-	Block   *common.Hash `json:"block,omitempty"`
-	Height  *uint64      `json:"height,omitempty"`
-	Index   *int         `json:"index,omitempty"`
-	Receipt *Receipt     `json:"receipt,omitempty"`
+	Tx *Tx `json:"tx"`
+	// Status is where the tx stands: included (in a main-chain block),
+	// pending (in the mempool, runnable), queued (in the mempool behind a
+	// nonce gap: WaitingForNonce is the nonce its sender must send next)
+	// or dropped (it left the mempool unmined: Reason says why).
+	Status string `json:"status"`
+	// State is the older, coarser field: pending | included | dropped
+	// (queued is pending).
+	State           string       `json:"state"`
+	Reason          string       `json:"reason,omitempty"`
+	WaitingForNonce *uint64      `json:"waiting_for_nonce,omitempty"`
+	Confirmations   *uint64      `json:"confirmations,omitempty"` // included: 1 in the head block, 2 one below, ...
+	Block           *common.Hash `json:"block,omitempty"`
+	Height          *uint64      `json:"height,omitempty"`
+	Index           *int         `json:"index,omitempty"`
+	Receipt         *Receipt     `json:"receipt,omitempty"`
 }
 
 // BlockList is GET /v1/blocks.

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,6 +37,7 @@ type Config struct {
 	P2P *gossip.Config
 	// HTTP bounds the API's clients (limits.go); the zero value is the defaults.
 	HTTP    HTTPLimits
+	ZK      ZKConfig // proofs of runs: POST /v1/verify, and /v1/prove with ZK.Prover (zk.go)
 	Logger  *slog.Logger
 	Version string
 }
@@ -64,6 +66,8 @@ type Node struct {
 	evals   chan struct{} // semaphore: evals running
 	events  *events
 	metrics *metrics
+	journal *txJournal // the local txs (journal.go)
+	unlock  func()     // releases the data dir (datadir.go)
 	wg      sync.WaitGroup
 
 	life    sync.Mutex // held by all of Start and Close
@@ -97,23 +101,37 @@ func New(cfg Config) (*Node, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	m := newMetrics()
 	c, err := blockchain.Open(blockchain.Config{Dir: filepath.Join(cfg.DataDir, "chaindata"), Genesis: cfg.Genesis, Logger: cfg.Logger,
 		Rejected: m.onRejected})
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	cfg.HTTP = cfg.HTTP.withDefaults()
-	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, metrics: m, stop: make(chan struct{}), evals: make(chan struct{}, cfg.HTTP.MaxEvals)}
+	n := &Node{cfg: cfg, log: cfg.Logger, Chain: c, metrics: m, stop: make(chan struct{}), evals: make(chan struct{}, cfg.HTTP.MaxEvals),
+		unlock: unlock}
 	n.Importer = blockchain.NewImporter(c, blockchain.ImporterConfig{})
 	view := imported{c, n.Importer}
 	n.Pool = mempool.New(view, mempool.Config{MaxTxs: cfg.Mempool.MaxTxs, MaxBytes: cfg.Mempool.MaxBytes, Logger: cfg.Logger})
+	n.journal = newJournal(filepath.Join(cfg.DataDir, journalFile), cmp.Or(cfg.Mempool.MaxTxs, mempool.DefaultMaxTxs), cfg.Logger)
+	if err := n.journal.replay(n.Pool); err != nil {
+		c.Close()
+		unlock()
+		return nil, err
+	}
 	if cfg.P2P != nil {
 		pc := *cfg.P2P
 		pc.DataDir, pc.Chain, pc.Importer, pc.Mempool, pc.Logger = cfg.DataDir, c, n.Importer, n.Pool, cfg.Logger
 		pc.Metrics, pc.OnMessage = m.reg, m.onGossip
 		if n.Net, err = gossip.New(pc); err != nil {
+			n.journal.close(n.Pool)
 			c.Close()
+			unlock()
 			return nil, err
 		}
 	}
@@ -157,6 +175,7 @@ func (n *Node) Start() error {
 	}
 	ln = netutil.LimitListener(ln, n.cfg.HTTP.MaxConns)
 	n.ln = ln
+	n.wg.Go(func() { n.journal.rotateLoop(n.Pool, n.stop) })
 	n.wg.Go(func() {
 		if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.log.Error("http server", "err", err)
@@ -205,8 +224,10 @@ func (n *Node) Close() error {
 		cancel()
 	}
 	n.wg.Wait()
+	n.journal.close(n.Pool) // after the API stopped: nothing appends any more
 	n.Importer.Stop()
 	n.err = n.Chain.Close()
+	n.unlock()
 	return n.err
 }
 

@@ -43,6 +43,9 @@ func Trace(code []byte, tape *vm.Tape, input []byte, lim vm.Limits) (*Run, error
 	if tape != nil {
 		*r.TapeIn = *tape
 	}
+	if err := r.checkLength(code); err != nil {
+		return nil, err
+	}
 	*r.TapeOut = *r.TapeIn
 	index := make([]int, len(code))
 	for i, c := range code {
@@ -64,6 +67,32 @@ func Trace(code []byte, tape *vm.Tape, input []byte, lim vm.Limits) (*Run, error
 	}
 	return r, nil
 }
+
+// checkLength runs the code on the fast interpreter first, so that a run
+// far longer than the largest size is refused before the plain one traces
+// it: every step costs at least 1 gas and at most maxStepGas, so the trace
+// of a run whose run gas is at most maxStepGas times the largest size's
+// rows holds at most that many steps.
+func (r *Run) checkLength(code []byte) error {
+	p, err := vm.Compile(code)
+	if err != nil {
+		return err
+	}
+	t := *r.TapeIn
+	res := p.Run(&t, r.Input, r.Limits)
+	used := res.GasUsed
+	if res.Status == vm.StatusOutOfGas {
+		used = r.Limits.Gas
+	}
+	largest := NewSize(Logs[len(Logs)-1])
+	if used-min(used, r.Limits.LoadGas) > maxStepGas*uint64(largest.Steps) {
+		return fmt.Errorf("zk: run of %d gas is longer than the largest size (%d steps)", used, largest.Steps-1)
+	}
+	return nil
+}
+
+// maxStepGas is the dearest command's gas (.).
+const maxStepGas = vm.GasStep + vm.GasOutput
 
 // partners matches the brackets of balanced commands.
 func partners(prog []byte) []int32 {

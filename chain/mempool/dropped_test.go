@@ -86,3 +86,45 @@ func TestStuckTxsGoFirst(t *testing.T) {
 		t.Fatalf("the stuck tx: %v %q", ok, d.Reason)
 	}
 }
+
+// Lookup says whether a held tx can run or waits behind a gap (and for
+// which nonce); by (sender, nonce) the same, and the latest dropped tx
+// of a slot is found by its sender and nonce too.
+func TestLookupAndDroppedByNonce(t *testing.T) {
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
+	mp := mempool.New(tc.C, mempool.Config{})
+	run, gap := pricedTransfer(t, g, 0, 0, 1), pricedTransfer(t, g, 0, 2, 1)
+	for _, tx := range []*proto.Tx{run, gap} {
+		if err := mp.Add(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h, ok := mp.Lookup(run.Hash()); !ok || h.Queued || h.Sender != wallet.DevAddress(0) {
+		t.Fatalf("runnable tx: %+v %v", h, ok)
+	}
+	if h, ok := mp.Lookup(gap.Hash()); !ok || !h.Queued || h.WaitingForNonce != 1 {
+		t.Fatalf("queued tx: %+v %v", h, ok)
+	}
+	if h, ok := mp.LookupNonce(wallet.DevAddress(0), 2); !ok || h.Tx.Hash() != gap.Hash() || !h.Queued {
+		t.Fatalf("by nonce: %+v %v", h, ok)
+	}
+	if _, ok := mp.LookupNonce(wallet.DevAddress(0), 1); ok {
+		t.Fatal("a nonce never sent is found")
+	}
+	repl := pricedTransfer(t, g, 0, 2, 5)
+	if err := mp.Add(repl); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := mp.DroppedByNonce(wallet.DevAddress(0), 2)
+	if !ok || d.Tx.Hash() != gap.Hash() || !strings.Contains(d.Reason, "replaced by") {
+		t.Fatalf("dropped by nonce: %+v %v", d, ok)
+	}
+	// The gap filled: the replacement can run.
+	if err := mp.Add(pricedTransfer(t, g, 0, 1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if h, ok := mp.Lookup(repl.Hash()); !ok || h.Queued {
+		t.Fatalf("after the gap filled: %+v %v", h, ok)
+	}
+}

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/blockchain"
+	"github.com/tinychain/tinychain/chain/state"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -37,6 +37,9 @@ const (
 	queueLifetime = 10 * time.Minute
 )
 
+// DefaultMaxTxs is Config.MaxTxs when it is not set.
+const DefaultMaxTxs = 10_000
+
 // Config bounds the mempool.
 type Config struct {
 	MaxTxs   int // default 10,000; the nonce-gap queue holds at most 1/8 of it
@@ -51,7 +54,7 @@ type Config struct {
 type Chain interface {
 	Genesis() *chain.Genesis
 	Now() time.Time
-	StateView() (st *chain.State, head *blockchain.BlockInfo, release func(), err error)
+	StateView() (st *state.State, head *blockchain.BlockInfo, release func(), err error)
 	Tx(h common.Hash) (*blockchain.TxResult, error)
 	Subscribe(f func(*blockchain.HeadEvent))
 }
@@ -101,7 +104,7 @@ type Mempool struct {
 	queuedBytes int
 	seq         uint64
 	onAdd       []func(*proto.Tx)
-	dropped     *lru.Cache[common.Hash, DroppedTx] // dropped.go
+	dropped     *droppedSet // dropped.go
 }
 
 type poolTx struct {
@@ -139,7 +142,7 @@ func (a *account) isQueued(n uint64) bool { return n >= a.nonce+uint64(a.run) }
 // caller's, the head updates on the chain's event delivery.
 func New(c Chain, cfg Config) *Mempool {
 	if cfg.MaxTxs <= 0 {
-		cfg.MaxTxs = 10_000
+		cfg.MaxTxs = DefaultMaxTxs
 	}
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = 32 << 20
@@ -193,7 +196,7 @@ func (mp *Mempool) Add(tx *proto.Tx) error {
 // cost cap is then enforced afterwards over all of the sender's txs in
 // nonce order (onHead), so that the old pending txs above it do not keep
 // it out. MUST be called with mp.mu held.
-func (mp *Mempool) addLocked(st *chain.State, tx *proto.Tx, sender common.Address, back bool) error {
+func (mp *Mempool) addLocked(st *state.State, tx *proto.Tx, sender common.Address, back bool) error {
 	h := tx.Hash()
 	if _, ok := mp.all[h]; ok {
 		return ErrKnownTx
@@ -253,13 +256,13 @@ func (mp *Mempool) addLocked(st *chain.State, tx *proto.Tx, sender common.Addres
 		return err
 	}
 	for _, v := range victims {
-		mp.dropped.Add(v.p.tx.Hash(), DroppedTx{Tx: v.p.tx, Reason: v.why})
+		mp.dropped.add(DroppedTx{Tx: v.p.tx, Sender: v.p.sender, Reason: v.why})
 	}
 	if old != nil {
 		mp.drop(old, "replaced by %s paying gas price %d (it paid %d)", h, tx.GasPrice, old.tx.GasPrice)
 	}
 	mp.insertLocked(a, p)
-	mp.dropped.Remove(h)
+	mp.dropped.remove(h)
 	return nil
 }
 
@@ -416,7 +419,7 @@ func (mp *Mempool) onHead(ev *blockchain.HeadEvent) {
 			a.cost -= p.cost
 			mp.bytes -= p.tx.Size()
 			if !included[p.tx.Hash()] {
-				mp.dropped.Add(p.tx.Hash(), DroppedTx{p.tx, fmt.Sprintf("nonce %d was used by another tx (the account is at %d)", n, acct.Nonce)})
+				mp.dropped.add(DroppedTx{p.tx, p.sender, fmt.Sprintf("nonce %d was used by another tx (the account is at %d)", n, acct.Nonce)})
 			}
 		}
 		mp.fixLocked(a)
@@ -431,7 +434,7 @@ func (mp *Mempool) onHead(ev *blockchain.HeadEvent) {
 			}
 			if err != nil && !errors.Is(err, ErrKnownTx) {
 				if _, notInNew := mp.c.Tx(tx.Hash()); notInNew != nil { // the new branch does not include it
-					mp.dropped.Add(tx.Hash(), DroppedTx{tx, fmt.Sprintf("its block was abandoned in a reorganisation and it is no longer valid: %v", err)})
+					mp.dropped.add(DroppedTx{tx, sender, fmt.Sprintf("its block was abandoned in a reorganisation and it is no longer valid: %v", err)})
 				}
 			}
 		}

@@ -45,6 +45,7 @@ type nodeCmd struct {
 	P2PKey      string          `name:"p2p-key" help:"p2p identity key file (default <datadir>/p2p.key, created if missing); pins the peer ID." type:"path"`
 	LogLevel    string          `help:"Log level: debug, info, warn, error." default:"info" enum:"debug,info,warn,error"`
 	LogFormat   string          `help:"Log format: text or json." default:"text" enum:"text,json"`
+	Prover      bool            `help:"Serve POST /v1/prove: proofs of runs, one at a time (429 when busy), with the keys in <datadir>/zk (tinychain vm setup)."`
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {
@@ -137,8 +138,8 @@ func (c *nodeCmd) Run(e *env) error {
 	n, err := node.New(node.Config{
 		DataDir: c.Datadir, Genesis: g, HTTPAddr: c.HTTP,
 		Mine: c.Mine, MinerAddr: minerAddr, MineThreads: c.MineThreads,
-		P2P:    &gossip.Config{KeyFile: c.P2PKey, Listen: c.Listen, Bootstrap: c.Bootstrap, MDNS: c.MDNS, DHT: c.DHT},
-		HTTP:   node.HTTPLimits{CORSOrigins: c.HTTPCORS},
+		P2P:  &gossip.Config{KeyFile: c.P2PKey, Listen: c.Listen, Bootstrap: c.Bootstrap, MDNS: c.MDNS, DHT: c.DHT},
+		HTTP: node.HTTPLimits{CORSOrigins: c.HTTPCORS}, ZK: node.ZKConfig{Prover: c.Prover},
 		Logger: log, Version: versionString(),
 	})
 	if err != nil {

@@ -10,7 +10,8 @@ import (
 )
 
 type vmCmd struct {
-	Run vmRunCmd `cmd:"" help:"Run Brainfuck locally, with the chain's gas and limits."`
+	Run    vmRunCmd `cmd:"" help:"Run Brainfuck locally, with the chain's gas and limits."`
+	zkCmds `embed:""`
 }
 
 type vmRunCmd struct {
