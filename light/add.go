@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/rlp"
-	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -47,14 +47,14 @@ func (s *Store) Add(h *proto.Header, nowMs uint64) error {
 	n := s.child(parent, h)
 	n.work = chain.CalcWork(h.TargetBig())
 	n.work.Add(n.work, parent.work)
-	batch := new(leveldb.Batch)
+	batch := new(store.Batch)
 	rec, _ := rlp.EncodeToBytes(&record{Header: h.Encode(), Work: n.work.Bytes()})
 	batch.Put(append(append([]byte{}, prefixHeader...), hash[:]...), rec)
 	better := n.work.Cmp(s.tip.work) > 0
 	if better {
 		batch.Put(keyTip, hash[:])
 	}
-	if err := s.db.Write(batch, nil); err != nil {
+	if err := s.db.Write(batch, false); err != nil {
 		return err
 	}
 	s.index[hash] = n
@@ -91,9 +91,9 @@ func (s *Store) header(n *node) (*proto.Header, error) {
 		return gen, err
 	}
 	var rec record
-	b, err := s.db.Get(append(append([]byte{}, prefixHeader...), n.hash[:]...), nil)
-	if err != nil {
-		return nil, fmt.Errorf("header %s: %w", n.hash, err)
+	b, found, err := s.db.Get(append(append([]byte{}, prefixHeader...), n.hash[:]...))
+	if err != nil || !found {
+		return nil, fmt.Errorf("header %s: found %v, %v", n.hash, found, err)
 	}
 	if err := rlp.DecodeBytes(b, &rec); err != nil {
 		return nil, err

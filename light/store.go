@@ -9,10 +9,9 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/util"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/blockchain"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -48,7 +47,7 @@ type node struct {
 // concurrent use.
 type Store struct {
 	g  *chain.Genesis
-	db *leveldb.DB
+	db *store.DB
 
 	mu    sync.RWMutex
 	index map[common.Hash]*node
@@ -62,7 +61,7 @@ func Open(dir string, g *chain.Genesis) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := leveldb.OpenFile(dir, nil)
+	db, err := store.Open(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +82,7 @@ func (s *Store) load(genesis *proto.Header) error {
 	s.index[root.hash] = root
 	var hs []*proto.Header
 	works := map[common.Hash]*big.Int{}
-	it := s.db.NewIterator(util.BytesPrefix(prefixHeader), nil)
+	it := s.db.Iterator(prefixHeader, nil)
 	for it.Next() {
 		var rec record
 		if err := rlp.DecodeBytes(it.Value(), &rec); err != nil {
@@ -113,7 +112,7 @@ func (s *Store) load(genesis *proto.Header) error {
 		s.index[n.hash] = n
 	}
 	s.tip = root
-	if b, err := s.db.Get(keyTip, nil); err == nil && s.index[common.BytesToHash(b)] != nil {
+	if b, found, err := s.db.Get(keyTip); err == nil && found && s.index[common.BytesToHash(b)] != nil {
 		s.tip = s.index[common.BytesToHash(b)]
 	}
 	s.setMain(s.tip)

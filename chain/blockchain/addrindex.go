@@ -5,9 +5,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/util"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -42,7 +41,7 @@ func txAddresses(tx *proto.Tx, from common.Address) []common.Address {
 }
 
 // indexAddresses adds (or with del, removes) b's txs to the address index.
-func indexAddresses(batch *leveldb.Batch, b *proto.Block, del bool) error {
+func indexAddresses(batch *store.Batch, b *proto.Block, del bool) error {
 	for i, tx := range b.Txs {
 		from, err := chain.Sender(tx)
 		if err != nil {
@@ -75,17 +74,17 @@ func (c *Chain) AddressTxs(a common.Address, before uint64, limit int) (txs []*T
 	if limit <= 0 || limit > MaxAddressTxs {
 		limit = MaxAddressTxs
 	}
-	rng := util.BytesPrefix(addrTxPrefix(a))
+	var end []byte // nil: the whole prefix
 	if before > 0 {
-		rng.Limit = addrTxKey(a, before, 0)
+		end = addrTxKey(a, before, 0)
 	}
-	snap, err := c.db.GetSnapshot()
+	snap, err := c.db.Snapshot()
 	if err != nil {
 		return nil, false, err
 	}
 	defer snap.Release()
 	var hashes []common.Hash
-	it := snap.NewIterator(rng, nil)
+	it := snap.Iterator(addrTxPrefix(a), end)
 	for ok := it.Last(); ok && len(hashes) < limit; ok = it.Prev() {
 		hashes = append(hashes, common.BytesToHash(it.Value()))
 	}
