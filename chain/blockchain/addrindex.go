@@ -28,12 +28,15 @@ func addrTxKey(a common.Address, height uint64, index uint32) []byte {
 }
 
 // txAddresses are the addresses tx is listed under: its sender, its
-// recipient and, for a deploy, the contract it creates.
+// recipient, for a deploy the contract it creates, and for an exec the
+// zero address, whose tape (the world tape) it runs on.
 func txAddresses(tx *proto.Tx, from common.Address) []common.Address {
 	addrs := []common.Address{from}
 	switch {
 	case tx.Kind == proto.KindDeploy:
 		addrs = append(addrs, crypto.CreateAddress(from, tx.Nonce))
+	case tx.Kind == proto.KindExec && from != (common.Address{}):
+		addrs = append(addrs, common.Address{})
 	case tx.To != (common.Address{}) && tx.To != from:
 		addrs = append(addrs, tx.To)
 	}
