@@ -53,9 +53,6 @@ func TestVMProveVerify(t *testing.T) {
 	if _, errs, code := runCLI(t, "vm", "verify", bad, "--keys", keys); code == 0 || !strings.Contains(errs, "invalid proof") {
 		t.Fatalf("changed output verified: %d %s", code, errs)
 	}
-	if _, errs, code := runCLI(t, "vm", "prove", "../../examples/hello.bf", "--keys", keys, "--gas", "10000000", "-o", bad); code != 0 {
-		t.Fatalf("hello with a large gas limit: %s", errs)
-	}
 	if _, errs, code := runCLI(t, "vm", "prove", writeFile(t, "loop.bf", "+[]"), "--keys", keys, "-o", bad); code == 0 || !strings.Contains(errs, "largest size") {
 		t.Fatalf("endless loop: %d %s", code, errs)
 	}
