@@ -1,13 +1,15 @@
 // Package chain owns tinychain's consensus rules: the genesis parameters
 // (params.go), the rule errors (errors.go), proof of work and difficulty
 // (pow.go, ASERT), validation of txs, blocks and headers (validate.go,
-// headers.go), Merkle roots (merkle.go), the state over a LevelDB view
-// with its journal and undo data (state.go, tape.go, statedb.go) and the
-// state transition (execute.go, and eval.go for dry runs).
+// headers.go), Merkle roots (merkle.go) and the state transition
+// (execute.go, and eval.go for dry runs) over the small StateDB interface
+// (statedb.go).
 //
-// The block tree, fork choice, reorganisations and the block store are
-// chain/blockchain's; the mempool and the miner are chain/mempool and
-// chain/miner; chain/smt is the sparse Merkle tree of the state.
+// The state itself (accounts, code, tapes, its journal and undo data) is
+// chain/state's; chain/smt is its sparse Merkle tree; chain/store is the
+// database (the only package that imports LevelDB). The block tree, fork
+// choice and reorganisations are chain/blockchain's; the mempool and the
+// miner are chain/mempool and chain/miner.
 //
 // # Rules, in the order they are checked
 //
@@ -36,6 +38,6 @@
 // Each broken rule is a *RuleError with an ErrorCode (errors.go), which
 // errors.Is matches and peers and tests read by name.
 //
-// The rules do no I/O and read no clock: the State they run on is a view
-// over a LevelDB snapshot, and `now` is an argument.
+// The rules do no I/O and read no clock: the StateDB they run on is given
+// to them, and `now` is an argument.
 package chain

@@ -30,7 +30,7 @@ var ErrEvalTooLarge = errors.New("eval code too large")
 // runs (the given code, or the contract's) before its first command, as a
 // call does, and GasTapeByte per byte of the tape it starts from, so
 // loading both is paid for in gas, and the gas bounds the run.
-func Eval(st *State, g *Genesis, req EvalRequest) (vm.Result, error) {
+func Eval(st StateDB, g *Genesis, req EvalRequest) (vm.Result, error) {
 	if req.To == nil && len(req.Code) > g.MaxTxBytes {
 		return vm.Result{}, fmt.Errorf("%w: %d bytes of code, at most max_tx_bytes = %d", ErrEvalTooLarge, len(req.Code), g.MaxTxBytes)
 	}
@@ -46,7 +46,7 @@ func Eval(st *State, g *Genesis, req EvalRequest) (vm.Result, error) {
 		if !acct.IsContract() {
 			return vm.Result{}, fmt.Errorf("%w: no contract at %s", ErrEval, owner)
 		}
-		size, err := st.codeSize(acct.CodeHash)
+		size, err := st.CodeSize(acct.CodeHash)
 		if err != nil {
 			return vm.Result{}, err
 		}
@@ -58,7 +58,7 @@ func Eval(st *State, g *Genesis, req EvalRequest) (vm.Result, error) {
 			// As a call: out of gas before the code is even read.
 			return vm.Result{Status: vm.StatusOutOfGas, GasUsed: req.GasLimit, Err: &vm.PosError{Err: vm.ErrLoadOutOfGas}}, nil
 		}
-		prog, err = st.program(acct.CodeHash, req.GasLimit, func() ([]byte, error) { return st.codeByHash(acct.CodeHash) })
+		prog, err = st.Program(acct.CodeHash, req.GasLimit, func() ([]byte, error) { return st.CodeByHash(acct.CodeHash) })
 		if err != nil {
 			return vm.Result{}, err
 		}

@@ -21,7 +21,7 @@ type GasPool uint64
 // (sender recovered). It checks the rules that need state (nonce, funds),
 // charges the fee into *fees and returns the receipt. A rule error means
 // the transaction cannot be in this block; the State is then unchanged.
-func ApplyTx(st *State, tx *proto.Tx, sender common.Address, pool *GasPool, fees *uint64) (*proto.Receipt, error) {
+func ApplyTx(st StateDB, tx *proto.Tx, sender common.Address, pool *GasPool, fees *uint64) (*proto.Receipt, error) {
 	if tx.GasLimit > uint64(*pool) {
 		return nil, ruleErr(ErrBlockGasLimit, "tx %s: gas limit %d > %d left in block", tx.Hash(), tx.GasLimit, *pool)
 	}
@@ -63,7 +63,7 @@ func ApplyTx(st *State, tx *proto.Tx, sender common.Address, pool *GasPool, fees
 // effect and refunds the gas left. The checks of ApplyTx have passed. A
 // failed run (out of gas, fault) keeps its fee and nonce bump and reverts
 // the rest; a broken rule (an overflow) is returned as an error.
-func execute(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error) {
+func execute(st StateDB, tx *proto.Tx, sender common.Address) (*proto.Receipt, error) {
 	acct, err := st.Account(sender)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func execute(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, er
 	if r.Status != proto.StatusOK {
 		st.RevertTo(mark)
 	}
-	if err := st.AddBalance(sender, (tx.GasLimit-r.GasUsed)*tx.GasPrice); err != nil {
+	if err := AddBalance(st, sender, (tx.GasLimit-r.GasUsed)*tx.GasPrice); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -89,7 +89,7 @@ func execute(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, er
 
 // run performs the effect of tx's kind and returns its receipt, with the
 // gas used including the intrinsic gas.
-func run(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error) {
+func run(st StateDB, tx *proto.Tx, sender common.Address) (*proto.Receipt, error) {
 	gas := IntrinsicGas(tx)
 	ok := &proto.Receipt{Status: proto.StatusOK, GasUsed: gas}
 	switch tx.Kind {
@@ -121,7 +121,7 @@ func run(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error)
 		// A call that cannot pay to load its contract's code fails before
 		// the code is read, let alone prepared: the node's work stays
 		// within what the tx pays.
-		size, err := st.codeSize(acct.CodeHash)
+		size, err := st.CodeSize(acct.CodeHash)
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +132,7 @@ func run(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error)
 		if size*vm.GasCodeByte+tapeGas > left {
 			return &proto.Receipt{Status: proto.StatusOutOfGas, GasUsed: tx.GasLimit, ErrCode: proto.ErrCodeLoadOutOfGas}, nil
 		}
-		prog, err := st.program(acct.CodeHash, left, func() ([]byte, error) { return st.codeByHash(acct.CodeHash) })
+		prog, err := st.Program(acct.CodeHash, left, func() ([]byte, error) { return st.CodeByHash(acct.CodeHash) })
 		if err != nil {
 			// Deployed code was validated; a stored contract that does not
 			// compile is in no valid chain.
@@ -154,7 +154,7 @@ func run(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error)
 		if tapeGas > left {
 			return &proto.Receipt{Status: proto.StatusOutOfGas, GasUsed: tx.GasLimit, ErrCode: proto.ErrCodeLoadOutOfGas}, nil
 		}
-		prog, err := st.program(crypto.Keccak256Hash(tx.Data), left, func() ([]byte, error) { return tx.Data, nil })
+		prog, err := st.Program(crypto.Keccak256Hash(tx.Data), left, func() ([]byte, error) { return tx.Data, nil })
 		if err != nil {
 			return nil, err // exec'd code was validated by CheckTx
 		}
@@ -163,28 +163,28 @@ func run(st *State, tx *proto.Tx, sender common.Address) (*proto.Receipt, error)
 	return nil, ruleErr(ErrBadKind, "tx %s: unknown kind %d", tx.Hash(), uint8(tx.Kind))
 }
 
-func transferValue(st *State, from, to common.Address, v uint64) error {
+func transferValue(st StateDB, from, to common.Address, v uint64) error {
 	if v == 0 {
 		return nil
 	}
-	if err := st.SubBalance(from, v); err != nil {
+	if err := SubBalance(st, from, v); err != nil {
 		return err
 	}
-	return st.AddBalance(to, v)
+	return AddBalance(st, to, v)
 }
 
 // tapeLoadGas is what loading owner's stored tape costs a run: GasTapeByte
 // per byte of its compact form, known without reading the tape. Each call
 // copies, compares and (when it changed) rehashes and rewrites the tape,
 // so this keeps that work within what the run pays.
-func tapeLoadGas(st *State, owner common.Address) (uint64, error) {
-	n, err := st.tapeSize(owner)
+func tapeLoadGas(st StateDB, owner common.Address) (uint64, error) {
+	n, err := st.TapeSize(owner)
 	return n * vm.GasTapeByte, err
 }
 
 // runVM runs a program (run: its Run or RunLoaded) with input on the tape
 // of owner, within lim, and stores the tape if the run succeeded.
-func runVM(st *State, owner common.Address, run func(*vm.Tape, []byte, vm.Limits) vm.Result, input []byte, intrinsic uint64, lim vm.Limits) (*proto.Receipt, error) {
+func runVM(st StateDB, owner common.Address, run func(*vm.Tape, []byte, vm.Limits) vm.Result, input []byte, intrinsic uint64, lim vm.Limits) (*proto.Receipt, error) {
 	tape, err := st.LoadTape(owner)
 	if err != nil {
 		return nil, err
@@ -237,7 +237,7 @@ func fail(gas uint64, code proto.ErrCode) *proto.Receipt {
 // ApplyBlock executes b's transactions on st and credits the miner with
 // the reward and the fees. senders come from CheckBlock. It returns the
 // receipts; the caller compares the roots.
-func ApplyBlock(st *State, b *proto.Block, senders []common.Address, g *Genesis) ([]*proto.Receipt, error) {
+func ApplyBlock(st StateDB, b *proto.Block, senders []common.Address, g *Genesis) ([]*proto.Receipt, error) {
 	return applyBlock(st, b, func(i int) (common.Address, error) { return senders[i], nil }, g)
 }
 
@@ -247,11 +247,11 @@ func ApplyBlock(st *State, b *proto.Block, senders []common.Address, g *Genesis)
 // must then take chk.Wait's error, which is the first in block order, and
 // likewise after any other error, since a later tx's CheckTx error comes
 // before an execution error (CheckBlock runs before ApplyBlock).
-func ApplyCheckedBlock(st *State, b *proto.Block, chk *BlockCheck, g *Genesis) ([]*proto.Receipt, error) {
+func ApplyCheckedBlock(st StateDB, b *proto.Block, chk *BlockCheck, g *Genesis) ([]*proto.Receipt, error) {
 	return applyBlock(st, b, chk.Sender, g)
 }
 
-func applyBlock(st *State, b *proto.Block, sender func(int) (common.Address, error), g *Genesis) ([]*proto.Receipt, error) {
+func applyBlock(st StateDB, b *proto.Block, sender func(int) (common.Address, error), g *Genesis) ([]*proto.Receipt, error) {
 	pool := GasPool(g.BlockGasLimit)
 	var fees uint64
 	receipts := make([]*proto.Receipt, len(b.Txs))
@@ -270,7 +270,7 @@ func applyBlock(st *State, b *proto.Block, sender func(int) (common.Address, err
 	if !ok {
 		return nil, ruleErr(ErrOverflow, "block %s: reward + fees overflow", b.Hash())
 	}
-	if err := st.AddBalance(b.Header.Miner, pay); err != nil {
+	if err := AddBalance(st, b.Header.Miner, pay); err != nil {
 		return nil, err
 	}
 	return receipts, nil

@@ -47,6 +47,12 @@ type Genesis struct {
 	MaxFutureMs     int64  `json:"max_future_ms"`
 
 	Alloc map[common.Address]Amount `json:"alloc"`
+
+	// Checkpoints and MinChainWork (optional, checkpoint.go) are what a
+	// starting node knows of the real chain; they do not enter the
+	// genesis block.
+	Checkpoints  []Checkpoint `json:"checkpoints,omitempty"`
+	MinChainWork *hexutil.Big `json:"min_chain_work,omitempty"`
 }
 
 // Amount is a uint64 that reads and writes JSON as a decimal string, as the
@@ -144,7 +150,7 @@ func (g *Genesis) Check() error {
 	case g.MaxFutureMs < 0:
 		return ruleErr(ErrBadGenesis, "max_future_ms must not be negative")
 	}
-	return nil
+	return g.checkCheckpoints()
 }
 
 // Reward returns the block reward at height: block_reward halved every

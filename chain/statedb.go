@@ -2,68 +2,69 @@ package chain
 
 import (
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
-	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/proto"
+	"github.com/tinychain/tinychain/vm"
 )
 
-// The state's part of the LevelDB layout (the block tree's part, and the
-// whole table, is in chain/blockchain's store.go):
-//
-//	a<addr>        account encoding (proto.Account)
-//	c<codehash>    contract code (content-addressed, never deleted)
-//	l<codehash>    its length (4 bytes big-endian)
-//	w<addr>        contract tape, trailing zero cells trimmed
-//	v<addr>        its length (4 bytes big-endian), absent when empty
-//	s...           sparse Merkle tree nodes over the accounts (package smt)
-var smtPrefix = []byte("s")
+// StateDB is the state the transition runs on: accounts, contract code
+// and tapes, with a journal to revert to (chain/state's State implements
+// it over the store). The rules read and write nothing else.
+type StateDB interface {
+	// Account returns the account at a (all zero if it does not exist).
+	Account(a common.Address) (proto.Account, error)
+	// SetAccount replaces the account at a, journaling the old value.
+	SetAccount(a common.Address, acct proto.Account) error
+	// Snapshot returns a mark that RevertTo undoes every later change to.
+	Snapshot() int
+	RevertTo(mark int)
+	// CreateContract makes a a contract with code.
+	CreateContract(a common.Address, code []byte) error
+	// CodeSize is the length of the code whose hash is h, read without
+	// reading the code; CodeByHash is the code.
+	CodeSize(h common.Hash) (uint64, error)
+	CodeByHash(h common.Hash) ([]byte, error)
+	// Program returns the program of the code whose hash is h for a run
+	// of gas, calling code only if it is not cached.
+	Program(h common.Hash, gas uint64, code func() ([]byte, error)) (*vm.Program, error)
+	// TapeSize is the length of a's compact tape, read without reading
+	// the tape; LoadTape is the full tape, a copy the VM may change;
+	// SetTape stores one (taking it over).
+	TapeSize(a common.Address) (uint64, error)
+	LoadTape(a common.Address) (*vm.Tape, error)
+	SetTape(a common.Address, tape *vm.Tape) error
+}
 
-// SMTPrefix is the key prefix of the state's Merkle nodes.
-var SMTPrefix = smtPrefix
+// WorldTape is the address whose tape is the shared world tape that every
+// exec runs on (the seed's original model). It holds no key and no code.
+var WorldTape = common.Address{}
 
-func prefixed(p byte, b []byte) []byte { return append([]byte{p}, b...) }
-
-func accountKey(a common.Address) []byte  { return prefixed('a', a[:]) }
-func codeKey(h common.Hash) []byte        { return prefixed('c', h[:]) }
-func codeSizeKey(h common.Hash) []byte    { return prefixed('l', h[:]) }
-func tapeKey(a common.Address) []byte     { return prefixed('w', a[:]) }
-func tapeSizeKey(a common.Address) []byte { return prefixed('v', a[:]) }
-
-// AccountKey is the key of a's account encoding.
-func AccountKey(a common.Address) []byte { return accountKey(a) }
-
-// AccountFromKey returns the address of an account key.
-func AccountFromKey(k []byte) (common.Address, bool) {
-	if len(k) != 1+common.AddressLength || k[0] != 'a' {
-		return common.Address{}, false
+// AddBalance credits v to a; an overflow is a rule error.
+func AddBalance(st StateDB, a common.Address, v uint64) error {
+	acct, err := st.Account(a)
+	if err != nil {
+		return err
 	}
-	return common.BytesToAddress(k[1:]), true
+	nb, ok := proto.AddU64(acct.Balance, v)
+	if !ok {
+		return ruleErr(ErrOverflow, "balance of %s + %d overflows", a, v)
+	}
+	acct.Balance = nb
+	return st.SetAccount(a, acct)
 }
 
-func accountFromKey(k []byte) (common.Address, bool) { return AccountFromKey(k) }
-
-// AccountLeaf is where account a with encoding enc (nil: absent) sits in
-// the Merkle tree, and its leaf value.
-func AccountLeaf(a common.Address, enc []byte) (key, value [32]byte) {
-	return accountLeafKey(a), leafValue(enc)
-}
-
-// EmptyDB is a database with nothing in it: the state before genesis.
-type EmptyDB = emptyDB
-
-type emptyDB struct{}
-
-func (emptyDB) Get([]byte, *opt.ReadOptions) ([]byte, error) { return nil, leveldb.ErrNotFound }
-
-// UndoEntry is one key of the state database and its value before a
-// block (State.Commit returns them; RevertState writes them back).
-type UndoEntry = undoEntry
-
-// RevertState writes a block's undo data into batch and returns the state
-// root after the revert; nodes (optional) is the Merkle node cache of db.
-func RevertState(db smt.Reader, nodes *smt.Cache, batch *leveldb.Batch, undo []UndoEntry) (common.Hash, error) {
-	return revertState(db, nodes, batch, undo)
+// SubBalance debits v from a; too little is a rule error.
+func SubBalance(st StateDB, a common.Address, v uint64) error {
+	acct, err := st.Account(a)
+	if err != nil {
+		return err
+	}
+	nb, ok := proto.SubU64(acct.Balance, v)
+	if !ok {
+		return ruleErr(ErrInsufficientFunds, "%s holds %d, needs %d", a, acct.Balance, v)
+	}
+	acct.Balance = nb
+	return st.SetAccount(a, acct)
 }
 
 // TapeLoadGas is the gas of loading owner's tape (world tape: WorldTape).
-func TapeLoadGas(st *State, owner common.Address) (uint64, error) { return tapeLoadGas(st, owner) }
+func TapeLoadGas(st StateDB, owner common.Address) (uint64, error) { return tapeLoadGas(st, owner) }

@@ -19,7 +19,9 @@
 // parent lookup (blockchain.Chain.Precheck) and the senders' recovery;
 // the block itself goes to the node's blockchain.Importer, whose verdict
 // it waits for (verdictWait at most; a full import queue is ignored at
-// once, so libp2p never waits on it). A sync hands its blocks to the
+// once, so libp2p never waits on it; GossipSub runs each validation on a
+// goroutine of its own, at most 1,024 per topic, so a validator waiting
+// holds none of its workers). A sync hands its blocks to the
 // importer too, one at a time in order, waiting for room.
 //
 // Lifecycle (network.go): New loads the key and starts nothing; Start

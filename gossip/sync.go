@@ -73,6 +73,9 @@ type syncTarget struct {
 // progressTimeout. A peer's claim alone never makes it true, so the miner
 // (which pauses while it is) cannot be held by a liar.
 func (n *Network) Syncing() bool {
+	if n.inIBD() {
+		return true // checkpoint.go
+	}
 	t := n.sync.target.Load()
 	if t == nil || time.Since(time.Unix(0, n.sync.progress.Load())) > progressTimeout {
 		return false
@@ -289,7 +292,7 @@ func (n *Network) syncRound(p peer.ID) (accepted int, more bool, err error) {
 		return 0, false, err
 	}
 	head := n.chain.Head()
-	if br == nil || br.work.Cmp(head.TotalWork) <= 0 {
+	if br == nil || br.work.Cmp(n.beatWork()) <= 0 {
 		// p's chain, as far as checked, does not beat ours: no bodies.
 		delivered := head.TotalWork // an empty reply: p has at most what we hold
 		stop := stopEnded
@@ -306,6 +309,8 @@ func (n *Network) syncRound(p peer.ID) (accepted int, more bool, err error) {
 			return 0, false, fmt.Errorf("%d headers with less work than our head", len(br.hashes))
 		case stop == stopEnded && lied:
 			return 0, false, errPeer{errors.New("served less work than it claimed")}
+		case br != nil && br.work.Cmp(head.TotalWork) > 0:
+			return 0, false, errors.New("a branch below min_chain_work") // checkpoint.go
 		}
 		return 0, false, nil // in step with us, or behind
 	}
@@ -401,6 +406,9 @@ func (n *Network) fetchBranch(p peer.ID) (*branch, error) {
 			if err != nil {
 				return nil, fmt.Errorf("fork point %s: %w", hs[0].PrevHash, err)
 			}
+			if err := g.CheckForkPoint(info.Header.Height, n.chain.Head().Header.Height); err != nil {
+				return nil, errPeer{err} // checkpoint.go
+			}
 			br = &branch{ctx: ctx, work: info.TotalWork, height: info.Header.Height}
 		}
 		nowMs := uint64(time.Now().UnixMilli())
@@ -419,7 +427,11 @@ func (n *Network) fetchBranch(p peer.ID) (*branch, error) {
 				}
 				return nil, err
 			}
-			br.hashes = append(br.hashes, h.Hash())
+			hash := h.Hash()
+			if err := n.checkSyncedHeader(h, hash); err != nil {
+				return nil, errPeer{err} // checkpoint.go
+			}
+			br.hashes = append(br.hashes, hash)
 			w := chain.CalcWork(h.TargetBig())
 			br.work.Add(br.work, w)
 			if w.Cmp(most) > 0 {
@@ -428,7 +440,7 @@ func (n *Network) fetchBranch(p peer.ID) (*branch, error) {
 			br.height = h.Height
 			br.ctx = br.ctx.Child(h)
 		}
-		headWork := n.chain.Head().TotalWork
+		headWork := n.beatWork()
 		// The most the headers we would still take could add.
 		reach := most.Mul(most, big.NewInt(int64(headroom*(maxSyncHeaders-len(br.hashes)))))
 		switch {

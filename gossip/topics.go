@@ -164,6 +164,11 @@ func (n *Network) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Mes
 		n.strike(from, err)
 		return pubsub.ValidationReject
 	}
+	if n.inIBD() {
+		// Below min_chain_work only checked headers bring blocks (checkpoint.go).
+		n.spawn(func() { n.syncWith(from) })
+		return pubsub.ValidationIgnore
+	}
 	o := blockchain.BlockOrigin{Peer: from.String(), Gossip: true}
 	err = n.chain.Precheck(b, o)
 	if err == nil {

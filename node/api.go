@@ -218,7 +218,37 @@ func (n *Node) handleBlock(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, NewBlock(b, info, full == "1" || full == "true", offset))
+	out := NewBlock(b, info, full == "1" || full == "true", offset)
+	if info.Main && b.Header.Height > 0 {
+		if err := n.addBlockPay(out, b); err != nil {
+			writeError(w, 0, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// addBlockPay fills in a main-chain block's gas used, fees and reward from
+// its receipts (one read per tx, each bounded as Chain.Receipts says).
+func (n *Node) addBlockPay(out *Block, b *proto.Block) error {
+	rs, err := n.Chain.Receipts(b.Hash())
+	if errors.Is(err, blockchain.ErrNotFound) {
+		return nil // left the main chain meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	var gas, fees uint64
+	for i, r := range rs {
+		if i < len(b.Txs) {
+			gas += r.GasUsed                      // ≤ block_gas_limit: no overflow
+			fees += r.GasUsed * b.Txs[i].GasPrice // credited by the rules without overflow
+		}
+	}
+	reward := chain.Amount(n.Chain.Genesis().Reward(b.Header.Height) + fees)
+	fee := chain.Amount(fees)
+	out.GasUsed, out.Fees, out.Reward = &gas, &fee, &reward
+	return nil
 }
 
 // maxBlockListBytes bounds the block bytes one GET /v1/blocks decodes: it

@@ -60,35 +60,44 @@ func artifactDir(t *testing.T) string {
 	return dir
 }
 
+// findBrowser returns the Chromium on PATH, or "".
+func findBrowser() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// browse starts headless Chromium for the test and returns its context.
+func browse(t *testing.T, browser string) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // TestExplorerInBrowser opens the explorer of a real node in headless
 // Chromium: the home page lists the head block, clicking it opens the
 // block page with its transaction, and a block mined afterwards appears
 // without a reload (the /v1/events stream).
 func TestExplorerInBrowser(t *testing.T) {
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
+	browser := findBrowser()
 	if browser == "" {
 		t.Skip("no Chromium on PATH (Debian: apt-get install chromium); scripts/test installs it")
 	}
 	n, _ := startNode(t, false)
+	ctx := browse(t, browser)
 	mineOne(t, n)
 	tx := transfer(t, 77, 0, wallet.DevAddress(5), 1234)
 	head := mineOne(t, n, tx)
 	base := "http://" + n.HTTPAddr()
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
 
 	headLink := chromedp.CSS(fmt.Sprintf(`table#blocks tbody tr a.height[href="#/block/%s"]`, head.Hash()))
 	err := chromedp.Do(ctx,

@@ -144,21 +144,11 @@ func (c *Client) Block(ctx context.Context, id string, full bool) (*Block, error
 	return &b, c.do(ctx, "GET", path, nil, &b)
 }
 
-// TxInfo is GET /v1/txs/{hash} and GET /v1/txs?from=&nonce= as the client
-// reads it: TxStatus and the tx's place in its lifecycle. Status is one of
-// included, pending, queued (behind a nonce gap: WaitingForNonce is the
-// nonce the sender must use first) or dropped (Reason says why);
-// Confirmations counts the blocks from the tx's to the head. A node that
-// does not send them leaves them empty (Lifecycle falls back to State).
-type TxInfo struct {
-	TxStatus
-	Status          string  `json:"status,omitempty"`
-	Confirmations   *uint64 `json:"confirmations,omitempty"`
-	WaitingForNonce *uint64 `json:"waiting_for_nonce,omitempty"`
-}
+// TxInfo is what Tx, TxByNonce and WaitTx return: a TxStatus.
+type TxInfo = TxStatus
 
-// Lifecycle is Status, or for a node that does not send it State.
-func (t *TxInfo) Lifecycle() string {
+// Lifecycle is Status, or for an older node that sends only State, State.
+func (t *TxStatus) Lifecycle() string {
 	if t.Status != "" {
 		return t.Status
 	}
@@ -246,7 +236,12 @@ func (c *Client) WaitTx(ctx context.Context, h common.Hash) (*TxInfo, error) {
 		if d, ok := ctx.Deadline(); ok && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			after = d.Sub(start)
 		}
-		return &NotIncludedError{Hash: h, After: after.Round(time.Second), Last: last, Err: ctx.Err()}
+		if after >= time.Second {
+			after = after.Round(time.Second)
+		} else {
+			after = after.Round(10 * time.Millisecond)
+		}
+		return &NotIncludedError{Hash: h, After: after, Last: last, Err: ctx.Err()}
 	}
 	for {
 		st, err := c.Tx(ctx, h)

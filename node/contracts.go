@@ -13,7 +13,7 @@ import (
 	"github.com/tinychain/tinychain/wallet"
 )
 
-// DefaultEvalGas is the gas of an eval that names none (the seed's eval).
+// DefaultEvalGas is the gas of an eval that names none.
 const DefaultEvalGas = 12_000_000
 
 // EvalRequest is POST /v1/eval: code to run on the world tape, or a

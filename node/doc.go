@@ -41,7 +41,18 @@
 // made, never around a chain call that takes Chain.mu for writing; no
 // one holds a lock while waiting for the importer's verdict.
 //
-// The HTTP API (DESIGN.md) answers JSON on /v1: status, blocks, txs,
-// accounts and the mempool. Errors are 4xx/5xx with {"error": "...",
-// "code": "<rule>"}; request bodies are bounded.
+// The HTTP API answers JSON on /v1: status, blocks, txs (with their
+// status: included, pending, queued, dropped; txstatus.go), accounts and
+// the mempool. Errors are 4xx/5xx with {"error": "...", "code":
+// "<rule>"}; request bodies are bounded and read as JSON whatever their
+// Content-Type says when they are JSON (request.go).
+//
+// The data dir: a node holds <datadir>/LOCK flock'd with its pid while it
+// runs (datadir.go), and keeps the txs sent to its API in
+// <datadir>/transactions.rlp, replayed into the mempool at start
+// (journal.go); the HTTP server's goroutines append to it, a goroutine
+// of the node rewrites it every minute, and Close once more after the
+// API stopped. The journal's lock comes before the mempool's (a rewrite
+// asks the mempool which txs it still holds); the mempool never calls
+// the journal.
 package node

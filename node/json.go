@@ -62,6 +62,12 @@ type Block struct {
 	Txs      json.RawMessage `json:"txs"`
 	TxCount  int             `json:"tx_count"`
 	TxOffset int             `json:"tx_offset,omitempty"`
+	// GasUsed, Fees and Reward (the block reward at its height plus the
+	// fees: what its miner was credited) are in GET /v1/blocks/{id}
+	// answers for main-chain blocks past genesis, read from the receipts.
+	GasUsed *uint64       `json:"gas_used,omitempty"`
+	Fees    *chain.Amount `json:"fees,omitempty"`
+	Reward  *chain.Amount `json:"reward,omitempty"`
 }
 
 // MaxFullTxs bounds the whole txs one GET /v1/blocks/{id}?full=1 renders:

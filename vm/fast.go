@@ -51,18 +51,16 @@ func (p *Program) exec(m *machine, pc int) (Result, int, bool) {
 	insts := p.insts
 	t := m.tape
 	ptr, gas := m.ptr, m.gas
-enter:
-	// One check for the whole block: its static gas and every cell it can
-	// reach.
+enter: // one check for the whole block: its static gas and its reach
 	if h := &insts[pc]; !h.fits(ptr, gas) {
 		m.ptr, m.gas = ptr, gas
 		return Result{}, int(h.off), false
 	} else if gas -= h.staticGas(); h.op == opBare {
-		// The block is its bracket and the adds before it: run it here,
-		// without a dispatch.
+		// Only adds and a bracket: run here, without a dispatch.
 		in := &insts[pc+1]
 		addEntries(t, ptr, insts, pc+2, pc+2+int(in.adds))
 		ptr += int(in.off)
+		gas = p.openClosed(t, pc+1, ptr, gas)
 		pc, gas = in.branch(t[ptr], gas)
 		goto enter
 	}
@@ -110,8 +108,9 @@ enter:
 				return p.handOver(m, pc, at, gas)
 			}
 			pc = fused(t, ptr, insts, pc, next, n)
-		case opJz, opJnz:
+		case opJz, opJnz, opJzClosed:
 			ptr += int(in.off)
+			gas = p.openClosed(t, pc, ptr, gas)
 			pc, gas = in.branch(t[ptr], gas)
 			goto enter
 		case opLoopMul1, opLoopMul2, opLoop:
@@ -129,30 +128,22 @@ enter:
 			ptr += int(in.off)
 			ok := false
 			if pc, ptr, gas, ok = p.scanLoop(t, pc, ptr, gas); !ok {
-				// Off the tape or out of gas: the plain interpreter finds where.
 				return p.handOver(m, pc, ptr, gas)
 			}
 			goto enter
 		case opOut:
-			if len(m.out) >= m.maxOut {
+			if !m.output(t[ptr+int(in.off)]) {
 				return p.handOver(m, pc, ptr+int(in.off), gas)
 			}
-			m.out = append(m.out, t[ptr+int(in.off)])
 			pc = next
 		case opIn:
 			m.input1(&t[ptr+int(in.off)])
 			pc = next
-		case opForever:
-			if t[ptr+int(in.off)] != 0 {
-				m.ptr, m.gas = ptr+int(in.off), gas
-				return m.outOfGas(int(p.fall[pc].src)), 0, true
+		default: // opForever, opEnd
+			if in.op == opEnd || t[ptr+int(in.off)] != 0 {
+				return p.finish(m, pc, ptr, gas), 0, true
 			}
 			pc = next
-		case opEnd:
-			m.ptr, m.gas = ptr, gas
-			return m.ok(), 0, true
-		default:
-			panic("vm: bad instruction") // headers and entries are never dispatched
 		}
 	}
 }
@@ -223,7 +214,8 @@ func fused(t *Tape, ptr int, insts []inst, pc, next int, n uint8) int {
 // scanLoop runs the scan at pc from ptr (the block's pointer moved by the
 // scan's offset). It returns the block to enter, the pointer, the gas
 // left and true; or false when the scan leaves the tape or the gas runs
-// out, with pc and ptr as handOver needs them.
+// out, with pc and ptr as handOver needs them: the plain interpreter then
+// finds where.
 func (p *Program) scanLoop(t *Tape, pc, ptr int, gas uint64) (int, int, uint64, bool) {
 	in := &p.insts[pc]
 	step := int(in.step())
@@ -239,6 +231,15 @@ func (p *Program) scanLoop(t *Tape, pc, ptr int, gas uint64) (int, int, uint64, 
 	return pc, ptr, gas, false
 }
 
+// output appends c to the output and reports whether the cap allowed it.
+func (m *machine) output(c byte) bool {
+	if len(m.out) >= m.maxOut {
+		return false
+	}
+	m.out = append(m.out, c)
+	return true
+}
+
 // input1 stores the next input byte in *c, or 0 past the end of the
 // input.
 func (m *machine) input1(c *byte) {
@@ -247,6 +248,22 @@ func (m *machine) input1(c *byte) {
 		*c = m.input[m.inPos]
 		m.inPos++
 	}
+}
+
+// finish ends the run at opEnd (the end of the code) or at an opForever
+// whose cell is not 0 (it spins at its ] until the gas runs out).
+func (p *Program) finish(m *machine, pc, ptr int, gas uint64) Result {
+	in := &p.insts[pc]
+	m.ptr, m.gas = ptr, gas
+	switch in.op {
+	case opEnd:
+		return m.ok()
+	case opForever:
+	default:
+		panic("vm: bad instruction") // headers and entries are never dispatched
+	}
+	m.ptr += int(in.off)
+	return m.outOfGas(int(p.fall[pc].src))
 }
 
 // handOver stops exec at instruction pc, which could not run (out of gas

@@ -1,6 +1,7 @@
 package vm_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tinychain/tinychain/vm"
@@ -39,12 +40,99 @@ func decodeProgram(data []byte) []byte {
 	return code
 }
 
+// countingLoops maps fuzz bytes to nested counting loops of the shapes
+// the closed forms run (closed.go): counters set to edge values (0, 1, 2,
+// 255, 254, 128) that step by small odd and even amounts, so that they
+// wrap or never reach 0, and balanced bodies of adds at offsets, fused
+// loops and inner counting loops; now and then a body moves, outputs or
+// reads, which makes the loop fall back.
+func countingLoops(data []byte) []byte {
+	var b strings.Builder
+	b.WriteString(">>>")
+	for len(data) > 0 {
+		data = countingLoop(&b, data, 0)
+	}
+	return []byte(b.String())
+}
+
+var (
+	counterValues = []int{0, 1, 2, 255, 254, 128, 3, 100}
+	counterSteps  = []string{"-", "+", "--", "+++", "---", "----", "", "-----"}
+	bodyPieces    = []string{"+", "---", "[-]", "[-]+++", "[->+<]", "[-<+++>]", "[+>-<]", "[->+>++<<]", ".", ",", ">", "[>]"}
+)
+
+// countingLoop writes one loop from data at the current cell and returns
+// the data left.
+func countingLoop(b *strings.Builder, data []byte, depth int) []byte {
+	next := func() int {
+		if len(data) == 0 {
+			return 0
+		}
+		c := int(data[0])
+		data = data[1:]
+		return c
+	}
+	v := counterValues[next()%len(counterValues)]
+	b.WriteString("[-]")
+	if v < 128 {
+		b.WriteString(strings.Repeat("+", v))
+	} else {
+		b.WriteString(strings.Repeat("-", 256-v))
+	}
+	b.WriteString("[" + counterSteps[next()%len(counterSteps)])
+	for n := next() % 4; n >= 0; n-- {
+		c := next()
+		off := c%6 - 2
+		if off == 0 {
+			off = 1
+		}
+		move(b, off)
+		if c/6%3 == 0 && depth < 2 {
+			data = countingLoop(b, data, depth+1)
+		} else {
+			b.WriteString(bodyPieces[c/18%len(bodyPieces)])
+		}
+		move(b, -off)
+	}
+	b.WriteString("]")
+	return data
+}
+
+func move(b *strings.Builder, off int) {
+	if off > 0 {
+		b.WriteString(strings.Repeat(">", off))
+	} else {
+		b.WriteString(strings.Repeat("<", -off))
+	}
+}
+
+// edgeGas picks, by sel, a gas limit at the gas the run needs, one below
+// it, or inside it, when it ends within max; otherwise it returns max.
+func edgeGas(code []byte, tape vm.Tape, input []byte, sel uint32, max uint64) uint64 {
+	res := vm.RunPlain(code, &tape, input, vm.Limits{Gas: max}, nil)
+	need := res.GasUsed
+	if res.Status == vm.StatusOutOfGas || need == 0 {
+		return max
+	}
+	switch sel % 4 {
+	case 0:
+		return need
+	case 1:
+		return need - 1
+	case 2:
+		return need - uint64(sel/4)%need
+	}
+	return max
+}
+
 // FuzzInterpreters requires the fast interpreter to agree with the plain
 // one exactly (status, gas used, output, error and final tape) on any code,
 // input, gas limit, output cap and starting tape.
 //
 // With mapped set, code goes through decodeProgram; otherwise it runs as it
-// is (comments, unbalanced brackets and all). gas is taken mod 1,000,001 so
+// is (comments, unbalanced brackets and all). A mapped code whose first
+// byte is 0xf0 or more goes through countingLoops instead, and then gas
+// also picks a limit at, just below or inside what the run needs. gas is taken mod 1,000,001 so
 // every run is quick. maxOut mod 17 is the output cap: 0 the chain's, 16
 // none at all. A first byte of start with its top bit set fills the whole
 // tape with its low bits (so scans can reach the right end); the other
@@ -52,11 +140,17 @@ func decodeProgram(data []byte) []byte {
 func FuzzInterpreters(f *testing.F) {
 	f.Add([]byte("+[->++<]>."), false, []byte{}, uint32(1000), uint8(4), []byte{0, 3})
 	f.Add([]byte{9, 15, 12, 3, 4}, true, []byte("x"), uint32(5000), uint8(0), []byte{0, 2, 2})
+	f.Add([]byte{0xf0, 1, 0, 2, 0, 3, 0, 0, 4}, true, []byte{}, uint32(1), uint8(0), []byte{})
+	f.Add([]byte{0xf0, 3, 2, 3, 6, 1, 1, 22, 5, 40}, true, []byte{}, uint32(6), uint8(0), []byte{0, 7})
 	f.Fuzz(func(t *testing.T, code []byte, mapped bool, input []byte, gas uint32, maxOut uint8, start []byte) {
 		if len(code) > 1024 || len(input) > 64 || len(start) > 64 {
 			return
 		}
-		if mapped {
+		counting := mapped && len(code) > 0 && code[0] >= 0xf0
+		switch {
+		case counting:
+			code = countingLoops(code[1:])
+		case mapped:
 			code = decodeProgram(code)
 		}
 		var tape vm.Tape
@@ -73,6 +167,10 @@ func FuzzInterpreters(f *testing.F) {
 		if out == 16 {
 			out = -1
 		}
-		both(t, string(code), tape, input, vm.Limits{Gas: uint64(gas % 1_000_001), MaxOutput: out})
+		lim := vm.Limits{Gas: uint64(gas % 1_000_001), MaxOutput: out}
+		if counting {
+			lim.Gas = edgeGas(code, tape, input, gas, 1_000_000)
+		}
+		both(t, string(code), tape, input, lim)
 	})
 }

@@ -74,8 +74,9 @@ func TestStandardProgramsExactGas(t *testing.T) {
 }
 
 // BenchmarkPrograms runs both interpreters on the standard programs, checks
-// their output and gas, and reports gas/s and commands/s (executed source
-// commands). Run one at a time, e.g.
+// their output and gas, and reports gas/s, commands/s (executed source
+// commands) and the CPU seconds a run takes (steadier than its wall time
+// on a shared machine). Run one at a time, e.g.
 //
 //	go test ./vm -run X -bench 'Programs/fast/mandelbrot' -benchtime 1x
 func BenchmarkPrograms(b *testing.B) {
@@ -89,6 +90,7 @@ func BenchmarkPrograms(b *testing.B) {
 				}
 				lim := vm.Limits{Gas: p.gas}
 				b.ResetTimer()
+				cpu := cpuSeconds()
 				for range b.N {
 					var tape vm.Tape
 					var res vm.Result
@@ -101,6 +103,7 @@ func BenchmarkPrograms(b *testing.B) {
 						b.Fatalf("wrong run: %s gas %d err %v", res.Status, res.GasUsed, res.Err)
 					}
 				}
+				b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
 				sec := b.Elapsed().Seconds() / float64(b.N)
 				b.ReportMetric(float64(p.gas)/sec, "gas/s")
 				b.ReportMetric(float64(p.cmds)/sec, "commands/s")

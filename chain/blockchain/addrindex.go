@@ -5,9 +5,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/util"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -29,12 +28,15 @@ func addrTxKey(a common.Address, height uint64, index uint32) []byte {
 }
 
 // txAddresses are the addresses tx is listed under: its sender, its
-// recipient and, for a deploy, the contract it creates.
+// recipient, for a deploy the contract it creates, and for an exec the
+// zero address, whose tape (the world tape) it runs on.
 func txAddresses(tx *proto.Tx, from common.Address) []common.Address {
 	addrs := []common.Address{from}
 	switch {
 	case tx.Kind == proto.KindDeploy:
 		addrs = append(addrs, crypto.CreateAddress(from, tx.Nonce))
+	case tx.Kind == proto.KindExec && from != (common.Address{}):
+		addrs = append(addrs, common.Address{})
 	case tx.To != (common.Address{}) && tx.To != from:
 		addrs = append(addrs, tx.To)
 	}
@@ -42,7 +44,7 @@ func txAddresses(tx *proto.Tx, from common.Address) []common.Address {
 }
 
 // indexAddresses adds (or with del, removes) b's txs to the address index.
-func indexAddresses(batch *leveldb.Batch, b *proto.Block, del bool) error {
+func indexAddresses(batch *store.Batch, b *proto.Block, del bool) error {
 	for i, tx := range b.Txs {
 		from, err := chain.Sender(tx)
 		if err != nil {
@@ -75,17 +77,17 @@ func (c *Chain) AddressTxs(a common.Address, before uint64, limit int) (txs []*T
 	if limit <= 0 || limit > MaxAddressTxs {
 		limit = MaxAddressTxs
 	}
-	rng := util.BytesPrefix(addrTxPrefix(a))
+	var end []byte // nil: the whole prefix
 	if before > 0 {
-		rng.Limit = addrTxKey(a, before, 0)
+		end = addrTxKey(a, before, 0)
 	}
-	snap, err := c.db.GetSnapshot()
+	snap, err := c.db.Snapshot()
 	if err != nil {
 		return nil, false, err
 	}
 	defer snap.Release()
 	var hashes []common.Hash
-	it := snap.NewIterator(rng, nil)
+	it := snap.Iterator(addrTxPrefix(a), end)
 	for ok := it.Last(); ok && len(hashes) < limit; ok = it.Prev() {
 		hashes = append(hashes, common.BytesToHash(it.Value()))
 	}

@@ -9,12 +9,10 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/filter"
-	"github.com/syndtr/goleveldb/leveldb/opt"
-	"github.com/syndtr/goleveldb/leveldb/util"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/chain/state"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/vm"
 )
@@ -42,7 +40,7 @@ type Config struct {
 // serialises block processing; readers of the state use LevelDB snapshots.
 type Chain struct {
 	g          *chain.Genesis
-	db         *leveldb.DB
+	db         *store.DB
 	log        *slog.Logger
 	now        func() time.Time
 	onRejected func(common.Hash, error)
@@ -91,19 +89,6 @@ type ConnectStats struct {
 	Took    time.Duration // validation, execution and commit
 }
 
-// dbOptions tune LevelDB for what a block writes and reads (chosen with
-// BenchmarkImportBlocks and gossip's BenchmarkSync; go-ethereum makes the
-// same choices): every block rewrites a few thousand Merkle nodes, so a
-// larger memtable means fewer flushes and less compaction, and a bloom
-// filter per table answers the lookups of absent keys (a fresh account,
-// an empty Merkle position) without reading the table. A block cache
-// larger than the default 8 MiB made no difference there, so it stays.
-var dbOptions = &opt.Options{
-	WriteBuffer:            16 * opt.MiB,
-	Filter:                 filter.NewBloomFilter(10),
-	DisableSeeksCompaction: true,
-}
-
 // The compiled-program cache's bounds: how many programs and how much
 // memory (vm.Program.Footprint, about 70 bytes per command compiled) it
 // keeps, least recently used out. A program is compiled (and cached) only
@@ -120,7 +105,7 @@ func Open(cfg Config) (*Chain, error) {
 	if err := cfg.Genesis.Check(); err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
 	}
-	db, err := leveldb.OpenFile(cfg.Dir, dbOptions)
+	db, err := store.Open(cfg.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("open chain database %s: %w", cfg.Dir, err)
 	}
@@ -132,7 +117,7 @@ func Open(cfg Config) (*Chain, error) {
 	return c, nil
 }
 
-func open(db *leveldb.DB, cfg Config) (*Chain, error) {
+func open(db *store.DB, cfg Config) (*Chain, error) {
 	c := &Chain{
 		g: cfg.Genesis, db: db, log: cfg.Logger, now: cfg.Now, onRejected: cfg.Rejected,
 		index:      make(map[common.Hash]*blockNode),
@@ -154,14 +139,14 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 	if err != nil {
 		return nil, err
 	}
-	stored, err := db.Get(keyGenesis, nil)
+	stored, found, err := db.Get(keyGenesis)
 	switch {
-	case errors.Is(err, leveldb.ErrNotFound):
+	case err != nil:
+		return nil, err
+	case !found:
 		if err := c.writeGenesis(gen); err != nil {
 			return nil, err
 		}
-	case err != nil:
-		return nil, err
 	case common.BytesToHash(stored) != gen.Hash():
 		return nil, fmt.Errorf("database belongs to genesis %x, not %s: use another --datadir", stored, gen.Hash())
 	}
@@ -182,9 +167,9 @@ func open(db *leveldb.DB, cfg Config) (*Chain, error) {
 // GenesisBlock builds the genesis block of g: its allocations committed in
 // the state root, no transactions.
 func GenesisBlock(g *chain.Genesis) (*proto.Block, error) {
-	st := chain.NewState(chain.EmptyDB{})
+	st := state.New(state.EmptyDB{})
 	for _, a := range g.SortedAlloc() {
-		if err := st.AddBalance(a, uint64(g.Alloc[a])); err != nil {
+		if err := chain.AddBalance(st, a, uint64(g.Alloc[a])); err != nil {
 			return nil, err
 		}
 	}
@@ -203,13 +188,13 @@ func GenesisBlock(g *chain.Genesis) (*proto.Block, error) {
 }
 
 func (c *Chain) writeGenesis(gen *proto.Block) error {
-	st := chain.NewState(c.db)
+	st := state.New(c.db)
 	for _, a := range c.g.SortedAlloc() {
-		if err := st.AddBalance(a, uint64(c.g.Alloc[a])); err != nil {
+		if err := chain.AddBalance(st, a, uint64(c.g.Alloc[a])); err != nil {
 			return err
 		}
 	}
-	batch := new(leveldb.Batch)
+	batch := new(store.Batch)
 	if _, _, err := st.Commit(batch); err != nil {
 		return err
 	}
@@ -221,12 +206,12 @@ func (c *Chain) writeGenesis(gen *proto.Block) error {
 	batch.Put(heightKey(0), hash[:])
 	batch.Put(keyHead, hash[:])
 	batch.Put(keyGenesis, hash[:])
-	return c.db.Write(batch, &opt.WriteOptions{Sync: true})
+	return c.db.Write(batch, true)
 }
 
 // loadIndex reads the whole block index into memory and links it.
 func (c *Chain) loadIndex(genesis common.Hash) error {
-	it := c.db.NewIterator(util.BytesPrefix([]byte{'i'}), nil)
+	it := c.db.Iterator([]byte{'i'}, nil)
 	defer it.Release()
 	var recs []*indexRecord
 	for it.Next() {
@@ -270,7 +255,10 @@ func (c *Chain) loadIndex(genesis common.Hash) error {
 	if c.genesis == nil {
 		return fmt.Errorf("block index lacks the genesis block")
 	}
-	headHash, err := c.db.Get(keyHead, nil)
+	headHash, found, err := c.db.Get(keyHead)
+	if err == nil && !found {
+		err = errors.New("not stored")
+	}
 	if err != nil {
 		return fmt.Errorf("read head: %w", err)
 	}
@@ -310,9 +298,9 @@ func (c *Chain) Close() error {
 		// The last head writes since the barrier go to the disk too.
 		// (An empty batch would not reach the journal: rewrite the head.)
 		if c.StorageErr() == nil && c.head != nil {
-			batch := new(leveldb.Batch)
+			batch := new(store.Batch)
 			batch.Put(keyHead, c.head.hash[:])
-			_ = c.db.Write(batch, syncedWrite)
+			_ = c.db.Write(batch, true)
 		}
 		c.proofs.releaseAll()
 		err = c.db.Close()
@@ -366,8 +354,8 @@ func (c *Chain) drainEvents() {
 }
 
 // newState returns a view of db that shares the chain's program cache.
-func (c *Chain) newState(db smt.Reader) *chain.State {
-	st := chain.NewState(db)
+func (c *Chain) newState(db smt.Reader) *state.State {
+	st := state.New(db)
 	st.Programs = c.progs
 	return st
 }

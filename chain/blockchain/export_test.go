@@ -1,8 +1,8 @@
 package blockchain
 
 import (
-	"github.com/syndtr/goleveldb/leveldb/opt"
-	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/state"
+	"github.com/tinychain/tinychain/chain/store"
 )
 
 // Internals that the external tests (package chain_test, which may import
@@ -13,14 +13,8 @@ var (
 	ExportHeightKey  = heightKey
 	ExportUndoKey    = undoKey
 	ExportReceiptKey = receiptKey
-	ExportAccountKey = chain.AccountKey
+	ExportAccountKey = state.AccountKey
 )
 
-// ExportDB is the chain's LevelDB.
-func ExportDB(c *Chain) interface {
-	Get([]byte, *opt.ReadOptions) ([]byte, error)
-	Put(k, v []byte, o *opt.WriteOptions) error
-	Delete(k []byte, o *opt.WriteOptions) error
-} {
-	return c.db
-}
+// ExportDB is the chain's database.
+func ExportDB(c *Chain) *store.DB { return c.db }

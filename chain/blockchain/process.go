@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -337,7 +337,7 @@ func (c *Chain) addNode(b *proto.Block, parent *blockNode, branchWork *big.Int) 
 	if branchWork != nil && branchWork.Cmp(n.work) > 0 {
 		n.promised = branchWork
 	}
-	batch := new(leveldb.Batch)
+	batch := new(store.Batch)
 	batch.Put(blockKey(hash), b.Encode())
 	putRLP(batch, indexKey(hash), n.record())
 	if err := c.write(batch); err != nil {
@@ -362,7 +362,7 @@ func (c *Chain) addNode(b *proto.Block, parent *blockNode, branchWork *big.Int) 
 // MUST be called with the chain lock held.
 func (c *Chain) pruneTips() {
 	min := c.workThresholdLocked()
-	batch := new(leveldb.Batch)
+	batch := new(store.Batch)
 	dropped := 0
 	for t := c.tips.lowest(); t != nil && t.pruneWork().Cmp(min) < 0; t = c.tips.lowest() {
 		c.tips.remove(t)
@@ -390,7 +390,7 @@ func (c *Chain) pruneTips() {
 // their records and data in batch. It returns how many it removed.
 //
 // MUST be called with the chain lock held.
-func (c *Chain) dropSubtree(n *blockNode, batch *leveldb.Batch) int {
+func (c *Chain) dropSubtree(n *blockNode, batch *store.Batch) int {
 	k := 1
 	for _, ch := range n.children {
 		k += c.dropSubtree(ch, batch)

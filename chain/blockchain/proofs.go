@@ -7,10 +7,11 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/proof"
 	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/chain/state"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -42,14 +43,14 @@ type proofWindow struct {
 }
 
 type heldSnap struct {
-	snap    *leveldb.Snapshot
+	snap    *store.Snapshot
 	readers int
 	evicted bool
 }
 
 // remember takes a snapshot of db as the state of block h. Called with
 // the chain lock held, right after the batch that made h the head.
-func (w *proofWindow) remember(db *leveldb.DB, h common.Hash) {
+func (w *proofWindow) remember(db *store.DB, h common.Hash) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.snaps == nil {
@@ -58,7 +59,7 @@ func (w *proofWindow) remember(db *leveldb.DB, h common.Hash) {
 	if w.snaps[h] != nil {
 		return
 	}
-	snap, err := db.GetSnapshot()
+	snap, err := db.Snapshot()
 	if err != nil {
 		return // a closed database: nothing to prove from
 	}
@@ -76,7 +77,7 @@ func (w *proofWindow) remember(db *leveldb.DB, h common.Hash) {
 }
 
 // acquire returns the snapshot of block h and the function that frees it.
-func (w *proofWindow) acquire(h common.Hash) (*leveldb.Snapshot, func(), error) {
+func (w *proofWindow) acquire(h common.Hash) (*store.Snapshot, func(), error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	s := w.snaps[h]
@@ -129,11 +130,11 @@ func (c *Chain) AccountProof(a common.Address, block common.Hash, withTape bool)
 		return nil, nil, err
 	}
 	defer release()
-	sp, err := smt.Open(snap, chain.SMTPrefix).Prove(crypto.Keccak256Hash(a[:]))
+	sp, err := smt.Open(snap, state.SMTPrefix).Prove(crypto.Keccak256Hash(a[:]))
 	if err != nil {
 		return nil, nil, err
 	}
-	st := chain.NewState(snap)
+	st := state.New(snap)
 	acct, err := st.Account(a)
 	if err != nil {
 		return nil, nil, err

@@ -9,9 +9,9 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/util"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/state"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/vm"
 )
@@ -129,8 +129,8 @@ func (c *Chain) BlockBytes(h common.Hash) ([]byte, error) {
 	if n == nil || n.status.invalid() {
 		return nil, ErrNotFound
 	}
-	enc, err := c.db.Get(blockKey(h), nil)
-	if errors.Is(err, leveldb.ErrNotFound) {
+	enc, found, err := c.db.Get(blockKey(h))
+	if err == nil && !found {
 		return nil, ErrNotFound
 	}
 	return enc, err
@@ -142,7 +142,7 @@ func (c *Chain) Receipts(h common.Hash) ([]*proto.Receipt, error) {
 	c.mu.RLock()
 	n := c.index[h]
 	onMain := n != nil && c.onMain(n)
-	snap, err := c.db.GetSnapshot() // taken under the lock: the block is still connected in it
+	snap, err := c.db.Snapshot() // taken under the lock: the block is still connected in it
 	c.mu.RUnlock()
 	if err != nil {
 		return nil, err
@@ -155,8 +155,8 @@ func (c *Chain) Receipts(h common.Hash) ([]*proto.Receipt, error) {
 }
 
 // readReceipts reads the receipts stored for block h, in index order.
-func readReceipts(snap *leveldb.Snapshot, h common.Hash) ([]*proto.Receipt, error) {
-	it := snap.NewIterator(util.BytesPrefix(receiptsPrefix(h)), nil)
+func readReceipts(snap *store.Snapshot, h common.Hash) ([]*proto.Receipt, error) {
+	it := snap.Iterator(receiptsPrefix(h), nil)
 	defer it.Release()
 	var rs []*proto.Receipt
 	for it.Next() {
@@ -190,7 +190,7 @@ type TxResult struct {
 // one signature recovery. It decodes neither the rest of the block nor
 // the other receipts.
 func (c *Chain) Tx(h common.Hash) (*TxResult, error) {
-	snap, err := c.db.GetSnapshot()
+	snap, err := c.db.Snapshot()
 	if err != nil {
 		return nil, err
 	}
@@ -206,11 +206,11 @@ type blockReads struct {
 	bytes int
 }
 
-func (r *blockReads) get(snap *leveldb.Snapshot, h common.Hash) ([]byte, error) {
+func (r *blockReads) get(snap *store.Snapshot, h common.Hash) ([]byte, error) {
 	if r.enc != nil && r.last == h {
 		return r.enc, nil
 	}
-	enc, err := snap.Get(blockKey(h), nil)
+	enc, err := mustGet(snap, blockKey(h))
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (r *blockReads) get(snap *leveldb.Snapshot, h common.Hash) ([]byte, error) 
 }
 
 // lookupTx is Tx on snap, reading blocks through reads.
-func (c *Chain) lookupTx(snap *leveldb.Snapshot, h common.Hash, reads *blockReads) (*TxResult, error) {
+func (c *Chain) lookupTx(snap *store.Snapshot, h common.Hash, reads *blockReads) (*TxResult, error) {
 	var loc TxLocation
 	found, err := storeGet(snap, txKey(h), &loc)
 	if err != nil || !found {
@@ -247,7 +247,7 @@ func (c *Chain) lookupTx(snap *leveldb.Snapshot, h common.Hash, reads *blockRead
 	if tx.Hash() != h {
 		return nil, errors.New("tx index entry does not match its block")
 	}
-	renc, err := snap.Get(receiptKey(loc.Block, int(loc.Index)), nil)
+	renc, err := mustGet(snap, receiptKey(loc.Block, int(loc.Index)))
 	if err != nil {
 		return nil, fmt.Errorf("receipt of tx %s: %w", h, err)
 	}
@@ -270,15 +270,15 @@ func (c *Chain) lookupTx(snap *leveldb.Snapshot, h common.Hash, reads *blockRead
 
 // Account returns the account at a in the head state.
 func (c *Chain) Account(a common.Address) (proto.Account, error) {
-	return chain.NewState(c.db).Account(a)
+	return state.New(c.db).Account(a)
 }
 
 // StateView returns a view of the head state that later blocks do not
 // change, and the head it belongs to. Call release when done.
-func (c *Chain) StateView() (st *chain.State, head *BlockInfo, release func(), err error) {
+func (c *Chain) StateView() (st *state.State, head *BlockInfo, release func(), err error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	snap, err := c.db.GetSnapshot()
+	snap, err := c.db.Snapshot()
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -291,7 +291,7 @@ type Template struct {
 	Hash    common.Hash
 	Target  *big.Int
 	MinTime uint64 // the timestamp must be at least this
-	State   *chain.State
+	State   *state.State
 	release func()
 }
 
@@ -302,7 +302,7 @@ func (t *Template) Release() { t.release() }
 func (c *Chain) NewTemplate() (*Template, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	snap, err := c.db.GetSnapshot()
+	snap, err := c.db.Snapshot()
 	if err != nil {
 		return nil, err
 	}
@@ -348,12 +348,12 @@ func (c *Chain) Locator() []common.Hash {
 
 // Code returns the code of the contract at a in the head state.
 func (c *Chain) Code(a common.Address) ([]byte, error) {
-	return chain.NewState(c.db).Code(a)
+	return state.New(c.db).Code(a)
 }
 
 // Tape returns the compact tape of a in the head state.
 func (c *Chain) Tape(a common.Address) ([]byte, error) {
-	return chain.NewState(c.db).Tape(a)
+	return state.New(c.db).Tape(a)
 }
 
 // Eval runs req on a snapshot of the head state and changes nothing

@@ -8,6 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/blockchain"
+	"github.com/tinychain/tinychain/chain/state"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -156,7 +157,7 @@ func TestApplyRollbackRestoresRoot(t *testing.T) {
 		m := model[wallet.DevAddress(8)]
 		m.Balance += 2 * g.Reward(1)
 		model[wallet.DevAddress(8)] = m
-		root, err := chain.ComputeStateRoot(model)
+		root, err := state.ComputeStateRoot(model)
 		if err != nil || root != tc.C.Head().Header.StateRoot {
 			t.Fatalf("root %s, model %s (%v); parent was %s", tc.C.Head().Header.StateRoot, root, err, parent.Header.StateRoot)
 		}

@@ -1,13 +1,13 @@
 package blockchain
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/state"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -114,7 +114,7 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	if r := chain.ReceiptsRoot(receipts); r != b.Header.ReceiptsRoot {
 		return nil, 0, ruleErr(chain.ErrBadReceiptsRoot, "block %s: receipts root %s, computed %s", n.hash, b.Header.ReceiptsRoot, r)
 	}
-	batch := new(leveldb.Batch)
+	batch := new(store.Batch)
 	root, undo, err := st.Commit(batch)
 	if err != nil {
 		return nil, 0, err
@@ -163,7 +163,7 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 type preExecuted struct {
 	hash     common.Hash
 	head     *blockNode
-	st       *chain.State
+	st       *state.State
 	receipts []*proto.Receipt
 	err      error
 }
@@ -187,7 +187,7 @@ func (c *Chain) preExecute(pb *pendingBlock) {
 // from the database is checked again (its senders are needed).
 //
 // MUST be called with the chain lock held.
-func (c *Chain) execute(n *blockNode, b *proto.Block) (*chain.State, []*proto.Receipt, error) {
+func (c *Chain) execute(n *blockNode, b *proto.Block) (*state.State, []*proto.Receipt, error) {
 	if p := c.pre; p != nil && p.hash == n.hash && p.head == c.head && n.parent == c.head {
 		c.pre = nil
 		return p.st, p.receipts, p.err
@@ -214,12 +214,12 @@ func (c *Chain) disconnect(n *blockNode) (*proto.Block, error) {
 	if err != nil {
 		return nil, err
 	}
-	var undo []chain.UndoEntry
+	var undo []state.UndoEntry
 	if found, err := storeGet(c.db, undoKey(n.hash), &undo); err != nil || !found {
 		return nil, fmt.Errorf("undo data of %s: found=%v %v", n.hash, found, err)
 	}
-	batch := new(leveldb.Batch)
-	root, err := chain.RevertState(c.db, c.nodes, batch, undo)
+	batch := new(store.Batch)
+	root, err := state.Revert(c.db, c.nodes, batch, undo)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (c *Chain) markInvalid(n *blockNode, err error) {
 		clear(c.badReasons)
 	}
 	c.badReasons[n.hash] = err
-	batch := new(leveldb.Batch)
+	batch := new(store.Batch)
 	var mark func(m *blockNode, s nodeStatus)
 	mark = func(m *blockNode, s nodeStatus) {
 		m.status = s
@@ -289,8 +289,8 @@ func (c *Chain) loadBlock(n *blockNode) (*proto.Block, error) {
 	if b := c.recent.get(n.hash); b != nil {
 		return b, nil
 	}
-	enc, err := c.db.Get(blockKey(n.hash), nil)
-	if errors.Is(err, leveldb.ErrNotFound) {
+	enc, found, err := c.db.Get(blockKey(n.hash))
+	if err == nil && !found {
 		return nil, fmt.Errorf("block %s: data missing", n.hash)
 	}
 	if err != nil {

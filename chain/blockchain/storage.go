@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/tinychain/tinychain/chain/store"
 )
 
 // ErrStorage marks a failed database write (a full disk, an I/O error).
@@ -22,7 +21,7 @@ var ErrStorage = errors.New("database write failed")
 // loss may not, and then loadIndex drops what lost its parent.
 //
 // MUST be called with the chain lock held.
-func (c *Chain) write(batch *leveldb.Batch) error { return c.commit(batch, false) }
+func (c *Chain) write(batch *store.Batch) error { return c.commit(batch, false) }
 
 // writeHead commits a batch that moves the head (connecting or
 // disconnecting a block), and at most once per headSyncEvery waits until
@@ -37,7 +36,7 @@ func (c *Chain) write(batch *leveldb.Batch) error { return c.commit(batch, false
 // every block instead cost 25-65% of import speed on this machine's disk.
 //
 // MUST be called with the chain lock held.
-func (c *Chain) writeHead(batch *leveldb.Batch) error {
+func (c *Chain) writeHead(batch *store.Batch) error {
 	now := time.Now()
 	synced := now.Sub(c.lastSync) >= headSyncEvery
 	if err := c.commit(batch, synced); err != nil {
@@ -52,17 +51,11 @@ func (c *Chain) writeHead(batch *leveldb.Batch) error {
 // headSyncEvery is the period of the head-write barrier.
 const headSyncEvery = time.Second
 
-var syncedWrite = &opt.WriteOptions{Sync: true}
-
-func (c *Chain) commit(batch *leveldb.Batch, synced bool) error {
+func (c *Chain) commit(batch *store.Batch, synced bool) error {
 	if err := c.StorageErr(); err != nil {
 		return err
 	}
-	wo := (*opt.WriteOptions)(nil)
-	if synced {
-		wo = syncedWrite
-	}
-	if err := c.db.Write(batch, wo); err != nil {
+	if err := c.db.Write(batch, synced); err != nil {
 		err = fmt.Errorf("%w: %v", ErrStorage, err)
 		c.failed.Store(&err)
 		c.log.Error("database write failed: the chain stops writing (no more blocks are stored or mined) until the node is restarted with room on its disk",

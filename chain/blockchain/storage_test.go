@@ -6,8 +6,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
-	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/chain"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -26,18 +26,18 @@ func TestOpenDropsBlocksWhoseParentWasLost(t *testing.T) {
 	head := c.Head().Hash
 	c.Close()
 
-	db, err := leveldb.OpenFile(dir, nil)
+	db, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lost := proto.Header{Version: chain.HeaderVersion, Height: 1, PrevHash: head, Timestamp: g.Timestamp + 1000, Target: common.BigToHash(limit)}
 	orphan := proto.Header{Version: chain.HeaderVersion, Height: 2, PrevHash: lost.Hash(), Timestamp: g.Timestamp + 2000, Target: common.BigToHash(limit)}
 	child := proto.Header{Version: chain.HeaderVersion, Height: 3, PrevHash: orphan.Hash(), Timestamp: g.Timestamp + 3000, Target: common.BigToHash(limit)}
-	batch := new(leveldb.Batch)
+	batch := new(store.Batch)
 	for i, h := range []proto.Header{orphan, child} {
 		putRLP(batch, indexKey(h.Hash()), &indexRecord{Header: h, Work: workBytes(big.NewInt(int64(4 + 2*i))), Seq: uint64(10 + i)})
 	}
-	if err := db.Write(batch, nil); err != nil {
+	if err := db.Write(batch, false); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

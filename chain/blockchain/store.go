@@ -9,8 +9,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
-	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -113,17 +113,26 @@ func txLocations(hash common.Hash, enc []byte) ([]TxLocation, error) {
 
 // storeGet reads key and decodes it into v; found is false if absent.
 func storeGet(db smt.Reader, key []byte, v any) (found bool, err error) {
-	b, err := db.Get(key, nil)
-	if errors.Is(err, leveldb.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
+	b, found, err := db.Get(key)
+	if err != nil || !found {
 		return false, err
 	}
 	if err := rlp.DecodeBytes(b, v); err != nil {
 		return true, fmt.Errorf("stored %q is corrupt: %w", key[:1], err)
 	}
 	return true, nil
+}
+
+// errMissing is a key that must be stored and is not.
+var errMissing = errors.New("not in the database")
+
+// mustGet reads key, which must be there.
+func mustGet(db smt.Reader, key []byte) ([]byte, error) {
+	v, found, err := db.Get(key)
+	if err == nil && !found {
+		err = fmt.Errorf("key %x: %w", key, errMissing)
+	}
+	return v, err
 }
 
 // decodeStored decodes a stored record.
@@ -139,7 +148,7 @@ func sortRecords(recs []*indexRecord) {
 	sort.Slice(recs, func(i, j int) bool { return recs[i].Header.Height < recs[j].Header.Height })
 }
 
-func putRLP(batch *leveldb.Batch, key []byte, v any) {
+func putRLP(batch *store.Batch, key []byte, v any) {
 	batch.Put(key, proto.Encode(v))
 }
 

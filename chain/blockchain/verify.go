@@ -6,10 +6,10 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/util"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/chain/state"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -26,7 +26,7 @@ import (
 func (c *Chain) Verify() error {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	snap, err := c.db.GetSnapshot()
+	snap, err := c.db.Snapshot()
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (c *Chain) Verify() error {
 			return err
 		}
 	}
-	if ok, _ := snap.Has(heightKey(uint64(len(c.main))), nil); ok {
+	if ok, _ := snap.Has(heightKey(uint64(len(c.main)))); ok {
 		return fmt.Errorf("height index has an entry above the head %d", len(c.main)-1)
 	}
 	return verifyIndexes(snap, txs, addrs)
@@ -49,7 +49,7 @@ func (c *Chain) Verify() error {
 
 // verifyState checks that the stored tree's root is the head's state_root
 // and that the stored accounts, hashed into a fresh tree, give that root.
-func (c *Chain) verifyState(snap *leveldb.Snapshot) error {
+func (c *Chain) verifyState(snap *store.Snapshot) error {
 	root, err := c.newState(snap).Root()
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
@@ -57,12 +57,12 @@ func (c *Chain) verifyState(snap *leveldb.Snapshot) error {
 	if root != c.head.header.StateRoot {
 		return fmt.Errorf("stored state root %s, head %s says %s", root, c.head.hash, c.head.header.StateRoot)
 	}
-	fresh := smt.Open(chain.EmptyDB{}, chain.SMTPrefix)
-	it := snap.NewIterator(util.BytesPrefix([]byte{'a'}), nil)
+	fresh := smt.Open(state.EmptyDB{}, state.SMTPrefix)
+	it := snap.Iterator([]byte{'a'}, nil)
 	for it.Next() {
-		a, ok := chain.AccountFromKey(it.Key())
+		a, ok := state.AccountFromKey(it.Key())
 		if ok {
-			err = fresh.Update(chain.AccountLeaf(a, it.Value()))
+			err = fresh.Update(state.AccountLeaf(a, it.Value()))
 		}
 		if !ok || err != nil {
 			it.Release()
@@ -83,14 +83,14 @@ func (c *Chain) verifyState(snap *leveldb.Snapshot) error {
 // height, stored with its receipts (committed to by its header) and undo
 // data; it adds the block's txs to the locations and address-index keys
 // that verifyIndexes expects.
-func verifyBlock(snap *leveldb.Snapshot, h uint64, n *blockNode, txs map[common.Hash]TxLocation, addrs map[string]common.Hash) error {
+func verifyBlock(snap *store.Snapshot, h uint64, n *blockNode, txs map[common.Hash]TxLocation, addrs map[string]common.Hash) error {
 	if n.status != statusValid {
 		return fmt.Errorf("main-chain block %d %s has status %s", h, n.hash, n.status)
 	}
-	if got, err := snap.Get(heightKey(h), nil); err != nil || !bytes.Equal(got, n.hash[:]) {
+	if got, err := mustGet(snap, heightKey(h)); err != nil || !bytes.Equal(got, n.hash[:]) {
 		return fmt.Errorf("height index at %d: %x, want %s (%v)", h, got, n.hash, err)
 	}
-	enc, err := snap.Get(blockKey(n.hash), nil)
+	enc, err := mustGet(snap, blockKey(n.hash))
 	if err != nil {
 		return fmt.Errorf("main-chain block %d %s: %w", h, n.hash, err)
 	}
@@ -112,7 +112,7 @@ func verifyBlock(snap *leveldb.Snapshot, h uint64, n *blockNode, txs map[common.
 		return err
 	}
 	if h > 0 {
-		if ok, err := snap.Has(undoKey(n.hash), nil); err != nil || !ok {
+		if ok, err := snap.Has(undoKey(n.hash)); err != nil || !ok {
 			return fmt.Errorf("undo data of block %d missing (%v)", h, err)
 		}
 	}
@@ -131,8 +131,8 @@ func verifyBlock(snap *leveldb.Snapshot, h uint64, n *blockNode, txs map[common.
 
 // verifyIndexes checks that the tx index, the receipts and the address
 // index hold exactly the main chain's entries (txs and addrs).
-func verifyIndexes(snap *leveldb.Snapshot, txs map[common.Hash]TxLocation, addrs map[string]common.Hash) error {
-	it := snap.NewIterator(util.BytesPrefix([]byte{'t'}), nil)
+func verifyIndexes(snap *store.Snapshot, txs map[common.Hash]TxLocation, addrs map[string]common.Hash) error {
+	it := snap.Iterator([]byte{'t'}, nil)
 	seen := 0
 	for it.Next() {
 		var loc TxLocation
@@ -155,7 +155,7 @@ func verifyIndexes(snap *leveldb.Snapshot, txs map[common.Hash]TxLocation, addrs
 		return fmt.Errorf("tx index holds %d of the main chain's %d txs", seen, len(txs))
 	}
 	// No receipts but the main chain's (those were checked block by block).
-	it = snap.NewIterator(util.BytesPrefix([]byte{'r'}), nil)
+	it = snap.Iterator([]byte{'r'}, nil)
 	seen = 0
 	for it.Next() {
 		seen++
@@ -167,7 +167,7 @@ func verifyIndexes(snap *leveldb.Snapshot, txs map[common.Hash]TxLocation, addrs
 	if seen != len(txs) {
 		return fmt.Errorf("%d receipts stored for the main chain's %d txs", seen, len(txs))
 	}
-	it = snap.NewIterator(util.BytesPrefix([]byte{'x'}), nil)
+	it = snap.Iterator([]byte{'x'}, nil)
 	defer it.Release()
 	seen = 0
 	for it.Next() {

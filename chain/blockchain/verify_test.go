@@ -45,11 +45,11 @@ func TestVerifyFindsDamage(t *testing.T) {
 		{"state changed", blockchain.ExportAccountKey(common.Address{7}), proto.Encode(&proto.Account{Balance: 9})},
 	}
 	for _, d := range damage {
-		old, _ := db.Get(d.key, nil)
+		old, _, _ := db.Get(d.key)
 		if d.val == nil {
-			db.Delete(d.key, nil)
+			db.Delete(d.key)
 		} else {
-			db.Put(d.key, d.val, nil)
+			db.Put(d.key, d.val)
 		}
 		if err := c.Verify(); err == nil {
 			t.Errorf("%s: not found", d.name)
@@ -57,9 +57,9 @@ func TestVerifyFindsDamage(t *testing.T) {
 			t.Logf("%s: %v", d.name, err)
 		}
 		if old == nil {
-			db.Delete(d.key, nil)
+			db.Delete(d.key)
 		} else {
-			db.Put(d.key, old, nil)
+			db.Put(d.key, old)
 		}
 		if err := c.Verify(); err != nil {
 			t.Fatalf("after repairing %s: %v", d.name, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/blockchain"
+	"github.com/tinychain/tinychain/chain/state"
 	"github.com/tinychain/tinychain/proto"
 )
 
@@ -53,7 +54,7 @@ type Config struct {
 type Chain interface {
 	Genesis() *chain.Genesis
 	Now() time.Time
-	StateView() (st *chain.State, head *blockchain.BlockInfo, release func(), err error)
+	StateView() (st *state.State, head *blockchain.BlockInfo, release func(), err error)
 	Tx(h common.Hash) (*blockchain.TxResult, error)
 	Subscribe(f func(*blockchain.HeadEvent))
 }
@@ -195,7 +196,7 @@ func (mp *Mempool) Add(tx *proto.Tx) error {
 // cost cap is then enforced afterwards over all of the sender's txs in
 // nonce order (onHead), so that the old pending txs above it do not keep
 // it out. MUST be called with mp.mu held.
-func (mp *Mempool) addLocked(st *chain.State, tx *proto.Tx, sender common.Address, back bool) error {
+func (mp *Mempool) addLocked(st *state.State, tx *proto.Tx, sender common.Address, back bool) error {
 	h := tx.Hash()
 	if _, ok := mp.all[h]; ok {
 		return ErrKnownTx

@@ -60,7 +60,7 @@ func Assemble(tpl *blockchain.Template, g *chain.Genesis, miner common.Address, 
 	if !ok {
 		return nil, nil, &chain.RuleError{Code: chain.ErrOverflow, Detail: "reward + fees overflow"}
 	}
-	if err := st.AddBalance(miner, pay); err != nil {
+	if err := chain.AddBalance(st, miner, pay); err != nil {
 		return nil, nil, err
 	}
 	root, err := st.Root()

@@ -7,8 +7,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rlp"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
 	"pgregory.net/rapid"
 
 	"github.com/tinychain/tinychain/chain/proof"
@@ -19,7 +17,7 @@ import (
 // smt.Tree's pending updates, which Prove reads like committed nodes.
 type none struct{}
 
-func (none) Get([]byte, *opt.ReadOptions) ([]byte, error) { return nil, leveldb.ErrNotFound }
+func (none) Get([]byte) ([]byte, bool, error) { return nil, false, nil }
 
 func h32(s string) common.Hash { return crypto.Keccak256Hash([]byte(s)) }
 

@@ -12,12 +12,13 @@ import (
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/proof"
 	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/chain/state"
 	"github.com/tinychain/tinychain/proto"
 )
 
 // accountProofs builds a state of n accounts (one a contract with a tape)
 // and the proof of addr in it, the way the node does: the tree from the
-// chain's own leaf rule, checked against chain.ComputeStateRoot.
+// chain's own leaf rule, checked against state.ComputeStateRoot.
 func accountProof(t *testing.T, addr common.Address, withTape bool) (*proof.AccountProof, map[common.Address]proto.Account, []byte) {
 	t.Helper()
 	tape := []byte{1, 0, 2}
@@ -30,13 +31,13 @@ func accountProof(t *testing.T, addr common.Address, withTape bool) (*proof.Acco
 	accts[contract] = proto.Account{Nonce: 1, CodeHash: h32("code"), TapeHash: crypto.Keccak256Hash(tape)}
 	tr := smt.Open(none{}, []byte("s"))
 	for a, acct := range accts {
-		k, v := chain.AccountLeaf(a, proto.Encode(&acct))
+		k, v := state.AccountLeaf(a, proto.Encode(&acct))
 		if err := tr.Update(k, v); err != nil {
 			t.Fatal(err)
 		}
 	}
 	root, _ := tr.Root()
-	if want, _ := chain.ComputeStateRoot(accts); common.Hash(root) != want {
+	if want, _ := state.ComputeStateRoot(accts); common.Hash(root) != want {
 		t.Fatalf("tree root %x, chain computes %x", root, want)
 	}
 	sp, err := tr.Prove(crypto.Keccak256Hash(addr[:]))

@@ -4,10 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/util"
-
 	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/chain/store"
 )
 
 const (
@@ -27,7 +25,7 @@ func randHash(rng *rand.Rand) (h [32]byte) {
 
 // benchTree builds a committed tree of benchLeaves random keys and returns
 // the DB and the keys.
-func benchTree(b *testing.B, rng *rand.Rand) (*leveldb.DB, [][32]byte) {
+func benchTree(b *testing.B, rng *rand.Rand) (*store.DB, [][32]byte) {
 	db, done := mustOpenDB(b, b.TempDir())
 	b.Cleanup(done)
 	keys := make([][32]byte, benchLeaves)
@@ -39,7 +37,7 @@ func benchTree(b *testing.B, rng *rand.Rand) (*leveldb.DB, [][32]byte) {
 	mustApply(b, db, updates)
 	// Start from settled tables, as a node that has been running would,
 	// rather than from one big unflushed write.
-	if err := db.CompactRange(util.Range{}); err != nil {
+	if err := db.Compact(); err != nil {
 		b.Fatalf("compact: %v", err)
 	}
 	return db, keys

@@ -3,10 +3,10 @@ package smt_test
 import (
 	"testing"
 
-	"github.com/syndtr/goleveldb/leveldb"
 	"pgregory.net/rapid"
 
 	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/chain/store"
 )
 
 // TestCacheFollowsCommits: blocks committed through a Cache, some of them
@@ -35,7 +35,7 @@ func TestCacheFollowsCommits(t *testing.T) {
 				}
 				next[u.k] = u.v
 			}
-			b := new(leveldb.Batch)
+			b := new(store.Batch)
 			root, err := tr.Commit(b)
 			if err != nil {
 				t.Fatalf("commit: %v", err)
@@ -46,7 +46,7 @@ func TestCacheFollowsCommits(t *testing.T) {
 			if rapid.Bool().Draw(t, "discard") {
 				continue // never written: the Cache must not keep it
 			}
-			if err := db.Write(b, nil); err != nil {
+			if err := db.Write(b, false); err != nil {
 				t.Fatalf("write: %v", err)
 			}
 			cache.Written()

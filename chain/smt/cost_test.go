@@ -5,8 +5,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/syndtr/goleveldb/leveldb/opt"
-
 	"github.com/tinychain/tinychain/chain/smt"
 )
 
@@ -16,9 +14,9 @@ type countingReader struct {
 	n int
 }
 
-func (r *countingReader) Get(key []byte, ro *opt.ReadOptions) ([]byte, error) {
+func (r *countingReader) Get(key []byte) ([]byte, bool, error) {
 	r.n++
-	return r.Reader.Get(key, ro)
+	return r.Reader.Get(key)
 }
 
 // TestPathCost checks that the work per key grows with log2 of the number

@@ -1,6 +1,7 @@
 // Package smt owns tinychain's state commitment: a compact sparse Merkle
-// tree over 32-byte keys, stored node by node in LevelDB. Its root is the
-// block header's state_root.
+// tree over 32-byte keys, stored node by node in a key-value store (read
+// through Reader, written through Writer: chain/store implements both over
+// LevelDB). Its root is the block header's state_root.
 //
 // # The hash, exactly
 //
@@ -67,8 +68,13 @@
 // through its Reader. Updates only touch an in-memory cache of nodes by
 // position; Root hashes the changed branches once, deepest first, so a block
 // touching k keys costs about k·log2(n) reads and hashes. Commit puts every
-// changed node and deletes every vacated one into a Writer (a leveldb.Batch)
+// changed node and deletes every vacated one into a Writer (a store batch)
 // that the caller writes atomically with the rest of the block.
+//
+// A Cache (cache.go), given to OpenCached, keeps the committed nodes of
+// the top levels from one Tree to the next, so that the block importer
+// does not read them again each block; the caller reports each written
+// batch to it (Written).
 //
 // # Caveats
 //

@@ -7,10 +7,9 @@ import (
 	"sort"
 
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/util"
 
 	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/chain/store"
 )
 
 // The prefix the tests store nodes under, as the chain would.
@@ -24,13 +23,13 @@ type tb interface {
 
 // mustOpenDB opens a fresh on-disk LevelDB in a directory under dir and
 // returns it with a function that closes and removes it.
-func mustOpenDB(t tb, dir string) (*leveldb.DB, func()) {
+func mustOpenDB(t tb, dir string) (*store.DB, func()) {
 	t.Helper()
 	path, err := os.MkdirTemp(dir, "db")
 	if err != nil {
 		t.Fatalf("temp dir: %v", err)
 	}
-	db, err := leveldb.OpenFile(path, nil)
+	db, err := store.Open(path)
 	if err != nil {
 		t.Fatalf("open leveldb: %v", err)
 	}
@@ -42,7 +41,7 @@ func mustOpenDB(t tb, dir string) (*leveldb.DB, func()) {
 
 // mustApply opens a Tree on db, applies the updates in order, commits and
 // writes the batch, and returns the root.
-func mustApply(t tb, db *leveldb.DB, updates []kv) [32]byte {
+func mustApply(t tb, db *store.DB, updates []kv) [32]byte {
 	t.Helper()
 	tr := smt.Open(db, testPrefix)
 	for _, u := range updates {
@@ -54,24 +53,24 @@ func mustApply(t tb, db *leveldb.DB, updates []kv) [32]byte {
 }
 
 // mustCommit commits tr into a batch, writes it to db and returns the root.
-func mustCommit(t tb, db *leveldb.DB, tr *smt.Tree) [32]byte {
+func mustCommit(t tb, db *store.DB, tr *smt.Tree) [32]byte {
 	t.Helper()
-	b := new(leveldb.Batch)
+	b := new(store.Batch)
 	root, err := tr.Commit(b)
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	if err := db.Write(b, nil); err != nil {
+	if err := db.Write(b, false); err != nil {
 		t.Fatalf("write batch: %v", err)
 	}
 	return root
 }
 
 // dump returns every key and value stored under testPrefix.
-func dump(t tb, db *leveldb.DB) map[string]string {
+func dump(t tb, db *store.DB) map[string]string {
 	t.Helper()
 	out := make(map[string]string)
-	it := db.NewIterator(util.BytesPrefix(testPrefix), nil)
+	it := db.Iterator(testPrefix, nil)
 	defer it.Release()
 	for it.Next() {
 		out[string(it.Key())] = string(it.Value())

@@ -4,10 +4,10 @@ import (
 	"maps"
 	"testing"
 
-	"github.com/syndtr/goleveldb/leveldb"
 	"pgregory.net/rapid"
 
 	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/chain/store"
 )
 
 // genKey draws keys that often share long prefixes: a few fixed bases with
@@ -162,7 +162,7 @@ func TestUndoWithinBlockWritesNothing(t *testing.T) {
 				t.Fatalf("undo: %v", err)
 			}
 		}
-		b := new(leveldb.Batch)
+		b := new(store.Batch)
 		root, err := tr.Commit(b)
 		if err != nil || root != root0 {
 			t.Fatalf("root = %x, %v; want %x", root, err, root0)

@@ -1,22 +1,19 @@
 package smt
 
 import (
-	"errors"
 	"fmt"
 	"slices"
-
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
 )
 
-// Reader reads committed nodes. *leveldb.DB and *leveldb.Snapshot satisfy
-// it; a missing key must be reported as leveldb.ErrNotFound.
+// Reader reads committed nodes from a key-value store (chain/store's DB
+// and Snapshot implement it over LevelDB).
 type Reader interface {
-	Get(key []byte, ro *opt.ReadOptions) ([]byte, error)
+	// Get returns the value stored under key; found is false if none is.
+	Get(key []byte) (value []byte, found bool, err error)
 }
 
-// Writer receives a commit's node puts and deletes. *leveldb.Batch
-// satisfies it. Commit hands it fresh slices, so it may keep them.
+// Writer receives a commit's node puts and deletes (chain/store's Batch
+// implements it). Commit hands it fresh slices, so it may keep them.
 type Writer interface {
 	Put(key, value []byte)
 	Delete(key []byte)
@@ -76,12 +73,12 @@ func (t *Tree) load(p pos) (*entry, error) {
 		return e, nil
 	}
 	t.keyBuf = p.dbKey(t.keyBuf[:0], t.prefix)
-	buf, err := t.db.Get(t.keyBuf, nil)
+	buf, found, err := t.db.Get(t.keyBuf)
 	var n node
 	switch {
-	case errors.Is(err, leveldb.ErrNotFound):
 	case err != nil:
 		return nil, fmt.Errorf("smt: read node at depth %d: %w", p.depth, err)
+	case !found:
 	default:
 		if n, err = decodeNode(p, buf); err != nil {
 			return nil, err

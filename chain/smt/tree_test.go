@@ -8,15 +8,15 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/syndtr/goleveldb/leveldb"
 
 	"github.com/tinychain/tinychain/chain/smt"
+	"github.com/tinychain/tinychain/chain/store"
 )
 
 var (
-	_ smt.Reader = (*leveldb.DB)(nil)
-	_ smt.Reader = (*leveldb.Snapshot)(nil)
-	_ smt.Writer = (*leveldb.Batch)(nil)
+	_ smt.Reader = (*store.DB)(nil)
+	_ smt.Reader = (*store.Snapshot)(nil)
+	_ smt.Writer = (*store.Batch)(nil)
 )
 
 func TestEmptyRoot(t *testing.T) {
@@ -194,7 +194,7 @@ func TestNoOpUpdates(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b := new(leveldb.Batch)
+	b := new(store.Batch)
 	got, err := tr.Commit(b)
 	if err != nil || got != root {
 		t.Fatalf("root = %x, %v; want %x", got, err, root)
@@ -219,7 +219,7 @@ func TestCommittedTreeRefusesUpdates(t *testing.T) {
 	if err := tr.Update(k, h32("w")); !errors.Is(err, smt.ErrCommitted) {
 		t.Fatalf("Update after Commit: %v", err)
 	}
-	if _, err := tr.Commit(new(leveldb.Batch)); !errors.Is(err, smt.ErrCommitted) {
+	if _, err := tr.Commit(new(store.Batch)); !errors.Is(err, smt.ErrCommitted) {
 		t.Fatalf("Commit after Commit: %v", err)
 	}
 	if got, err := tr.Root(); err != nil || got != root {
@@ -240,7 +240,7 @@ func TestCorruptNode(t *testing.T) {
 		"empty leaf":  make([]byte, 65),
 		"zero branch": append([]byte{1}, make([]byte, 64)...),
 	} {
-		if err := db.Put(root, val, nil); err != nil {
+		if err := db.Put(root, val); err != nil {
 			t.Fatal(err)
 		}
 		tr := smt.Open(db, testPrefix)
@@ -267,7 +267,7 @@ func TestSnapshotReader(t *testing.T) {
 	}
 	mustCommit(t, db, other)
 
-	snap, err := db.GetSnapshot()
+	snap, err := db.Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestSnapshotReader(t *testing.T) {
 
 // checkAgainstReference compares root and the stored nodes with what the
 // definition prescribes for model.
-func checkAgainstReference(t tb, db *leveldb.DB, root [32]byte, model map[[32]byte][32]byte) {
+func checkAgainstReference(t tb, db *store.DB, root [32]byte, model map[[32]byte][32]byte) {
 	t.Helper()
 	pairs := sorted(model)
 	if want := refRoot(pairs, 0); root != want {

@@ -8,6 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/chain"
+	chainstate "github.com/tinychain/tinychain/chain/state"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
@@ -65,7 +66,7 @@ func (gn *gen) build(name, parent string, txs []*proto.Tx, munge ...opt) *node {
 		// A block meant to break a state rule: keep the parent's state.
 		st = p.state.clone()
 	}
-	root, err := chain.ComputeStateRoot(st)
+	root, err := chainstate.ComputeStateRoot(st)
 	if err != nil {
 		panic(err)
 	}

@@ -401,12 +401,12 @@ func TestQueryCommands(t *testing.T) {
 		t.Fatalf("gas: %d %q", code, out)
 	}
 	out, errOut, code := runCLI(t, "tx", "--rpc", url, "--from", from.Hex(), "--nonce", "0")
-	switch {
-	case code == 0 && strings.Contains(out, sent.Hash.Hex()):
-	case strings.Contains(errOut, "not allowed"):
-		t.Logf("tx --from --nonce: this node does not serve GET /v1/txs?from=&nonce= yet: %s", errOut)
-	default:
+	if code != 0 || !strings.Contains(out, sent.Hash.Hex()) || !strings.Contains(out, "(included, ") {
 		t.Fatalf("tx --from --nonce: %d %q %q", code, out, errOut)
+	}
+	if _, errOut, code = runCLI(t, "tx", "--rpc", url, "--from", from.Hex(), "--nonce", "9"); code != exitError ||
+		!strings.Contains(errOut, "no tx from") {
+		t.Fatalf("tx --from --nonce 9: %d %q", code, errOut)
 	}
 	testWatch(t, url)
 }
@@ -511,9 +511,6 @@ func TestQueuedTx(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("tx: %d %q", code, out)
 	}
-	if !strings.Contains(out, "(queued") {
-		t.Skipf("this node does not report queued txs yet: %q", out)
-	}
 	if !strings.Contains(out, "(queued, waiting for nonce 0)") || !strings.Contains(errOut, "(queued, waiting for nonce 0)") {
 		t.Fatalf("tx: %q, send: %q", out, errOut)
 	}
@@ -551,5 +548,33 @@ func TestWatchJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Event != "head" || ev.Data.Hash == (node.Block{}).Hash {
 			t.Fatalf("line %q: %v", line, err)
 		}
+	}
+}
+
+// TestDroppedTx: a tx replaced by one paying more shows as dropped with
+// the reason, and tx --wait on it says so at once; tx --wait on a pending
+// tx waits for it like send --wait.
+func TestDroppedTx(t *testing.T) {
+	url := testNode(t, false)
+	send := func(price string) string {
+		t.Helper()
+		out, errOut, code := runCLI(t, "send", "--rpc", url, "--dev", "5", "--nonce", "0", "--gas-price", price,
+			"--to", someAddr, "--amount", "1")
+		if code != 0 {
+			t.Fatalf("send at %s: %d %q", price, code, errOut)
+		}
+		return strings.Fields(out)[1]
+	}
+	first, second := send("1"), send("5")
+	out, _, code := runCLI(t, "tx", "--rpc", url, first)
+	if code != 0 || !strings.Contains(out, "(dropped: replaced by "+second) {
+		t.Fatalf("tx: %d %q", code, out)
+	}
+	if _, errOut, code := runCLI(t, "tx", "--rpc", url, first, "--wait"); code != exitError || !strings.Contains(errOut, "dropped: replaced") {
+		t.Fatalf("tx --wait on a dropped tx: %d %q", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, "tx", "--rpc", url, second, "--wait", "--timeout", "300ms"); code != exitError ||
+		!strings.Contains(errOut, "tx "+second+" not included after 300ms (pending)") {
+		t.Fatalf("tx --wait on a pending tx: %d %q", code, errOut)
 	}
 }

@@ -1,6 +1,6 @@
 // tinychain block explorer: a single-page app over the node's JSON API
-// (/v1/...). Hash routes (#/block/<id>, #/tx/<hash>, #/account/<addr>,
-// #/mempool, #/peers) give every page a URL without server help, and the
+// (/v1/...). Hash routes (#/block/<id>, #/blocks/<below height>,
+// #/tx/<hash>, #/account/<addr>, #/mempool, #/peers) give every page a URL without server help, and the
 // server-sent events at /v1/events keep the open page current.
 'use strict';
 
@@ -151,16 +151,17 @@ async function home() {
     charts.replaceChildren(
       sparkline('Difficulty', old.map(b => difficulty(b.target)), v => si(v)),
       sparkline(`Network hashrate (${RATE_WINDOW}-block window)`, rates, v => si(v, 'H/s')));
-    tbody.replaceChildren(...blocks.slice(0, HOME_ROWS).map(b => h('tr', { class: b.height === fresh ? 'new' : null },
-      h('td', {}, h('a', { href: '#/block/' + b.hash, class: 'height' }, b.height)),
-      h('td', {}, blockLink(b.hash)), h('td', {}, age(b.timestamp)),
-      h('td', { class: 'num' }, b.txs.length), h('td', {}, addrLink(b.miner)))));
+    const shown = blocks.slice(0, HOME_ROWS);
+    tbody.replaceChildren(...blockRows(shown, fresh));
+    const last = shown[shown.length - 1];
+    older.replaceChildren(last && last.height > 0 ? h('a', { id: 'older', href: '#/blocks/' + last.height }, 'Older blocks →') : '');
   }
+  const older = h('nav', { class: 'pager' });
   draw();
 
   const node = h('section', {}, h('h1', {}, 'Latest blocks'), cards, charts,
     h('div', { class: 'scroll' }, h('table', { id: 'blocks' },
-      h('thead', {}, h('tr', {}, ['Height', 'Hash', 'Age', 'Txs', 'Miner'].map(t => h('th', {}, t)))), tbody)));
+      h('thead', {}, h('tr', {}, BLOCK_HEADS.map(t => h('th', {}, t)))), tbody)), older);
   // A failed refresh keeps the page as it is; the next event tries again.
   const refreshStatus = throttle(() => api('status').then(s => { st = s; draw(); }, () => {}), 1000);
   node.onHead = async b => {
@@ -176,6 +177,28 @@ async function home() {
   };
   node.onTx = refreshStatus;
   return node;
+}
+
+const BLOCK_HEADS = ['Height', 'Hash', 'Age', 'Txs', 'Miner'];
+
+// blockRows are the rows of a block list (fresh: a height to flash).
+const blockRows = (blocks, fresh) => blocks.map(b => h('tr', { class: b.height === fresh ? 'new' : null },
+  h('td', {}, h('a', { href: '#/block/' + b.hash, class: 'height' }, b.height)),
+  h('td', {}, blockLink(b.hash)), h('td', {}, age(b.timestamp)),
+  h('td', { class: 'num' }, b.tx_count ?? b.txs.length), h('td', {}, addrLink(b.miner))));
+
+// blocks lists the main-chain blocks below height before, HOME_ROWS a
+// page, with links to the newer and older pages.
+async function blocks(before) {
+  before = Number(before);
+  const [st, page] = await Promise.all([api('status'), api(`blocks?limit=${HOME_ROWS}&before=${before}`)]);
+  document.title = `Blocks below ${before} · tinychain`;
+  const bs = page.blocks, last = bs[bs.length - 1];
+  const newer = before + HOME_ROWS > st.height ? h('a', { href: '#/' }, '← Latest') : h('a', { href: '#/blocks/' + (before + HOME_ROWS) }, '← Newer');
+  return h('section', { id: 'blocks-page' },
+    h('h1', {}, bs.length ? `Blocks ${last.height} to ${bs[0].height}` : 'Blocks'),
+    h('nav', { class: 'pager' }, newer, last && last.height > 0 ? h('a', { id: 'older', href: '#/blocks/' + last.height }, 'Older →') : ''),
+    table('blocks', BLOCK_HEADS, blockRows(bs), 'No blocks below ' + before));
 }
 
 // sparkline draws values (oldest first; NaN = no sample) as an inline SVG.
@@ -223,6 +246,9 @@ async function block(id) {
       ['Previous', b.height > 0 ? blockLink(b.prev_hash, b.prev_hash) : h('span', { class: 'muted' }, 'none (genesis)')],
       ['Timestamp', when(b.timestamp), ' (', age(b.timestamp), ')'],
       ['Miner', addrLink(b.miner, true)],
+      b.reward != null && ['Reward', h('span', { id: 'reward' }, amount(b.reward)),
+        h('span', { class: 'muted' }, ` (block reward ${amount((BigInt(b.reward) - BigInt(b.fees)).toString())} + fees ${amount(b.fees)})`)],
+      b.gas_used != null && ['Gas used', h('span', { id: 'gas-used' }, amount(String(b.gas_used)))],
       ['Target', mono(b.target)],
       ['Difficulty', si(difficulty(b.target)), h('span', { class: 'muted' }, ' expected hashes')],
       ['Nonce', b.nonce],
@@ -242,17 +268,19 @@ async function block(id) {
 
 async function tx(hash) {
   const s = await api('txs/' + hash);
-  const t = s.tx, r = s.receipt;
+  const t = s.tx, r = s.receipt, status = s.status || s.state;
   document.title = `Tx ${short(t.hash)} · tinychain`;
-  return h('section', {},
+  const node = h('section', {},
     h('h1', {}, 'Transaction'),
     kv([
       ['Hash', mono(t.hash)],
-      ['State', badge(s.state, s.state === 'included')],
+      ['Status', txStatus(s)],
+      s.reason && ['Reason', h('span', { id: 'reason', class: 'err' }, s.reason)],
       s.block && ['Block', blockLink(s.block, s.height), ' ', h('span', { class: 'muted' }, '(index ' + s.index + ')')],
       ['Kind', t.kind],
       ['From', addrLink(t.from, true)],
-      ['To', t.to ? addrLink(t.to, true) : h('span', { class: 'muted' }, t.kind === 'deploy' ? 'a new contract' : 'the world tape')],
+      ['To', t.to ? addrLink(t.to, true) : t.kind === 'deploy' ? h('span', { class: 'muted' }, 'a new contract')
+        : h('a', { href: '#/account/' + ZERO_ADDR }, 'the world tape')],
       ['Value', amount(t.value)],
       ['Nonce', t.nonce],
       ['Gas limit', t.gas_limit],
@@ -270,7 +298,22 @@ async function tx(hash) {
         h('span', { class: 'muted' }, `(${r.error_code}${r.fault_at ? ', byte ' + r.fault_at : ''})`)],
       r.contract && ['Contract', addrLink(r.contract, true)],
       ['Output', byteView(r.output)],
-    ]) : h('p', { class: 'muted' }, 'None yet: the tx is waiting in the mempool.'));
+    ]) : h('p', { class: 'muted' }, status === 'dropped' ? 'None: the tx left the mempool unmined.'
+      : 'None yet: the tx is waiting in the mempool.'));
+  // A new head may include it, or add a confirmation.
+  if (status !== 'dropped') node.onHead = throttle(refresh, 1000);
+  return node;
+}
+
+// txStatus is a tx's place in its lifecycle: included with its
+// confirmations, pending, queued behind a nonce gap, or dropped.
+function txStatus(s) {
+  const status = s.status || s.state;
+  const note = status === 'included' && s.confirmations ? `${s.confirmations} confirmation${s.confirmations === 1 ? '' : 's'}`
+    : status === 'queued' ? `waiting for nonce ${s.waiting_for_nonce}: its sender must send that nonce first`
+      : status === 'pending' ? 'in the mempool, waiting for a block'
+        : status === 'dropped' ? 'left the mempool without being mined' : '';
+  return h('span', { id: 'tx-status' }, badge(status, status === 'included'), ' ', h('span', { class: 'muted' }, note));
 }
 
 const ZERO_ADDR = '0x' + '0'.repeat(40); // the world tape lives here
@@ -293,9 +336,9 @@ async function account(addr) {
       ['Contract', a.is_contract ? 'yes' : 'no'],
       a.code_hash && ['Code hash', mono(a.code_hash)],
     ]),
-    h('h2', {}, 'Transactions'), txs,
+    h('h2', {}, 'Transactions', addr === ZERO_ADDR ? h('small', { class: 'muted' }, ' the exec txs that ran on this tape') : ''), txs,
     code && [h('h2', {}, 'Code ', h('small', { class: 'muted' }, bytes(code.code).length + ' bytes')),
-      h('pre', { id: 'code', class: 'code' }, prettyBF(code.code_text))],
+      h('pre', { id: 'code', class: 'code' }, codeView(code.code_text))],
     tape && [h('h2', {}, 'Tape ', h('small', { class: 'muted' },
       `${bytes(tape.tape).length} of ${tape.cells} cells shown; every later cell is zero`)), tapeGrid(bytes(tape.tape))]);
 }
@@ -320,7 +363,8 @@ function txHistory(addr) {
     for (const s of fresh) {
       seen.add(s.tx.hash);
       const t = s.tx, r = s.receipt;
-      rows.push([txLink(t.hash), blockLink(s.block, s.height), t.kind, addrLink(t.from), addrLink(t.to ?? r?.contract),
+      rows.push([txLink(t.hash), blockLink(s.block, s.height), t.kind, addrLink(t.from),
+        t.kind === 'exec' ? h('a', { href: '#/account/' + ZERO_ADDR }, 'world tape') : addrLink(t.to ?? r?.contract),
         amount(t.value), r ? badge(r.status, r.status === 'ok') : '']);
     }
     const last = got[got.length - 1];
@@ -339,11 +383,50 @@ function txHistory(addr) {
   return box;
 }
 
-// prettyBF lays Brainfuck out by loop depth: each loop that holds other
+// codeView shows contract code indented by bracket depth. Code with
+// comments keeps its own lines, each indented by the depth it starts at
+// (one less per ']' it opens with), so the comments read as written;
+// code without them (the CLI strips comments before deploying) is laid
+// out by structure (layoutBF). Commands are marked apart from comment
+// text; a comment character that is a command is one, and is marked so.
+function codeView(src) {
+  const lines = /[^><+\-.,[\]\s]/.test(src) ? indentLines(src) : layoutBF(src.replace(/\s+/g, '')).split('\n');
+  const kids = [];
+  for (const line of lines) {
+    for (const [, ops, other] of line.matchAll(/([><+\-.,[\]]+)|([^><+\-.,[\]]+)/g)) {
+      kids.push(ops ? h('span', { class: 'op' }, ops) : /\S/.test(other) ? h('span', { class: 'comment' }, other) : other);
+    }
+    kids.push('\n');
+  }
+  return kids.length ? kids : '(empty)';
+}
+
+// indentLines indents each source line by the bracket depth it starts
+// at; runs of blank lines fold into one.
+function indentLines(src) {
+  const out = [];
+  let depth = 0;
+  for (const raw of src.split('\n')) {
+    const line = raw.trim();
+    if (!line) {
+      if (out.length && out[out.length - 1] !== '') out.push('');
+      continue;
+    }
+    const closes = line.match(/^[\]\s]*/)[0].replace(/\s/g, '').length;
+    out.push('  '.repeat(Math.max(0, depth - closes)) + line);
+    for (const c of line) {
+      if (c === '[') depth++;
+      else if (c === ']') depth = Math.max(0, depth - 1);
+    }
+  }
+  while (out.length && out[out.length - 1] === '') out.pop();
+  return out;
+}
+
+// layoutBF lays commands out by loop depth: each loop that holds other
 // loops opens and closes on its own line, indented; a short innermost
 // loop stays on one line, as it is read as one operation ("[-]", "[->+<]").
-function prettyBF(src) {
-  const code = src.replace(/\s+/g, '');
+function layoutBF(code) {
   const match = [], stack = [];
   for (let i = 0; i < code.length; i++) {
     if (code[i] === '[') stack.push(i);
@@ -366,7 +449,7 @@ function prettyBF(src) {
     }
   }
   flush();
-  return lines.join('\n') || '(empty)';
+  return lines.join('\n');
 }
 
 // tapeGrid shows tape cells 16 a row, non-zero ones highlighted. Runs of
@@ -427,6 +510,7 @@ async function peers() {
 const routes = [
   [/^\/?$/, home],
   [/^\/block\/([^/]+)$/, block],
+  [/^\/blocks\/(\d+)$/, blocks],
   [/^\/tx\/(0x[0-9a-fA-F]{64})$/, tx],
   [/^\/account\/(0x[0-9a-fA-F]{40})$/, account],
   [/^\/mempool$/, mempool],

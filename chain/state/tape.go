@@ -1,21 +1,15 @@
-package chain
+package state
 
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sort"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/vm"
 )
-
-// WorldTape is the address whose tape is the shared world tape that every
-// exec runs on (the seed's original model). It holds no key and no code.
-var WorldTape = common.Address{}
 
 // Code returns the code of the contract at a (nil for an account without).
 func (s *State) Code(a common.Address) ([]byte, error) {
@@ -23,29 +17,32 @@ func (s *State) Code(a common.Address) ([]byte, error) {
 	if err != nil || !acct.IsContract() {
 		return nil, err
 	}
-	return s.codeByHash(acct.CodeHash)
+	return s.CodeByHash(acct.CodeHash)
 }
 
-// codeSize returns the length of the code whose hash is h, without reading
+// CodeSize returns the length of the code whose hash is h, without reading
 // the code: what a call's load gas is checked against first.
-func (s *State) codeSize(h common.Hash) (uint64, error) {
+func (s *State) CodeSize(h common.Hash) (uint64, error) {
 	if code, ok := s.code[h]; ok {
 		return uint64(len(code)), nil
 	}
-	b, err := s.db.Get(codeSizeKey(h), nil)
+	b, _, err := s.db.Get(codeSizeKey(h))
 	if err != nil || len(b) != 4 {
 		return 0, fmt.Errorf("code size %s: %d bytes, %v", h, len(b), err)
 	}
 	return uint64(binary.BigEndian.Uint32(b)), nil
 }
 
-// codeByHash returns the code whose hash is h: deployed by this view or
+// CodeByHash returns the code whose hash is h: deployed by this view or
 // stored.
-func (s *State) codeByHash(h common.Hash) ([]byte, error) {
+func (s *State) CodeByHash(h common.Hash) ([]byte, error) {
 	if code, ok := s.code[h]; ok {
 		return code, nil
 	}
-	code, err := s.db.Get(codeKey(h), nil)
+	code, found, err := s.db.Get(codeKey(h))
+	if err == nil && !found {
+		err = errNotStored
+	}
 	if err != nil {
 		return nil, fmt.Errorf("code %s: %w", h, err)
 	}
@@ -65,7 +62,7 @@ func (s *State) CreateContract(a common.Address, code []byte) error {
 	}
 	if _, ok := s.code[h]; !ok {
 		s.code[h] = code
-		s.journal = append(s.journal, func() { delete(s.code, h) })
+		s.journal = append(s.journal, codeAdded{h})
 	}
 	return nil
 }
@@ -75,11 +72,11 @@ func (s *State) tapeObject(a common.Address) (*tapeObject, error) {
 		return t, nil
 	}
 	t := new(tapeObject)
-	enc, err := s.db.Get(tapeKey(a), nil)
+	enc, found, err := s.db.Get(tapeKey(a))
 	switch {
-	case errors.Is(err, leveldb.ErrNotFound):
 	case err != nil:
 		return nil, fmt.Errorf("read tape of %s: %w", a, err)
+	case !found:
 	default:
 		t.cur, t.orig = enc, enc
 	}
@@ -87,15 +84,15 @@ func (s *State) tapeObject(a common.Address) (*tapeObject, error) {
 	return t, nil
 }
 
-// tapeSize returns the length of a's compact tape without reading the tape
-// when it was not read yet: what a run's tape load gas is.
-func (s *State) tapeSize(a common.Address) (uint64, error) {
+// TapeSize returns the length of a's compact tape without reading the
+// tape when it was not read yet: what a run's tape load gas is.
+func (s *State) TapeSize(a common.Address) (uint64, error) {
 	if t := s.tapes[a]; t != nil {
 		return uint64(len(t.cur)), nil
 	}
-	b, err := s.db.Get(tapeSizeKey(a), nil)
+	b, found, err := s.db.Get(tapeSizeKey(a))
 	switch {
-	case errors.Is(err, leveldb.ErrNotFound):
+	case err == nil && !found:
 		return 0, nil
 	case err != nil || len(b) != 4:
 		return 0, fmt.Errorf("tape size of %s: %d bytes, %v", a, len(b), err)
@@ -150,7 +147,7 @@ func (s *State) SetTape(a common.Address, tape *vm.Tape) error {
 		return err
 	}
 	prev, prevMod := t.cur, t.modified
-	s.journal = append(s.journal, func() { t.cur, t.modified = prev, prevMod })
+	s.journal = append(s.journal, tapeWrite{t, prev, prevMod})
 	t.cur, t.modified = enc, true
 	return nil
 }

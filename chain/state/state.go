@@ -1,22 +1,20 @@
-package chain
+package state
 
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sort"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tinychain/tinychain/chain/smt"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/vm"
 )
 
 // State is a mutable view of the accounts on top of a committed database
-// state (a LevelDB snapshot): what one block, a miner's template or a
+// state (a snapshot of the store, read through smt.Reader): what one block, a miner's template or a
 // mempool check changes before anything is written. Changes are journaled
 // so that a failed transaction can be reverted (Snapshot / RevertTo), and
 // Commit turns them into one batch of writes plus the block's undo data.
@@ -34,7 +32,7 @@ type State struct {
 	objs    map[common.Address]*stateObject
 	tapes   map[common.Address]*tapeObject
 	code    map[common.Hash][]byte // code deployed by this view, by hash
-	journal []func()               // each entry undoes one change
+	journal []journalEntry         // each entry undoes one change
 }
 
 // tapeObject is a contract's tape in its stored (compact) form.
@@ -49,8 +47,8 @@ type stateObject struct {
 	modified bool
 }
 
-// NewState returns a view of the state committed in db.
-func NewState(db smt.Reader) *State {
+// New returns a view of the state committed in db.
+func New(db smt.Reader) *State {
 	return &State{db: db, objs: make(map[common.Address]*stateObject),
 		tapes: make(map[common.Address]*tapeObject), code: make(map[common.Hash][]byte)}
 }
@@ -60,11 +58,11 @@ func (s *State) object(a common.Address) (*stateObject, error) {
 		return o, nil
 	}
 	o := new(stateObject)
-	enc, err := s.db.Get(accountKey(a), nil)
+	enc, found, err := s.db.Get(accountKey(a))
 	switch {
-	case errors.Is(err, leveldb.ErrNotFound):
 	case err != nil:
 		return nil, fmt.Errorf("read account %s: %w", a, err)
+	case !found:
 	default:
 		acct, err := proto.DecodeAccount(enc)
 		if err != nil {
@@ -92,7 +90,7 @@ func (s *State) SetAccount(a common.Address, acct proto.Account) error {
 		return err
 	}
 	prev, prevMod := o.acct, o.modified
-	s.journal = append(s.journal, func() { o.acct, o.modified = prev, prevMod })
+	s.journal = append(s.journal, accountChange{o, prev, prevMod})
 	o.acct, o.modified = acct, true
 	return nil
 }
@@ -103,43 +101,16 @@ func (s *State) Snapshot() int { return len(s.journal) }
 // RevertTo undoes every change made after the snapshot mark.
 func (s *State) RevertTo(mark int) {
 	for i := len(s.journal) - 1; i >= mark; i-- {
-		s.journal[i]()
+		s.journal[i].revert(s)
 	}
 	s.journal = s.journal[:mark]
 }
 
-// AddBalance credits v to a; an overflow is a rule error.
-func (s *State) AddBalance(a common.Address, v uint64) error {
-	acct, err := s.Account(a)
-	if err != nil {
-		return err
-	}
-	nb, ok := proto.AddU64(acct.Balance, v)
-	if !ok {
-		return ruleErr(ErrOverflow, "balance of %s + %d overflows", a, v)
-	}
-	acct.Balance = nb
-	return s.SetAccount(a, acct)
-}
-
-// SubBalance debits v from a; too little is a rule error.
-func (s *State) SubBalance(a common.Address, v uint64) error {
-	acct, err := s.Account(a)
-	if err != nil {
-		return err
-	}
-	nb, ok := proto.SubU64(acct.Balance, v)
-	if !ok {
-		return ruleErr(ErrInsufficientFunds, "%s holds %d, needs %d", a, acct.Balance, v)
-	}
-	acct.Balance = nb
-	return s.SetAccount(a, acct)
-}
-
-// undoEntry is one key of the state database and its value before a block
-// (empty: absent; no stored value is empty). A block's undo data is the list of them; writing them back
-// and re-deriving the Merkle leaves rolls the block back exactly.
-type undoEntry struct {
+// UndoEntry is one key of the state database and its value before a
+// block (empty: absent; no stored value is empty). A block's undo data is
+// the list of them (State.Commit returns it); writing them back and
+// re-deriving the Merkle leaves rolls the block back exactly (Revert).
+type UndoEntry struct {
 	Key []byte
 	Old []byte
 }
@@ -187,9 +158,9 @@ func (s *State) Root() (common.Hash, error) {
 
 // Commit writes the view's changes (accounts and Merkle nodes) into batch
 // and returns the new state root and the undo data that reverses them.
-func (s *State) Commit(batch *leveldb.Batch) (common.Hash, []undoEntry, error) {
+func (s *State) Commit(batch smt.Writer) (common.Hash, []UndoEntry, error) {
 	t := openTree(s.db, s.Nodes)
-	var undo []undoEntry
+	var undo []UndoEntry
 	for _, c := range s.changes() {
 		key := accountKey(c.addr)
 		if c.enc == nil {
@@ -197,7 +168,7 @@ func (s *State) Commit(batch *leveldb.Batch) (common.Hash, []undoEntry, error) {
 		} else {
 			batch.Put(key, c.enc)
 		}
-		undo = append(undo, undoEntry{Key: key, Old: c.old})
+		undo = append(undo, UndoEntry{Key: key, Old: c.old})
 		if err := t.Update(accountLeafKey(c.addr), leafValue(c.enc)); err != nil {
 			return common.Hash{}, nil, err
 		}
@@ -215,7 +186,7 @@ func (s *State) Commit(batch *leveldb.Batch) (common.Hash, []undoEntry, error) {
 		if len(c.old) > 0 {
 			oldSize = binary.BigEndian.AppendUint32(nil, uint32(len(c.old)))
 		}
-		undo = append(undo, undoEntry{Key: key, Old: c.old}, undoEntry{Key: sizeKey, Old: oldSize})
+		undo = append(undo, UndoEntry{Key: key, Old: c.old}, UndoEntry{Key: sizeKey, Old: oldSize})
 	}
 	// Code is content-addressed and immutable: written once, never undone
 	// (another contract may share it), so it has no undo entry.
@@ -235,11 +206,11 @@ func openTree(db smt.Reader, nodes *smt.Cache) *smt.Tree {
 	return smt.Open(db, smtPrefix)
 }
 
-// revertState writes a block's undo data into batch: the old value of
-// every key it changed, and the Merkle leaves that follow from them. It
-// returns the state root after the revert. nodes (optional) is the
-// tree's node cache over db.
-func revertState(db smt.Reader, nodes *smt.Cache, batch *leveldb.Batch, undo []undoEntry) (common.Hash, error) {
+// Revert writes a block's undo data into batch: the old value of every
+// key it changed, and the Merkle leaves that follow from them. It returns
+// the state root after the revert. nodes (optional) is the tree's node
+// cache over db.
+func Revert(db smt.Reader, nodes *smt.Cache, batch smt.Writer, undo []UndoEntry) (common.Hash, error) {
 	t := openTree(db, nodes)
 	for i := len(undo) - 1; i >= 0; i-- {
 		u := undo[i]
@@ -248,7 +219,7 @@ func revertState(db smt.Reader, nodes *smt.Cache, batch *leveldb.Batch, undo []u
 		} else {
 			batch.Put(u.Key, u.Old)
 		}
-		if addr, ok := accountFromKey(u.Key); ok {
+		if addr, ok := AccountFromKey(u.Key); ok {
 			if err := t.Update(accountLeafKey(addr), leafValue(u.Old)); err != nil {
 				return common.Hash{}, err
 			}
@@ -274,7 +245,7 @@ func leafValue(enc []byte) [32]byte {
 // built from nothing: what a test generator or another implementation
 // checks its own state model against.
 func ComputeStateRoot(accts map[common.Address]proto.Account) (common.Hash, error) {
-	st := NewState(emptyDB{})
+	st := New(EmptyDB{})
 	for a, acct := range accts {
 		if err := st.SetAccount(a, acct); err != nil {
 			return common.Hash{}, err
@@ -283,12 +254,12 @@ func ComputeStateRoot(accts map[common.Address]proto.Account) (common.Hash, erro
 	return st.Root()
 }
 
-// program returns the program of code, whose Keccak-256 is hash, for a
+// Program returns the program of code, whose Keccak-256 is hash, for a
 // run of gas: from the chain's cache when the State has one (compiled and
 // cached when the run repays compiling, vm.CompileRatio), else prepared
 // for this run alone (vm.Prepare). code is called only when the program
 // is not cached, so a cached contract's code is not even read.
-func (s *State) program(hash common.Hash, gas uint64, code func() ([]byte, error)) (*vm.Program, error) {
+func (s *State) Program(hash common.Hash, gas uint64, code func() ([]byte, error)) (*vm.Program, error) {
 	if s.Programs != nil {
 		if p := s.Programs.Cached(hash); p != nil {
 			return p, nil

@@ -1,0 +1,56 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/tinychain/tinychain/chain/store"
+)
+
+// TestDB: reads say whether a key is there, a batch lands whole, a
+// snapshot keeps its view, and iterators keep to their range.
+func TestDB(t *testing.T) {
+	db, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, found, err := db.Get([]byte("a1")); found || err != nil || v != nil {
+		t.Fatalf("absent key: %q %v %v", v, found, err)
+	}
+	batch := new(store.Batch)
+	for _, k := range []string{"a1", "a2", "a3", "b1"} {
+		batch.Put([]byte(k), []byte("v"+k))
+	}
+	if err := db.Write(batch, true); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := db.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Release()
+	del := new(store.Batch)
+	del.Delete([]byte("a2"))
+	if err := db.Write(del, false); err != nil {
+		t.Fatal(err)
+	}
+	if v, found, err := snap.Get([]byte("a2")); !found || err != nil || string(v) != "va2" {
+		t.Fatalf("snapshot lost a2: %q %v %v", v, found, err)
+	}
+	if ok, _ := db.Has([]byte("a2")); ok {
+		t.Fatal("a2 not deleted")
+	}
+	keys := func(it *store.Iterator) (out []string) {
+		defer it.Release()
+		for it.Next() {
+			out = append(out, string(it.Key()))
+		}
+		return out
+	}
+	if got := keys(snap.Iterator([]byte("a"), nil)); len(got) != 3 {
+		t.Fatalf("prefix a in the snapshot: %q", got)
+	}
+	if got := keys(db.Iterator([]byte("a"), []byte("a3"))); len(got) != 1 || got[0] != "a1" {
+		t.Fatalf("range [a, a3): %q", got)
+	}
+}
