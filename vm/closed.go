@@ -19,7 +19,10 @@ import (
 // iterations as the gas covers run in that step, and the next one runs
 // instruction by instruction, which finds the exact point where the gas
 // runs out. The body's reach is checked once, as its pointer does not
-// move.
+// move. The loop's [ (opJzClosed) runs all of the loop so, first
+// iteration included, when the cells the fused loops write already hold
+// what every iteration leaves in them: then the first iteration is like
+// the others (long.b's inner loop always starts so).
 //
 // The compiler decides it by running the body symbolically three times,
 // with what the first iteration leaves unknown (cells it never writes,
@@ -70,6 +73,29 @@ func (f *closedForm) run(t *Tape, ptr int, gas uint64, h *inst) uint64 {
 	}
 	t[ptr] += f.step * n
 	return gas - k*f.gas
+}
+
+// openClosed runs, at the [ at pc whose cell (at ptr) is not 0, a loop
+// that has a closed form, all of it in one step when the cells its inner
+// loops count from already hold what every iteration leaves in them (the
+// first iteration is then like the others) and the gas covers it, and
+// returns the gas left. Otherwise it leaves the loop to run as usual.
+func (p *Program) openClosed(t *Tape, pc, ptr int, gas uint64) uint64 {
+	in := &p.insts[pc]
+	if in.op != opJzClosed || t[ptr] == 0 {
+		return gas
+	}
+	f := &p.forms[p.fall[pc].form-1]
+	h := &p.insts[in.body]
+	if uint(ptr-h.reachLo()) >= h.reachSpan() {
+		return gas
+	}
+	for _, c := range f.cells {
+		if c.set && t[ptr+int(c.off)] != c.delta {
+			return gas
+		}
+	}
+	return f.run(t, ptr, gas, h)
 }
 
 // inverse holds the inverses mod 256 of the odd bytes, by (b-1)/2.
@@ -215,4 +241,15 @@ func (p *Program) closeLoop(end int) {
 	slices.SortFunc(f.cells, func(a, b cellStep) int { return int(a.off - b.off) })
 	p.forms = append(p.forms, f)
 	p.fall[end].form = int32(len(p.forms))
+	// The loop's [ ends the block before the body, followed by its adds.
+	for jz := h - 1; jz >= 0; jz-- {
+		if j := &p.insts[jz]; j.op == opJz && int(j.body) == h && jz+1+int(j.adds) == h {
+			j.op = opJzClosed
+			p.fall[jz].form = p.fall[end].form
+			break
+		}
+		if jz+1 < h && p.insts[jz].op != opNone {
+			break // past the [ and its adds
+		}
+	}
 }

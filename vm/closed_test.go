@@ -46,5 +46,14 @@ func TestClosedForms(t *testing.T) {
 		if got := len(p.forms) > 0; got != c.closed {
 			t.Errorf("%s: closed form %v, want %v", c.code, got, c.closed)
 		}
+		opens := 0
+		for _, in := range p.insts {
+			if in.op == opJzClosed {
+				opens++
+			}
+		}
+		if opens != len(p.forms) {
+			t.Errorf("%s: %d closed forms, %d of their [ know it", c.code, len(p.forms), opens)
+		}
 	}
 }

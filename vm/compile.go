@@ -40,6 +40,7 @@ const (
 	opLoopMul1               // opJnz closing a self loop whose body is one opMul1 (see selfloop.go)
 	opLoopMul2               // opJnz closing a self loop whose body is one opMul2
 	opLoop                   // opJnz closing a self loop whose body holds only adds and clear, opMul1, opMul2
+	opJzClosed               // opJz opening a self loop that has a closed form (closed.go)
 )
 
 // inst is an instruction, an entry of the instruction before it, or a

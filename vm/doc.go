@@ -84,7 +84,9 @@
 // value and its step mod 256, and their gas and their effect on each cell
 // are constants, charged and applied in one step when the gas left covers
 // them (otherwise as many whole iterations as it covers, then the next
-// one the ordinary way, which finds the exact point of failure).
+// one the ordinary way, which finds the exact point of failure). Its [
+// does the same for the whole loop when the first iteration is like the
+// others.
 //
 // A differential fuzz test (FuzzInterpreters) and the standard programs'
 // exact gas hold the two interpreters equal.

@@ -60,6 +60,7 @@ enter: // one check for the whole block: its static gas and its reach
 		in := &insts[pc+1]
 		addEntries(t, ptr, insts, pc+2, pc+2+int(in.adds))
 		ptr += int(in.off)
+		gas = p.openClosed(t, pc+1, ptr, gas)
 		pc, gas = in.branch(t[ptr], gas)
 		goto enter
 	}
@@ -107,8 +108,9 @@ enter: // one check for the whole block: its static gas and its reach
 				return p.handOver(m, pc, at, gas)
 			}
 			pc = fused(t, ptr, insts, pc, next, n)
-		case opJz, opJnz:
+		case opJz, opJnz, opJzClosed:
 			ptr += int(in.off)
+			gas = p.openClosed(t, pc, ptr, gas)
 			pc, gas = in.branch(t[ptr], gas)
 			goto enter
 		case opLoopMul1, opLoopMul2, opLoop:
@@ -137,13 +139,11 @@ enter: // one check for the whole block: its static gas and its reach
 		case opIn:
 			m.input1(&t[ptr+int(in.off)])
 			pc = next
-		case opForever, opEnd:
+		default: // opForever, opEnd
 			if in.op == opEnd || t[ptr+int(in.off)] != 0 {
 				return p.finish(m, pc, ptr, gas), 0, true
 			}
 			pc = next
-		default:
-			panic("vm: bad instruction") // headers and entries are never dispatched
 		}
 	}
 }
@@ -255,8 +255,12 @@ func (m *machine) input1(c *byte) {
 func (p *Program) finish(m *machine, pc, ptr int, gas uint64) Result {
 	in := &p.insts[pc]
 	m.ptr, m.gas = ptr, gas
-	if in.op == opEnd {
+	switch in.op {
+	case opEnd:
 		return m.ok()
+	case opForever:
+	default:
+		panic("vm: bad instruction") // headers and entries are never dispatched
 	}
 	m.ptr += int(in.off)
 	return m.outOfGas(int(p.fall[pc].src))

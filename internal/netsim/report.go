@@ -50,6 +50,7 @@ type Report struct {
 	TxDropped            map[string]int  `json:"tx_dropped"` // by reason
 	TxPending            int             `json:"tx_pending"`
 	LostTxs              int             `json:"lost_txs"`
+	LostTxHashes         []common.Hash   `json:"lost_tx_hashes,omitempty"` // the first 20
 	TxInclusionMs        Dist            `json:"tx_inclusion_ms"`
 	Converged            bool            `json:"converged"`
 	ConvergeMs           float64         `json:"converge_ms"` // after the last fault healed (or the start)
@@ -114,20 +115,36 @@ func (r *run) report(ctx context.Context, startHeight uint64, lastFault time.Tim
 			onChain[h] = true
 		}
 	}
-	r.txStats(ctx, rep, load, onChain, startHeight)
+	var finalHeight uint64
+	if len(chainBlocks) > 0 {
+		finalHeight = chainBlocks[0].height
+	}
+	r.txStats(ctx, rep, load, onChain, startHeight, finalHeight)
 	r.nodeStats(rep)
 	r.check(rep)
 	return rep
 }
 
-// finalHead is the head all nodes last agreed on, else node 0's.
+// finalHead is the head most live nodes hold at the end (of two as
+// common, the higher).
 func (r *run) finalHead() common.Hash {
-	if a, ok := r.obs.lastAgreement(); ok {
-		return a.head
+	o := r.obs
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	count := map[common.Hash]int{}
+	var best common.Hash
+	for i, h := range o.head {
+		if !o.live[i] || h == (common.Hash{}) {
+			continue
+		}
+		count[h]++
+		b, c := o.blocks[h], o.blocks[best]
+		if best == (common.Hash{}) || count[h] > count[best] ||
+			(count[h] == count[best] && b != nil && c != nil && b.height > c.height) {
+			best = h
+		}
 	}
-	r.obs.mu.Lock()
-	defer r.obs.mu.Unlock()
-	return r.obs.head[0]
+	return best
 }
 
 // blockStats fills in propagation, stale blocks, reorgs and the block
@@ -200,13 +217,13 @@ func (r *run) blockStats(rep *Report, chainBlocks []*blockInfo, startHeight uint
 // txStats accounts for every tx of the load: mined on the final chain,
 // else what its node says of it (pending, dropped with a reason); a tx its
 // node does not know, or that was confirmDepth deep and left, is lost.
-func (r *run) txStats(ctx context.Context, rep *Report, load *txLoad, onChain map[common.Hash]bool, startHeight uint64) {
+func (r *run) txStats(ctx context.Context, rep *Report, load *txLoad, onChain map[common.Hash]bool, startHeight, finalHeight uint64) {
 	sent, refused := load.txs()
 	rep.TxSubmitted, rep.TxRefused = len(sent), refused
 	deepGone := map[common.Hash]bool{}
 	r.obs.mu.Lock()
 	for _, b := range r.obs.blocks {
-		if b.deep && b.height > startHeight {
+		if b.deep && b.height > startHeight && b.height <= finalHeight {
 			for _, h := range b.txs {
 				if !onChain[h] {
 					deepGone[h] = true
@@ -225,13 +242,13 @@ func (r *run) txStats(ctx context.Context, rep *Report, load *txLoad, onChain ma
 			continue
 		}
 		if deepGone[tx.hash] {
-			rep.LostTxs++
+			rep.lost(tx.hash)
 			continue
 		}
 		st, err := r.nodes[tx.node].Client.Tx(ctx, tx.hash)
 		switch {
 		case err != nil && node.IsNotFound(err):
-			rep.LostTxs++
+			rep.lost(tx.hash)
 		case err != nil:
 			rep.TxPending++ // its node does not answer: unknown, not lost
 		case st.State == "dropped":
@@ -241,6 +258,13 @@ func (r *run) txStats(ctx context.Context, rep *Report, load *txLoad, onChain ma
 		}
 	}
 	rep.TxInclusionMs = dist(incl)
+}
+
+func (rep *Report) lost(h common.Hash) {
+	rep.LostTxs++
+	if len(rep.LostTxHashes) < 20 {
+		rep.LostTxHashes = append(rep.LostTxHashes, h)
+	}
 }
 
 func (r *run) nodeStats(rep *Report) {
