@@ -46,6 +46,10 @@ type txJournal struct {
 
 	mu    sync.Mutex
 	f     *os.File                    // open for appending; nil once closed
+	// failed is set by an append that failed (a full disk): no more
+	// appends until a rewrite succeeds, so a full disk is one error line,
+	// not one per tx.
+	failed bool
 	local map[common.Hash]journaledTx // written since the last rewrite
 }
 
@@ -120,8 +124,12 @@ func (j *txJournal) insert(tx *proto.Tx, pool *mempool.Mempool) {
 		return
 	}
 	j.remember(tx)
+	if j.failed {
+		return // kept in j.local: the next rewrite writes it
+	}
 	if _, err := j.f.Write(tx.Encode()); err != nil {
-		j.log.Error("tx journal: append", "file", j.path, "err", err)
+		j.failed = true
+		j.log.Error("tx journal: append failed; no more appends until the next rewrite", "file", j.path, "err", err)
 	}
 	if len(j.local) > 2*j.maxTxs {
 		j.rewriteLocked(pool)
@@ -160,6 +168,8 @@ func (j *txJournal) rewriteLocked(pool *mempool.Mempool) error {
 	if err != nil {
 		os.Remove(tmp)
 		j.log.Error("tx journal: rewrite", "file", j.path, "err", err)
+	} else {
+		j.failed = false
 	}
 	if j.f != nil {
 		j.f.Close()
