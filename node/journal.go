@@ -44,13 +44,13 @@ type txJournal struct {
 	log    *slog.Logger
 	maxTxs int // the mempool's MaxTxs: more local txs than that cannot all be held
 
-	mu    sync.Mutex
-	f     *os.File                    // open for appending; nil once closed
+	mu sync.Mutex
+	f  *os.File // open for appending; nil once closed
 	// failed is set by an append that failed (a full disk): no more
 	// appends until a rewrite succeeds, so a full disk is one error line,
 	// not one per tx.
 	failed bool
-	local map[common.Hash]journaledTx // written since the last rewrite
+	local  map[common.Hash]journaledTx // written since the last rewrite
 }
 
 type journaledTx struct {
