@@ -236,7 +236,12 @@ func (c *Client) WaitTx(ctx context.Context, h common.Hash) (*TxInfo, error) {
 		if d, ok := ctx.Deadline(); ok && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			after = d.Sub(start)
 		}
-		return &NotIncludedError{Hash: h, After: after.Round(time.Second), Last: last, Err: ctx.Err()}
+		if after >= time.Second {
+			after = after.Round(time.Second)
+		} else {
+			after = after.Round(10 * time.Millisecond)
+		}
+		return &NotIncludedError{Hash: h, After: after, Last: last, Err: ctx.Err()}
 	}
 	for {
 		st, err := c.Tx(ctx, h)

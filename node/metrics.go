@@ -72,6 +72,7 @@ func (m *metrics) watch(n *Node) {
 	gauge("mempool_bytes", "Encoded size of the mempool's transactions.", func() float64 { _, b := n.Pool.Stats(); return float64(b) })
 	gauge("miner_hashrate", "This node's mining hashes per second.", func() float64 { return n.Miner.Hashrate() })
 	gauge("mining", "1 while the miner runs.", func() float64 { return boolFloat(n.Miner.Running()) })
+	gauge("import_queue_blocks", "Blocks waiting for the block importer.", func() float64 { return float64(n.Importer.Pending()) })
 	gauge("storage_failed", "1 once a database write failed and the chain stopped writing (a full disk).",
 		func() float64 { return boolFloat(n.Chain.StorageErr() != nil) })
 	if n.Net == nil {

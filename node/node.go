@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -170,6 +171,9 @@ func (n *Node) Start() error {
 		}
 	}
 	ln, err := net.Listen("tcp", n.cfg.HTTPAddr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("http listen %s: the port is in use (another tinychain node on this machine? give this one --http ADDR)", n.cfg.HTTPAddr)
+	}
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", n.cfg.HTTPAddr, err)
 	}

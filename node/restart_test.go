@@ -143,3 +143,20 @@ func TestListenPortInUse(t *testing.T) {
 		t.Fatalf("a second node on port %d: %v", port, err)
 	}
 }
+
+// TestHTTPPortInUse: a node whose --http port is taken says so.
+func TestHTTPPortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	n, err := node.New(node.Config{DataDir: t.TempDir(), HTTPAddr: l.Addr().String(), Genesis: easyGenesis()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.Start(); err == nil || !strings.Contains(err.Error(), "the port is in use") {
+		t.Fatalf("start on a busy HTTP port: %v", err)
+	}
+}

@@ -103,8 +103,10 @@ func (c *Circuit) Define(api frontend.API) error {
 	api.AssertIsEqual(c.CodeHash, hashPacked(api, tagCode, packRows(api, c.Code)))
 	inTab := byteTable(api, rc, c.Input, c.size.Input)
 	outTab := byteTable(api, rc, c.Output, c.size.Output)
-	rc.Check(api.Sub(c.size.Input, c.InputLen), 16)
-	rc.Check(api.Sub(c.size.Output, c.OutputLen), 16)
+	for _, l := range [][2]frontend.Variable{{c.InputLen, c.size.Input}, {c.OutputLen, c.size.Output}} {
+		rc.Check(l[0], 16)
+		rc.Check(api.Sub(l[1], l[0]), 16)
+	}
 
 	mem := newMemory(c.size)
 	m := machine{pc: 0, ptr: 0, act: 1, gas: 0, in: 0, out: 0, oog: 0, oogCost: 0, fault: 0}

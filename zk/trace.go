@@ -68,25 +68,26 @@ func Trace(code []byte, tape *vm.Tape, input []byte, lim vm.Limits) (*Run, error
 	return r, nil
 }
 
-// checkLength runs the code on the fast interpreter first, so that a run
-// far longer than the largest size is refused before the plain one traces
-// it: every step costs at least 1 gas and at most maxStepGas, so the trace
-// of a run whose run gas is at most maxStepGas times the largest size's
-// rows holds at most that many steps.
+// checkLength runs the code on the fast interpreter first, with the gas
+// limit cut to what the largest size's rows could spend, so that a run
+// too long to prove is refused at a bounded cost before the plain
+// interpreter traces it. A run that finishes under the cut limit ends the
+// same under the real one; one that does not spent more than maxStepGas a
+// row for every row of the largest size, so it has more steps than rows.
 func (r *Run) checkLength(code []byte) error {
 	p, err := vm.Compile(code)
 	if err != nil {
 		return err
 	}
-	t := *r.TapeIn
-	res := p.Run(&t, r.Input, r.Limits)
-	used := res.GasUsed
-	if res.Status == vm.StatusOutOfGas {
-		used = r.Limits.Gas
-	}
 	largest := NewSize(Logs[len(Logs)-1])
-	if used-min(used, r.Limits.LoadGas) > maxStepGas*uint64(largest.Steps) {
-		return fmt.Errorf("zk: run of %d gas is longer than the largest size (%d steps)", used, largest.Steps-1)
+	lim := r.Limits
+	if bound := lim.LoadGas + maxStepGas*uint64(largest.Steps); lim.Gas > bound && bound >= lim.LoadGas {
+		lim.Gas = bound
+	}
+	t := *r.TapeIn
+	res := p.Run(&t, r.Input, lim)
+	if res.Status == vm.StatusOutOfGas && lim.Gas < r.Limits.Gas {
+		return fmt.Errorf("zk: run is longer than the largest size (%d steps)", largest.Steps-1)
 	}
 	return nil
 }

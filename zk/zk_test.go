@@ -256,6 +256,9 @@ func TestFit(t *testing.T) {
 	if _, err := Fit(r); err == nil || !strings.Contains(err.Error(), "largest size") {
 		t.Fatalf("a 30,000-cell run fitted or the error says nothing: %v", err)
 	}
+	if r := mustRun(t, "+[-]", nil, "", vm.Limits{Gas: 1 << 60}); r.Result.Status != vm.StatusOK {
+		t.Fatalf("a short run with a huge gas limit: %v", r.Result)
+	}
 	r = mustRun(t, "+[>+<+]", nil, "", vm.Limits{Gas: 2000})
 	if s, err := Fit(r); err != nil || s != small {
 		t.Fatal(s, err)

@@ -51,6 +51,10 @@ func run() int {
 	flag.BoolVar(&cleanup, "cleanup", false, "only remove what an earlier run left, and exit")
 	flag.Parse()
 	if cleanup {
+		if err := netsim.Lock(); err != nil {
+			fmt.Fprintln(os.Stderr, "netsim: nothing removed:", err)
+			return 1
+		}
 		netsim.Cleanup()
 		return 0
 	}

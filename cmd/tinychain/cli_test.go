@@ -550,3 +550,31 @@ func TestWatchJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestDroppedTx: a tx replaced by one paying more shows as dropped with
+// the reason, and tx --wait on it says so at once; tx --wait on a pending
+// tx waits for it like send --wait.
+func TestDroppedTx(t *testing.T) {
+	url := testNode(t, false)
+	send := func(price string) string {
+		t.Helper()
+		out, errOut, code := runCLI(t, "send", "--rpc", url, "--dev", "5", "--nonce", "0", "--gas-price", price,
+			"--to", someAddr, "--amount", "1")
+		if code != 0 {
+			t.Fatalf("send at %s: %d %q", price, code, errOut)
+		}
+		return strings.Fields(out)[1]
+	}
+	first, second := send("1"), send("5")
+	out, _, code := runCLI(t, "tx", "--rpc", url, first)
+	if code != 0 || !strings.Contains(out, "(dropped: replaced by "+second) {
+		t.Fatalf("tx: %d %q", code, out)
+	}
+	if _, errOut, code := runCLI(t, "tx", "--rpc", url, first, "--wait"); code != exitError || !strings.Contains(errOut, "dropped: replaced") {
+		t.Fatalf("tx --wait on a dropped tx: %d %q", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, "tx", "--rpc", url, second, "--wait", "--timeout", "300ms"); code != exitError ||
+		!strings.Contains(errOut, "tx "+second+" not included after 300ms (pending)") {
+		t.Fatalf("tx --wait on a pending tx: %d %q", code, errOut)
+	}
+}

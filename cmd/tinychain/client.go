@@ -169,9 +169,11 @@ func addrOrDash(a *common.Address) string {
 
 type txCmd struct {
 	rpcFlags
-	Hash  string  `arg:"" optional:"" help:"Transaction hash (0x...)."`
-	From  string  `help:"With --nonce: the sender of the tx to show."`
-	Nonce *uint64 `help:"With --from: the nonce of the tx to show."`
+	Hash    string        `arg:"" optional:"" help:"Transaction hash (0x...)."`
+	From    string        `help:"With --nonce: the sender of the tx to show."`
+	Nonce   *uint64       `help:"With --from: the nonce of the tx to show."`
+	Wait    bool          `help:"Wait until the tx is included (exit 3 if its run failed)."`
+	Timeout time.Duration `help:"How long --wait waits." default:"30s"`
 }
 
 func (c *txCmd) Run(e *env) error {
@@ -183,6 +185,8 @@ func (c *txCmd) Run(e *env) error {
 		return usageErrorf("--from and --nonce go together")
 	case !byNonce && c.Hash == "":
 		return usageErrorf("say which tx: HASH, or --from ADDR --nonce N")
+	case c.Wait && c.Timeout <= 0:
+		return usageErrorf("--timeout %s: want a positive duration, e.g. 30s or 5m", c.Timeout)
 	}
 	ctx, cancel := ctxTimeout(e)
 	defer cancel()
@@ -208,12 +212,27 @@ func (c *txCmd) Run(e *env) error {
 			return err
 		}
 	}
-	fillConfirmations(ctx, cl, st)
-	if c.JSON {
-		return e.printJSON(st)
+	if c.Wait && st.Lifecycle() != "included" {
+		if st.Lifecycle() == "dropped" {
+			return &node.DroppedError{Hash: st.Tx.Hash, Reason: st.Reason}
+		}
+		w, err := waitFor(e, cl, st.Tx.Hash, c.Timeout)
+		if err != nil {
+			return err
+		}
+		st = w
 	}
-	printTxStatus(e, st)
-	return nil
+	fillConfirmations(ctx, cl, st)
+	var err error
+	if c.JSON {
+		err = e.printJSON(st)
+	} else {
+		printTxStatus(e, st)
+	}
+	if err != nil || !c.Wait {
+		return err
+	}
+	return receiptFailed(st)
 }
 
 // fillConfirmations counts them from the head for a node that does not

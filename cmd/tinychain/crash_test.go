@@ -455,9 +455,15 @@ func TestCrashWhileReorganising(t *testing.T) {
 	// event of the whole switch): the kills are spread over the time to it.
 	window := calibrate(t, gpath, fresh, common.Hash{}, "--bootstrap", boot)
 	t.Logf("the sync and reorganisation take %v to the first new head", window)
+	// The reorganisation is the last part of that time (the headers and
+	// bodies come first), and how long each part takes varies with the
+	// machine's load: the kills close in on it, a kill before it moving
+	// the earliest next kill up to its own moment and one after it the
+	// latest down, with a few extra rounds while none has hit it.
 	moved, mid := 0, 0
-	for round := 0; round < crashRounds(); round++ {
-		d := randomDelay(r, 0, window)
+	lo, hi := time.Duration(0), window*3/2
+	for round := 0; round < crashRounds() || (mid == 0 && round < 3*crashRounds()); round++ {
+		d := randomDelay(r, lo, hi)
 		dir := fresh()
 		p := startProc(t, dir, gpath, "--bootstrap", boot)
 		p.waitStarted(t)
@@ -470,6 +476,7 @@ func TestCrashWhileReorganising(t *testing.T) {
 		switch {
 		case raw == lightHead:
 			where = "before the reorganisation"
+			lo = d
 		case slices.Contains(lightHashes, raw):
 			where = "mid-reorganisation (disconnecting)"
 			mid++
@@ -478,6 +485,7 @@ func TestCrashWhileReorganising(t *testing.T) {
 			mid++
 		default:
 			where = "after the reorganisation"
+			hi = d
 		}
 		head := checkCrashed(t, g, dir, committed)
 		if head.Hash != lightHead {
@@ -485,7 +493,7 @@ func TestCrashWhileReorganising(t *testing.T) {
 		}
 		t.Logf("round %d: killed %v after start, %s; reopened at height %d", round, d.Round(time.Millisecond/10), where, head.Header.Height)
 	}
-	t.Logf("%d of %d kills in the middle of the reorganisation", mid, crashRounds())
+	t.Logf("%d kills in the middle of the reorganisation", mid)
 	if moved == 0 || mid == 0 {
 		t.Fatal("no kill fell in the reorganisation: the test tested nothing")
 	}

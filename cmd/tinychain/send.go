@@ -131,27 +131,44 @@ func (f *txFlags) send(e *env, tx *proto.Tx) error {
 	return f.wait(e, cl, out)
 }
 
-// wait waits for out.Hash with --timeout and prints the receipt; a run
-// that failed is exit status 3. Ctrl-C or the timeout end the wait, not
-// the tx: the message says so and repeats its hash.
-func (f *txFlags) wait(e *env, cl *node.Client, out *sendResult) error {
-	h := out.Hash
-	if !f.JSON {
-		e.printf("waiting   for inclusion (up to %s)\n", f.Timeout)
-	}
-	wctx, wcancel := context.WithTimeout(e.ctx, f.Timeout)
+// waitFor waits up to timeout for tx h to be included. Ctrl-C or the
+// timeout end the wait, not the tx: the message says so and repeats its
+// hash.
+func waitFor(e *env, cl *node.Client, h common.Hash, timeout time.Duration) (*node.TxInfo, error) {
+	wctx, wcancel := context.WithTimeout(e.ctx, timeout)
 	defer wcancel()
 	res, err := cl.WaitTx(wctx, h)
 	var ni *node.NotIncludedError
 	switch {
 	case errors.As(err, &ni) && errors.Is(err, context.Canceled):
-		return fmt.Errorf("interrupted: tx %s not included yet; it may still be (tinychain tx %s)", h.Hex(), h.Hex())
+		return nil, fmt.Errorf("interrupted: tx %s not included yet; it may still be (tinychain tx %s)", h.Hex(), h.Hex())
 	case errors.As(err, &ni):
-		return fmt.Errorf("%w; it may still be (tinychain tx %s)", err, h.Hex())
+		return nil, fmt.Errorf("%w; it may still be (tinychain tx %s)", err, h.Hex())
 	case err != nil:
-		return fmt.Errorf("waiting for tx %s: %w", h.Hex(), err)
+		return nil, fmt.Errorf("waiting for tx %s: %w", h.Hex(), err)
 	}
 	fillConfirmations(wctx, cl, res)
+	return res, nil
+}
+
+// receiptFailed is exit status 3 for an included tx whose run failed.
+func receiptFailed(st *node.TxInfo) error {
+	if st.Receipt == nil {
+		return nil
+	}
+	return runFailed("tx "+st.Tx.Hash.Hex(), st.Receipt.Status, st.Receipt.Error)
+}
+
+// wait waits for out.Hash with --timeout and prints the receipt; a run
+// that failed is exit status 3.
+func (f *txFlags) wait(e *env, cl *node.Client, out *sendResult) error {
+	if !f.JSON {
+		e.printf("waiting   for inclusion (up to %s)\n", f.Timeout)
+	}
+	res, err := waitFor(e, cl, out.Hash, f.Timeout)
+	if err != nil {
+		return err
+	}
 	out.Block, out.Height, out.Receipt = res.Block, res.Height, res.Receipt
 	if r := res.Receipt; r != nil {
 		out.OutputText = runOutcome{Output: r.Output}.withText().OutputText
@@ -161,10 +178,10 @@ func (f *txFlags) wait(e *env, cl *node.Client, out *sendResult) error {
 	} else {
 		printTxStatus(e, res)
 	}
-	if err == nil && res.Receipt != nil {
-		err = runFailed("tx "+h.Hex(), res.Receipt.Status, res.Receipt.Error)
+	if err != nil {
+		return err
 	}
-	return err
+	return receiptFailed(res)
 }
 
 // sendResult is what send, deploy, call and exec print with --json: the

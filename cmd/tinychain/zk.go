@@ -189,6 +189,6 @@ func (c *vmVerifyCmd) Run(e *env) error {
 	}
 	st := p.Statement
 	e.printf("valid proof (%.1f ms) against verifying key %s\n", ms, hexutil.Encode(vh))
-	e.printf("code %s, input %d bytes, output %q, gas used %d of %d, status %s\n", st.CodeHash, len(st.Input), st.Output, st.GasUsed, st.GasLimit, st.Status)
+	e.printf("code %s, input %d bytes, output %q, gas used %d of %d, status %s\n", st.CodeHash, len(st.Input), []byte(st.Output), st.GasUsed, st.GasLimit, st.Status)
 	return nil
 }

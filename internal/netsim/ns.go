@@ -124,6 +124,30 @@ func dialIn(ctx context.Context, i int, network, addr string) (net.Conn, error) 
 	return r.c, r.err
 }
 
+// lockFile is held (flock) by the one run at a time: a second run would
+// remove the first one's namespaces. The kernel drops the lock when the
+// holder dies, however it dies.
+const lockFile = "/run/" + Prefix + ".lock"
+
+// lockHeld keeps the locked file open (and out of the garbage collector's
+// reach, whose finalizer would close it and drop the lock).
+var lockHeld *os.File
+
+// Lock takes the run lock, or says that another run holds it. The lock is
+// held until the process exits.
+func Lock() error {
+	f, err := os.OpenFile(lockFile, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return fmt.Errorf("another netsim run is going (%s is locked)", lockFile)
+	}
+	lockHeld = f
+	return nil
+}
+
 // Cleanup removes what a run (this one, or an earlier one that crashed)
 // left: the processes in its namespaces, the namespaces (their TUN devices
 // go with them) and its cgroups.

@@ -71,6 +71,9 @@ func (r *run) startNode(i int) error {
 // Run builds the network, runs it for cfg.Duration and reports. Whatever
 // happens, it removes what it made (unless cfg.Keep, the data dirs stay).
 func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
+	if err := Lock(); err != nil {
+		return nil, err
+	}
 	Cleanup() // what a crashed run left
 	r := &run{cfg: &cfg, t0: time.Now(), obs: newObserver(cfg.Nodes)}
 	if r.dir, err = os.MkdirTemp("", Prefix+"-"); err != nil {
