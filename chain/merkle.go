@@ -45,9 +45,19 @@ func TxRoot(txs []*proto.Tx) common.Hash {
 
 // ReceiptsRoot is the Merkle root of the Keccak-256 of each receipt's encoding.
 func ReceiptsRoot(rs []*proto.Receipt) common.Hash {
-	leaves := make([]common.Hash, len(rs))
+	encs := make([][]byte, len(rs))
 	for i, r := range rs {
-		leaves[i] = crypto.Keccak256Hash(proto.Encode(r))
+		encs[i] = proto.Encode(r)
+	}
+	return ReceiptsRootOf(encs)
+}
+
+// ReceiptsRootOf is ReceiptsRoot given the receipts' encodings (for a
+// caller that stores them too, so each is encoded once).
+func ReceiptsRootOf(encs [][]byte) common.Hash {
+	leaves := make([]common.Hash, len(encs))
+	for i, enc := range encs {
+		leaves[i] = crypto.Keccak256Hash(enc)
 	}
 	return MerkleRoot(leaves)
 }

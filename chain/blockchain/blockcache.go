@@ -17,6 +17,7 @@ type blockCache struct {
 type cachedBlock struct {
 	b       *proto.Block
 	senders []common.Address // nil: not checked here (read back from the DB)
+	enc     []byte           // its stored encoding, if known: not encoded again
 }
 
 func newBlockCache(max int) *blockCache {
@@ -38,7 +39,7 @@ func (bc *blockCache) add(b *proto.Block, senders []common.Address) {
 		bc.order = bc.order[1:]
 	}
 	bc.order = append(bc.order, h)
-	bc.m[h] = &cachedBlock{b, senders}
+	bc.m[h] = &cachedBlock{b: b, senders: senders}
 }
 
 func (bc *blockCache) get(h common.Hash) *proto.Block {
@@ -46,6 +47,21 @@ func (bc *blockCache) get(h common.Hash) *proto.Block {
 		return cb.b
 	}
 	return nil
+}
+
+// setEncoding records the stored encoding of the cached block h.
+func (bc *blockCache) setEncoding(h common.Hash, enc []byte) {
+	if cb := bc.m[h]; cb != nil {
+		cb.enc = enc
+	}
+}
+
+// encoding returns the cached block's encoding: the stored one if known.
+func (bc *blockCache) encoding(b *proto.Block) []byte {
+	if cb := bc.m[b.Hash()]; cb != nil && cb.enc != nil {
+		return cb.enc
+	}
+	return b.Encode()
 }
 
 // senders returns the senders of a block that passed CheckBlock, or nil.

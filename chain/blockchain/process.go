@@ -256,11 +256,12 @@ func (c *Chain) acceptLocked(pb *pendingBlock) ([]*HeadEvent, error) {
 	if err := c.checkedLocked(pb); err != nil {
 		return nil, err
 	}
-	n, err := c.addNode(b, parent, pb.origin.BranchWork)
+	n, enc, err := c.addNode(b, parent, pb.origin.BranchWork)
 	if err != nil {
 		return nil, err
 	}
 	c.recent.add(b, pb.senders)
+	c.recent.setEncoding(hash, enc)
 	evs := c.updateBestChain()
 	c.pruneTips()
 	if n.status.invalid() {
@@ -327,10 +328,11 @@ func (c *Chain) RetryFutureBlocks() {
 	c.unlockAndNotify(evs)
 }
 
-// addNode stores block b under parent and indexes it as a new tip.
+// addNode stores block b under parent and indexes it as a new tip. It
+// returns the encoding it stored.
 //
 // MUST be called with the chain lock held.
-func (c *Chain) addNode(b *proto.Block, parent *blockNode, branchWork *big.Int) (*blockNode, error) {
+func (c *Chain) addNode(b *proto.Block, parent *blockNode, branchWork *big.Int) (*blockNode, []byte, error) {
 	hash := b.Hash()
 	n := newNode(&b.Header, hash, parent, c.seq)
 	n.status = statusStored
@@ -338,18 +340,19 @@ func (c *Chain) addNode(b *proto.Block, parent *blockNode, branchWork *big.Int) 
 		n.promised = branchWork
 	}
 	batch := new(store.Batch)
-	batch.Put(blockKey(hash), b.Encode())
+	enc := b.Encode()
+	batch.Put(blockKey(hash), enc)
 	putRLP(batch, indexKey(hash), n.record())
 	if err := c.write(batch); err != nil {
 		// Undo the in-memory link: nothing was stored.
 		parent.children = parent.children[:len(parent.children)-1]
-		return nil, fmt.Errorf("store block %s: %w", hash, err)
+		return nil, nil, fmt.Errorf("store block %s: %w", hash, err)
 	}
 	c.seq++
 	c.index[hash] = n
 	c.tips.remove(parent)
 	c.tips.add(n)
-	return n, nil
+	return n, enc, nil
 }
 
 // pruneTips drops the side branches whose tips fell below the anti-DoS

@@ -111,32 +111,33 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if r := chain.ReceiptsRoot(receipts); r != b.Header.ReceiptsRoot {
-		return nil, 0, ruleErr(chain.ErrBadReceiptsRoot, "block %s: receipts root %s, computed %s", n.hash, b.Header.ReceiptsRoot, r)
+	// The state's commit (Merkle updates and root) runs beside the rest of
+	// the block's writes (receipts, tx and address indexes): the two share
+	// nothing, and each gets a core. The errors come in the order of the
+	// rules: receipts root, then state root.
+	batch, side := new(store.Batch), new(store.Batch)
+	done := make(chan stateCommit, 1)
+	go func() {
+		var sc stateCommit
+		sc.root, sc.undo, sc.err = st.Commit(batch)
+		done <- sc
+	}()
+	rr, ierr := indexBlock(side, n.hash, b, c.recent.encoding(b), receipts)
+	sc := <-done
+	if rr != b.Header.ReceiptsRoot {
+		return nil, 0, ruleErr(chain.ErrBadReceiptsRoot, "block %s: receipts root %s, computed %s", n.hash, b.Header.ReceiptsRoot, rr)
 	}
-	batch := new(store.Batch)
-	root, undo, err := st.Commit(batch)
-	if err != nil {
-		return nil, 0, err
+	if sc.err != nil {
+		return nil, 0, sc.err
 	}
-	if root != b.Header.StateRoot {
-		return nil, 0, ruleErr(chain.ErrBadStateRoot, "block %s: state root %s, computed %s", n.hash, b.Header.StateRoot, root)
+	if sc.root != b.Header.StateRoot {
+		return nil, 0, ruleErr(chain.ErrBadStateRoot, "block %s: state root %s, computed %s", n.hash, b.Header.StateRoot, sc.root)
 	}
-	// One key per receipt, so that a tx lookup reads its own only.
-	for i, r := range receipts {
-		putRLP(batch, receiptKey(n.hash, i), r)
+	if ierr != nil {
+		return nil, 0, ierr
 	}
-	putRLP(batch, undoKey(n.hash), undo)
-	locs, err := txLocations(n.hash, b.Encode()) // the stored encoding: it is canonical
-	if err != nil {
-		return nil, 0, err
-	}
-	for i, tx := range b.Txs {
-		putRLP(batch, txKey(tx.Hash()), &locs[i])
-	}
-	if err := indexAddresses(batch, b, false); err != nil {
-		return nil, 0, err
-	}
+	putRLP(batch, undoKey(n.hash), sc.undo)
+	batch.Append(side)
 	batch.Put(heightKey(n.height()), n.hash[:])
 	batch.Put(keyHead, n.hash[:])
 	old := n.status
@@ -155,6 +156,36 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 		gas += r.GasUsed
 	}
 	return b, gas, nil
+}
+
+// stateCommit is what State.Commit returns.
+type stateCommit struct {
+	root common.Hash
+	undo []state.UndoEntry
+	err  error
+}
+
+// indexBlock puts the receipts of b (hash h, stored as enc), one key each
+// so that a tx lookup reads its own only, its txs' locations and its
+// address index entries into batch, and returns the receipts root
+// (computed first, from the same encodings, whatever fails after).
+func indexBlock(batch *store.Batch, h common.Hash, b *proto.Block, enc []byte, receipts []*proto.Receipt) (common.Hash, error) {
+	encs := make([][]byte, len(receipts))
+	for i, r := range receipts {
+		encs[i] = proto.Encode(r)
+	}
+	root := chain.ReceiptsRootOf(encs)
+	for i, enc := range encs {
+		batch.Put(receiptKey(h, i), enc)
+	}
+	locs, err := txLocations(h, enc) // the stored encoding (canonical: b.Encode())
+	if err != nil {
+		return root, err
+	}
+	for i, tx := range b.Txs {
+		putRLP(batch, txKey(tx.Hash()), &locs[i])
+	}
+	return root, indexAddresses(batch, b, false)
 }
 
 // preExecuted is a block executed on the head state before it was

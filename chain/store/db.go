@@ -145,6 +145,9 @@ type Batch struct{ b leveldb.Batch }
 func (b *Batch) Put(key, value []byte) { b.b.Put(key, value) }
 func (b *Batch) Delete(key []byte)     { b.b.Delete(key) }
 
+// Append adds src's puts and deletes after b's.
+func (b *Batch) Append(src *Batch) { _ = src.b.Replay(&b.b) }
+
 // Len is the number of puts and deletes in the batch.
 func (b *Batch) Len() int { return b.b.Len() }
 

@@ -17,9 +17,16 @@ func TestDB(t *testing.T) {
 	if v, found, err := db.Get([]byte("a1")); found || err != nil || v != nil {
 		t.Fatalf("absent key: %q %v %v", v, found, err)
 	}
-	batch := new(store.Batch)
-	for _, k := range []string{"a1", "a2", "a3", "b1"} {
+	batch, more := new(store.Batch), new(store.Batch)
+	for _, k := range []string{"a1", "a2"} {
 		batch.Put([]byte(k), []byte("v"+k))
+	}
+	for _, k := range []string{"a3", "b1"} {
+		more.Put([]byte(k), []byte("v"+k))
+	}
+	batch.Append(more)
+	if batch.Len() != 4 {
+		t.Fatalf("appended batch has %d records", batch.Len())
 	}
 	if err := db.Write(batch, true); err != nil {
 		t.Fatal(err)
