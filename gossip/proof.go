@@ -9,6 +9,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
@@ -67,8 +68,11 @@ type proofReply struct {
 // error code; the message says which.
 var ErrProofRefused = errors.New("proof refused")
 
-func (n *Network) protoProof() protocol.ID {
-	return protocol.ID(fmt.Sprintf("/tinychain/%d/proof/1", n.chain.Genesis().ChainID))
+func (n *Network) protoProof() protocol.ID { return ProofProtocol(n.chain.Genesis().ChainID) }
+
+// ProofProtocol is the proof protocol's id on chain chainID.
+func ProofProtocol(chainID uint64) protocol.ID {
+	return protocol.ID(fmt.Sprintf("/tinychain/%d/proof/1", chainID))
 }
 
 // initProofs registers the proof protocol's handler.
@@ -148,9 +152,14 @@ func (n *Network) answerProof(req *proofReq) *proofReply {
 
 // requestProof asks peer p for a proof and returns its wire form.
 func (n *Network) requestProof(ctx context.Context, p peer.ID, req *proofReq) ([]byte, error) {
+	return requestProof(ctx, n.h, n.chain.Genesis().ChainID, p, req)
+}
+
+// requestProof asks peer p, over any host h, for a proof.
+func requestProof(ctx context.Context, h host.Host, chainID uint64, p peer.ID, req *proofReq) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, proofTimeout)
 	defer cancel()
-	s, err := n.h.NewStream(ctx, p, n.protoProof())
+	s, err := h.NewStream(ctx, p, ProofProtocol(chainID))
 	if err != nil {
 		return nil, err
 	}
@@ -174,11 +183,26 @@ func (n *Network) requestProof(ctx context.Context, p peer.ID, req *proofReq) ([
 	return reply.Proof, nil
 }
 
-// AccountProof asks peer p for the proof of a's account at block (zero:
-// its head), with the tape if withTape. The proof is decoded, not
-// verified: the caller checks it against a header it trusts
-// (proof.VerifyAccountAt).
-func (n *Network) AccountProof(ctx context.Context, p peer.ID, a common.Address, block common.Hash, withTape bool) (*proof.AccountProof, error) {
+// FetchAccountProof is Network.AccountProof over any libp2p host: what a
+// header-only client asks full nodes with.
+func FetchAccountProof(ctx context.Context, h host.Host, chainID uint64, p peer.ID, a common.Address, block common.Hash, withTape bool) (*proof.AccountProof, error) {
+	b, err := requestProof(ctx, h, chainID, p, accountReq(a, block, withTape))
+	if err != nil {
+		return nil, err
+	}
+	return proof.DecodeAccountProof(b)
+}
+
+// FetchTxProof is Network.TxProof over any libp2p host.
+func FetchTxProof(ctx context.Context, h host.Host, chainID uint64, p peer.ID, tx common.Hash) (*proof.TxProof, error) {
+	b, err := requestProof(ctx, h, chainID, p, &proofReq{Kind: ProofTx, ID: tx[:]})
+	if err != nil {
+		return nil, err
+	}
+	return proof.DecodeTxProof(b)
+}
+
+func accountReq(a common.Address, block common.Hash, withTape bool) *proofReq {
 	req := &proofReq{Kind: ProofAccount, ID: a[:]}
 	if withTape {
 		req.Kind = ProofAccountTape
@@ -186,7 +210,15 @@ func (n *Network) AccountProof(ctx context.Context, p peer.ID, a common.Address,
 	if block != (common.Hash{}) {
 		req.Block = block[:]
 	}
-	b, err := n.requestProof(ctx, p, req)
+	return req
+}
+
+// AccountProof asks peer p for the proof of a's account at block (zero:
+// its head), with the tape if withTape. The proof is decoded, not
+// verified: the caller checks it against a header it trusts
+// (proof.VerifyAccountAt).
+func (n *Network) AccountProof(ctx context.Context, p peer.ID, a common.Address, block common.Hash, withTape bool) (*proof.AccountProof, error) {
+	b, err := n.requestProof(ctx, p, accountReq(a, block, withTape))
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,13 @@
 // checkpoints) and for heaviest-work fork choice over headers alone. It
 // holds no body, no state and no tx.
 //
+// Store.Account answers an account query the light-client way: it asks
+// full nodes for a proof against the best chain's header some blocks deep
+// (/proof/1, gossip.FetchAccountProof), checks it with package
+// chain/proof, and names every node whose proof did not verify (ErrLied)
+// while taking the answer from the next.
+//
 // Not yet here: following new heads by gossip, syncing from several peers
-// at once with penalties, and the `tinychain light` command that answers
-// the HTTP API with verified proofs.
+// at once with penalties, tx answers, and the `tinychain light` command
+// that serves the HTTP API from verified proofs.
 package light

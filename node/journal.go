@@ -44,9 +44,13 @@ type txJournal struct {
 	log    *slog.Logger
 	maxTxs int // the mempool's MaxTxs: more local txs than that cannot all be held
 
-	mu    sync.Mutex
-	f     *os.File                    // open for appending; nil once closed
-	local map[common.Hash]journaledTx // written since the last rewrite
+	mu sync.Mutex
+	f  *os.File // open for appending; nil once closed
+	// failed is set by an append that failed (a full disk): no more
+	// appends until a rewrite succeeds, so a full disk is one error line,
+	// not one per tx.
+	failed bool
+	local  map[common.Hash]journaledTx // written since the last rewrite
 }
 
 type journaledTx struct {
@@ -120,8 +124,12 @@ func (j *txJournal) insert(tx *proto.Tx, pool *mempool.Mempool) {
 		return
 	}
 	j.remember(tx)
+	if j.failed {
+		return // kept in j.local: the next rewrite writes it
+	}
 	if _, err := j.f.Write(tx.Encode()); err != nil {
-		j.log.Error("tx journal: append", "file", j.path, "err", err)
+		j.failed = true
+		j.log.Error("tx journal: append failed; no more appends until the next rewrite", "file", j.path, "err", err)
 	}
 	if len(j.local) > 2*j.maxTxs {
 		j.rewriteLocked(pool)
@@ -160,6 +168,8 @@ func (j *txJournal) rewriteLocked(pool *mempool.Mempool) error {
 	if err != nil {
 		os.Remove(tmp)
 		j.log.Error("tx journal: rewrite", "file", j.path, "err", err)
+	} else {
+		j.failed = false
 	}
 	if j.f != nil {
 		j.f.Close()

@@ -82,7 +82,7 @@ func (f *closedForm) run(t *Tape, ptr int, gas uint64, h *inst) uint64 {
 // returns the gas left. Otherwise it leaves the loop to run as usual.
 func (p *Program) openClosed(t *Tape, pc, ptr int, gas uint64) uint64 {
 	in := &p.insts[pc]
-	if in.op != opJzClosed || t[ptr] == 0 {
+	if t[ptr] == 0 {
 		return gas
 	}
 	f := &p.forms[p.fall[pc].form-1]
@@ -96,6 +96,15 @@ func (p *Program) openClosed(t *Tape, pc, ptr int, gas uint64) uint64 {
 		}
 	}
 	return f.run(t, ptr, gas, h)
+}
+
+// unbare makes the block whose [ is at pc dispatch it, so that its
+// opJzClosed runs (a bare block, whose header is right before its
+// bracket, runs the bracket as a plain jump).
+func (p *Program) unbare(pc int) {
+	if h := &p.insts[pc-1]; h.op == opBare {
+		h.op = opNone
+	}
 }
 
 // inverse holds the inverses mod 256 of the odd bytes, by (b-1)/2.
@@ -246,6 +255,7 @@ func (p *Program) closeLoop(end int) {
 		if j := &p.insts[jz]; j.op == opJz && int(j.body) == h && jz+1+int(j.adds) == h {
 			j.op = opJzClosed
 			p.fall[jz].form = p.fall[end].form
+			p.unbare(jz)
 			break
 		}
 		if jz+1 < h && p.insts[jz].op != opNone {

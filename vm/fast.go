@@ -48,9 +48,9 @@ func (p *Program) RunLoaded(tape *Tape, input []byte, lim Limits) Result {
 // and stay in the machine. Loops that run their iterations themselves
 // (the loop instructions) are in runLoop.
 func (p *Program) exec(m *machine, pc int) (Result, int, bool) {
-	insts := p.insts
-	t := m.tape
+	insts, t := p.insts, m.tape
 	ptr, gas := m.ptr, m.gas
+	ok := false
 enter: // one check for the whole block: its static gas and its reach
 	if h := &insts[pc]; !h.fits(ptr, gas) {
 		m.ptr, m.gas = ptr, gas
@@ -60,7 +60,6 @@ enter: // one check for the whole block: its static gas and its reach
 		in := &insts[pc+1]
 		addEntries(t, ptr, insts, pc+2, pc+2+int(in.adds))
 		ptr += int(in.off)
-		gas = p.openClosed(t, pc+1, ptr, gas)
 		pc, gas = in.branch(t[ptr], gas)
 		goto enter
 	}
@@ -72,7 +71,6 @@ enter: // one check for the whole block: its static gas and its reach
 		switch in.op {
 		case opClear:
 			at := ptr + int(in.off)
-			ok := false
 			if gas, ok = charge(gas, t[at]*in.per, in); !ok {
 				return p.handOver(m, pc, at, gas)
 			}
@@ -81,7 +79,6 @@ enter: // one check for the whole block: its static gas and its reach
 		case opMul1:
 			at := ptr + int(in.off)
 			n := t[at] * in.per
-			ok := false
 			if gas, ok = charge(gas, n, in); !ok {
 				return p.handOver(m, pc, at, gas)
 			}
@@ -91,7 +88,6 @@ enter: // one check for the whole block: its static gas and its reach
 		case opMul2:
 			at := ptr + int(in.off)
 			n := t[at] * in.per
-			ok := false
 			if gas, ok = charge(gas, n, in); !ok {
 				return p.handOver(m, pc, at, gas)
 			}
@@ -103,12 +99,15 @@ enter: // one check for the whole block: its static gas and its reach
 		case opMul:
 			at := ptr + int(in.off)
 			n := t[at] * in.per
-			ok := false
 			if gas, ok = charge(gas, n, in); !ok {
 				return p.handOver(m, pc, at, gas)
 			}
 			pc = fused(t, ptr, insts, pc, next, n)
-		case opJz, opJnz, opJzClosed:
+		case opJz, opJnz:
+			ptr += int(in.off)
+			pc, gas = in.branch(t[ptr], gas)
+			goto enter
+		case opJzClosed:
 			ptr += int(in.off)
 			gas = p.openClosed(t, pc, ptr, gas)
 			pc, gas = in.branch(t[ptr], gas)
@@ -119,14 +118,12 @@ enter: // one check for the whole block: its static gas and its reach
 				pc, gas = in.leave(gas)
 				goto enter
 			}
-			ok := false
 			if pc, ptr, gas, ok = p.runLoop(t, pc, ptr, gas); !ok {
 				return p.handOver(m, pc, ptr, gas)
 			}
 			goto enter
 		case opScan:
 			ptr += int(in.off)
-			ok := false
 			if pc, ptr, gas, ok = p.scanLoop(t, pc, ptr, gas); !ok {
 				return p.handOver(m, pc, ptr, gas)
 			}

@@ -11,7 +11,7 @@ import (
 type forgery struct {
 	partner map[int]int // jump to these partners instead of the real ones
 	noWrap  bool        // + at 255 writes 256, - at 0 writes 0
-	noFault bool        // < at cell 0 stays at 0 and runs on
+	noFault bool        // < at cell 0 stays at 0, > at the last cell stays, and the run goes on
 	oogAt   int         // claim out of gas at this row (0: never)
 	skip    int         // drop this executed row (0: none)
 	repeat  int         // run this row twice (0: none)
@@ -88,7 +88,12 @@ func forge(r *Run, s Size, f forgery) forged {
 		case opOut:
 			o.out = append(o.out, byte(w.read))
 		case opRight:
-			ptr++
+			switch {
+			case ptr < vm.TapeSize-1:
+				ptr++
+			case !f.noFault:
+				fault = true
+			}
 		case opLeft:
 			if ptr == 0 {
 				fault = !f.noFault

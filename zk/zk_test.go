@@ -264,3 +264,27 @@ func TestFit(t *testing.T) {
 		t.Fatal(s, err)
 	}
 }
+
+// TestSoundRightEnd: a > at the last cell must fault. Only the largest
+// size's window is the whole tape, and its constraint check takes minutes
+// and gigabytes: set ZK_LARGE=1 (not in -short).
+func TestSoundRightEnd(t *testing.T) {
+	if os.Getenv("ZK_LARGE") == "" || testing.Short() {
+		t.Skip("set ZK_LARGE=1")
+	}
+	ones := make([]byte, vm.TapeSize)
+	for i := range ones {
+		ones[i] = 1
+	}
+	r := mustRun(t, "[>]", tapeOf(ones...), "", vm.Limits{Gas: 1 << 20})
+	s, err := Fit(r)
+	if err != nil || r.Result.Status != vm.StatusFault {
+		t.Fatal(s, err, r.Result)
+	}
+	if err := solved(s, mustAssign(t, r, s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := solved(s, forgedWitness(r, s, forgery{noFault: true})); err == nil {
+		t.Fatal("a > at the last cell that does not fault was accepted")
+	}
+}

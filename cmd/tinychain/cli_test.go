@@ -158,6 +158,10 @@ func TestHelpAndVersion(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Usage: tinychain") {
 		t.Fatalf("--help: %d %q", code, out)
 	}
+	out, errOut, code := runCLI(t)
+	if code != exitUsage || out != "" || !strings.Contains(errOut, "Usage: tinychain") {
+		t.Fatalf("no command: %d %q %q", code, out, errOut)
+	}
 	out, _, code = runCLI(t, "version")
 	if code != 0 || !strings.HasPrefix(out, "tinychain ") || !strings.Contains(out, "go1") {
 		t.Fatalf("version: %d %q", code, out)

@@ -190,6 +190,10 @@ func (m *Main) Close() error {
 // run is the whole program, callable in process: it returns the exit
 // status and writes a one-line reason for a failure on stderr.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 { // no command: the help, on stderr, as a usage error
+		NewMain(stdin, stderr, stderr).ParseFlags(ctx, []string{"--help"})
+		return exitUsage
+	}
 	m := NewMain(stdin, stdout, stderr)
 	err := m.ParseFlags(ctx, args)
 	if errors.Is(err, errHelp) {
