@@ -56,6 +56,7 @@ func run() int {
 			return 1
 		}
 		netsim.Cleanup()
+		netsim.RemoveCrashedDirs()
 		return 0
 	}
 	if err := finish(&cfg, loss, faults); err != nil {

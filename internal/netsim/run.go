@@ -75,6 +75,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		return nil, err
 	}
 	Cleanup() // what a crashed run left
+	RemoveCrashedDirs()
 	r := &run{cfg: &cfg, t0: time.Now(), obs: newObserver(cfg.Nodes)}
 	if r.dir, err = os.MkdirTemp("", Prefix+"-"); err != nil {
 		return nil, err
@@ -92,6 +93,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		}
 		Cleanup()
 		if cfg.Keep || (rep != nil && !rep.OK) {
+			_ = os.WriteFile(filepath.Join(r.dir, keptMark), nil, 0o600)
 			r.logf("data dirs and logs kept in %s", r.dir)
 		} else {
 			os.RemoveAll(r.dir)
@@ -125,6 +127,20 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		return nil, err
 	}
 	return r.measure(ctx, startHeight)
+}
+
+// keptMark marks a data dir kept on purpose (--keep, or a failed run).
+const keptMark = "KEPT"
+
+// RemoveCrashedDirs removes the data dirs of runs that died before they
+// could remove them (those without keptMark).
+func RemoveCrashedDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), Prefix+"-*"))
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, keptMark)); os.IsNotExist(err) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // writeGenesis writes a devnet-like genesis whose block interval is
