@@ -8,6 +8,7 @@ import (
 	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/proof"
 	"github.com/tinychain/tinychain/internal/testchain"
+	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
 
@@ -64,5 +65,48 @@ func TestProofWindow(t *testing.T) {
 	}
 	if _, err := prove(tc.C, head); err != nil {
 		t.Fatalf("the old head, once a block follows it: %v", err)
+	}
+}
+
+// TestProofWindowAcrossReorg: after a reorganisation the new branch's
+// blocks are proven with their own states, and a block of the abandoned
+// branch, still in the window, with its own.
+func TestProofWindowAcrossReorg(t *testing.T) {
+	g := testchain.Genesis()
+	tc := testchain.New(t, g)
+	to := common.HexToAddress("0x00000000000000000000000000000000000000ef")
+	if err := tc.C.ProcessBlock(tc.MineOnHead(wallet.DevAddress(9), testchain.Transfer(t, g, 0, 0, to, 5))); err != nil {
+		t.Fatal(err)
+	}
+	old := tc.C.Head().Hash
+	other := testchain.New(t, g)
+	var heavier []*proto.Block
+	for range 3 {
+		b := other.MineOnHead(wallet.DevAddress(8))
+		if err := other.C.ProcessBlock(b); err != nil {
+			t.Fatal(err)
+		}
+		heavier = append(heavier, b)
+	}
+	for _, b := range heavier {
+		if err := tc.C.ProcessBlock(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tc.C.Head().Hash != heavier[2].Hash() {
+		t.Fatal("no reorganisation")
+	}
+	for _, c := range []struct {
+		block   common.Hash
+		present bool
+	}{{heavier[2].Hash(), false}, {heavier[0].Hash(), false}, {old, true}} {
+		p, _, err := tc.C.AccountProof(to, c.block, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acct, err := proof.VerifyAccountAt(p, to, c.block)
+		if err != nil || (acct != nil) != c.present {
+			t.Fatalf("block %s: %+v %v", c.block, acct, err)
+		}
 	}
 }
