@@ -9,9 +9,11 @@ import (
 	"github.com/tinychain/tinychain/vm"
 )
 
-// The standard programs from ../shared/bf (relative to the project's
-// root), with their exact gas and the number of source commands they
-// execute (counted once with a Tracer on RunPlain; they give the
+// The standard Brainfuck benchmark programs (mandelbrot.b, long.b, …,
+// each with its .b.in and .b.out), read from the directory that
+// TINYCHAIN_BF_DIR names (by default a "shared/bf" beside the
+// repository), with their exact gas and the number of source commands
+// they execute (counted once with a Tracer on RunPlain; they give the
 // benchmarks' commands/s). The gas is declared here again on purpose: a
 // change to the gas rules shows up as a failure.
 var programs = []struct {
@@ -27,10 +29,13 @@ var programs = []struct {
 }
 
 // loadProgram reads a standard program, its input and its expected output,
-// and skips the test when the shared directory is not there.
+// and skips the test when the directory is not there.
 func loadProgram(tb testing.TB, name string) (code, input, want []byte) {
 	tb.Helper()
-	dir := filepath.Join("..", "..", "shared", "bf")
+	dir := os.Getenv("TINYCHAIN_BF_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "bf")
+	}
 	code, err := os.ReadFile(filepath.Join(dir, name+".b"))
 	if err != nil {
 		tb.Skipf("standard program %s not found in %s (%v): skipping", name, dir, err)
