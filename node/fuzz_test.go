@@ -28,10 +28,11 @@ func FuzzHTTPBodies(f *testing.F) {
 	f.Add(uint8(3), []byte(`0x3B93a38288483Ac0eb00CD8aEa2877dDb879B2a0`))
 	f.Add(uint8(4), []byte(`0x0000000000000000000000000000000000000000000000000000000000000000`))
 	f.Add(uint8(5), []byte(`limit=100&before=18446744073709551615`))
+	f.Add(uint8(8), []byte(`from=0x3B93a38288483Ac0eb00CD8aEa2877dDb879B2a0&nonce=0`))
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
 		var req *http.Request
 		seg := url.PathEscape(string(data))
-		switch which % 8 {
+		switch which % 9 {
 		case 0:
 			req = httptest.NewRequest("POST", "/v1/txs", bytes.NewReader(data))
 		case 1:
@@ -49,6 +50,9 @@ func FuzzHTTPBodies(f *testing.F) {
 			req = httptest.NewRequest("GET", "/v1/accounts/"+seg+"/tape", nil)
 		case 7:
 			req = httptest.NewRequest("GET", "/v1/accounts/"+seg+"/txs?limit=3", nil)
+		case 8:
+			req = httptest.NewRequest("GET", "/v1/txs", nil)
+			req.URL.RawQuery = string(data)
 		}
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
