@@ -12,17 +12,18 @@ import (
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark/backend/groth16"
 	"github.com/consensys/gnark/constraint"
+	csbn254 "github.com/consensys/gnark/constraint/bn254"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 )
 
 // System names the proof system and circuit version in proof files.
-const System = "tinychain-bf/groth16-bn254/v1"
+const System = "tinychain-bf/groth16-bn254/v2"
 
 // compressThreshold bounds the linear expressions the rows build (the
 // program counter, pointer, gas), so a constraint never carries a long one.
-const compressThreshold = 16
+const compressThreshold = 64
 
 // Compile builds the constraint system of size s.
 func Compile(s Size) (constraint.ConstraintSystem, error) {
@@ -38,15 +39,20 @@ type Keys struct {
 }
 
 // Setup compiles size s and runs Groth16's setup with fresh randomness
-// from crypto/rand (gnark's groth16.Setup); the randomness is dropped when
-// it returns. Whoever runs it could forge proofs for these keys, so a
+// from crypto/rand (gnark's groth16.Setup with a faster fixed-base
+// multiplication: groth16Setup); the randomness is dropped when it
+// returns. Whoever runs it could forge proofs for these keys, so a
 // verifier trusts a verifying key by its hash, not by where it came from.
 func Setup(s Size) (*Keys, error) {
 	cs, err := Compile(s)
 	if err != nil {
 		return nil, err
 	}
-	pk, vk, err := groth16.Setup(cs)
+	r1cs, ok := cs.(*csbn254.R1CS)
+	if !ok {
+		return nil, fmt.Errorf("zk: constraint system is %T, want a BN254 R1CS", cs)
+	}
+	pk, vk, err := groth16Setup(r1cs)
 	if err != nil {
 		return nil, err
 	}
@@ -184,11 +190,7 @@ func Verify(vk groth16.VerifyingKey, p *ProofFile) error {
 	if p.System != System {
 		return fmt.Errorf("zk: proof system %q, want %q", p.System, System)
 	}
-	c, err := p.Statement.assign()
-	if err != nil {
-		return err
-	}
-	w, err := frontend.NewWitness(c, field(), frontend.PublicOnly())
+	w, err := p.Statement.publicWitness()
 	if err != nil {
 		return err
 	}

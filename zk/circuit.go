@@ -36,18 +36,11 @@ const (
 
 // Row is the prover's witness for one step.
 type Row struct {
-	Op    [nOps]frontend.Variable // one-hot command flags
-	Read  frontend.Variable       // the cell at the pointer before the step
-	Write frontend.Variable       // the cell after it
-	OOG   frontend.Variable       // 1 on the command that did not fit
-}
-
-// Cell is one row of the memory table sorted by (address, time).
-type Cell struct {
-	Same  frontend.Variable // 1 when the address is the previous row's
-	Time  frontend.Variable
-	Read  frontend.Variable
-	Write frontend.Variable
+	Op    [nOps - 1]frontend.Variable // the command's flag (opRight..opClose), all 0 for the end of the code
+	Read  frontend.Variable           // the cell at the pointer before the step
+	Write frontend.Variable           // the cell after it
+	Last  frontend.Variable           // the time the cell was last written (0: before the run)
+	OOG   frontend.Variable           // 1 on the command that did not fit
 }
 
 // Circuit proves one run. Public fields are the statement (Statement.
@@ -65,11 +58,11 @@ type Circuit struct {
 	GasUsed   frontend.Variable   `gnark:",public"`
 	Status    frontend.Variable   `gnark:",public"`
 
-	Code   []frontend.Variable // Size.Code rows
-	Tape0  []frontend.Variable // the window before the run
-	Tape1  []frontend.Variable // and after it
-	Rows   []Row               // Size.Steps
-	Sorted []Cell              // Size.sortedRows()
+	Code  []frontend.Variable // Size.Code rows
+	Tape0 []frontend.Variable // the window before the run
+	Tape1 []frontend.Variable // and after it
+	Final []frontend.Variable // the time of each window cell's last write
+	Rows  []Row               // Size.Steps
 
 	size Size
 }
@@ -82,14 +75,30 @@ func NewCircuit(s Size) *Circuit {
 	c.Code = make([]frontend.Variable, s.Code)
 	c.Tape0 = make([]frontend.Variable, s.Window)
 	c.Tape1 = make([]frontend.Variable, s.Window)
+	c.Final = make([]frontend.Variable, s.Window)
 	c.Rows = make([]Row, s.Steps)
-	c.Sorted = make([]Cell, s.sortedRows())
 	return c
 }
 
 // machine is the state threaded through the rows.
 type machine struct {
 	pc, ptr, act, gas, in, out, oog, oogCost, fault frontend.Variable
+}
+
+// The io table holds the input's bytes (its capacity, zero-padded by the
+// verifier), a 0, the output's bytes and a 0: a , reads entry in, a .
+// entry Input+1+out, and both indices stay in the table on every row.
+func ioTable(api frontend.API, rc frontend.Rangechecker, input, output []frontend.Variable, s Size) logderivlookup.Table {
+	t := logderivlookup.New(api)
+	for _, b := range unpackBytes(api, rc, input)[:s.Input] {
+		t.Insert(b)
+	}
+	t.Insert(0)
+	for _, b := range unpackBytes(api, rc, output)[:s.Output] {
+		t.Insert(b)
+	}
+	t.Insert(0)
+	return t
 }
 
 // Define is the circuit.
@@ -101,8 +110,7 @@ func (c *Circuit) Define(api frontend.API) error {
 		code.Insert(v)
 	}
 	api.AssertIsEqual(c.CodeHash, hashPacked(api, tagCode, packRows(api, c.Code)))
-	inTab := byteTable(api, rc, c.Input, c.size.Input)
-	outTab := byteTable(api, rc, c.Output, c.size.Output)
+	io := ioTable(api, rc, c.Input, c.Output, c.size)
 	for _, l := range [][2]frontend.Variable{{c.InputLen, c.size.Input}, {c.OutputLen, c.size.Output}} {
 		rc.Check(l[0], 16)
 		rc.Check(api.Sub(l[1], l[0]), 16)
@@ -111,10 +119,11 @@ func (c *Circuit) Define(api frontend.API) error {
 	mem := newMemory(c.size)
 	m := machine{pc: 0, ptr: 0, act: 1, gas: 0, in: 0, out: 0, oog: 0, oogCost: 0, fault: 0}
 	for i := range c.Rows {
-		m = c.step(api, rc, code, inTab, outTab, mem, i, m)
+		m = c.step(api, rc, code, io, mem, i, m)
 	}
 	api.AssertIsEqual(m.act, 0) // the run ended within the rows
 	api.AssertIsEqual(m.out, c.OutputLen)
+	rc.Check(api.Sub(c.size.Input, m.in), 16) // every , read within the input's capacity
 	c.checkGas(api, rc, m)
 	api.AssertIsEqual(c.Status, api.Add(m.oog, api.Mul(m.fault, 2)))
 
@@ -123,23 +132,26 @@ func (c *Circuit) Define(api frontend.API) error {
 	}
 	api.AssertIsEqual(c.TapeIn, hashPacked(api, tagTape, packBytes(api, c.Tape0)))
 	api.AssertIsEqual(c.TapeOut, hashPacked(api, tagTape, packBytes(api, c.Tape1)))
-	mem.checkSorted(api, rc, c.Sorted)
-	mem.prove(api, c.Tape0, c.Tape1, c.Sorted)
+	mem.prove(api, rc, c.Tape0, c.Tape1, c.Final)
 	return nil
 }
 
 // step constrains row i and returns the machine after it.
-func (c *Circuit) step(api frontend.API, rc frontend.Rangechecker, code, inTab, outTab logderivlookup.Table,
+func (c *Circuit) step(api frontend.API, rc frontend.Rangechecker, code, io logderivlookup.Table,
 	mem *memory, i int, m machine) machine {
 	r := c.Rows[i]
-	f := r.Op
+	// One-hot flags: the halt flag is 1 minus the others, so the others
+	// sum to 0 or 1.
+	var f [nOps]frontend.Variable
 	var sum, op frontend.Variable = 0, 0
-	for k := range f {
+	for k := 1; k < nOps; k++ {
+		f[k] = r.Op[k-1]
 		api.AssertIsBoolean(f[k])
 		sum = api.Add(sum, f[k])
 		op = api.Add(op, api.Mul(f[k], k))
 	}
-	api.AssertIsEqual(sum, 1)
+	f[opHalt] = api.Sub(1, sum)
+	api.AssertIsBoolean(f[opHalt])
 	row := code.Lookup(m.pc)[0]
 	partner := api.Mul(api.Sub(row, op), inverse(opSpan))
 	rc.Check(partner, bits.Len(uint(c.size.Code)))
@@ -158,33 +170,35 @@ func (c *Circuit) step(api frontend.API, rc frontend.Rangechecker, code, inTab, 
 	fault := api.Mul(x, edge)
 	move := api.Mul(api.Sub(x, fault), api.Sub(f[opRight], f[opLeft]))
 
-	// The cell: + and - wrap mod 256; , stores the next input byte or 0.
-	rc.Check(r.Read, 8)
+	// The cell: + and - wrap mod 256; , stores the next input byte (0
+	// past the input's end: the verifier pads the input with zeros, and a
+	// run fits a size only if its , commands read within the capacity).
+	// Only the write is range-checked: every read is a value written
+	// before (or a cell of Tape0, checked), by the memory argument.
 	rc.Check(r.Write, 8)
 	d := api.Mul(x, api.Sub(f[opInc], f[opDec]))
 	xin := api.Mul(x, f[opIn])
-	inByte := inTab.Lookup(m.in)[0]
-	adv := api.Mul(xin, api.Sub(1, api.IsZero(api.Sub(m.in, c.InputLen))))
+	xo := api.Mul(x, f[opOut])
+	b := io.Lookup(api.Add(m.in, api.Mul(f[opOut], api.Sub(api.Add(m.out, c.size.Input+1), m.in))))[0]
 	t := api.Add(r.Read, d)
-	g := api.Sub(r.Write, api.Add(t, api.Mul(xin, api.Sub(inByte, t))))
+	g := api.Sub(r.Write, api.Add(t, api.Mul(xin, api.Sub(b, t))))
 	api.AssertIsEqual(api.Mul(g, api.Sub(api.Mul(g, g), 65536)), 0)
 
 	// . outputs the cell.
-	xo := api.Mul(x, f[opOut])
-	api.AssertIsEqual(api.Mul(xo, api.Sub(outTab.Lookup(m.out)[0], r.Read)), 0)
+	api.AssertIsEqual(api.Mul(xo, api.Sub(b, r.Read)), 0)
 
 	// [ on zero and ] on non-zero jump past the partner.
 	z := api.IsZero(r.Read)
 	jump := api.Mul(x, api.Add(api.Mul(f[opOpen], z), api.Mul(f[opClose], api.Sub(1, z))))
 
 	cost := api.Add(vm.GasStep, api.Mul(vm.GasWrite, api.Add(f[opInc], f[opDec], f[opIn])), api.Mul(vm.GasOutput, f[opOut]))
-	mem.access(i, move, m.ptr, r.Read, r.Write)
+	mem.access(move, m.ptr, r.Read, r.Write, r.Last)
 	return machine{
 		pc:      api.Add(m.pc, api.Sub(x, fault), api.Mul(jump, api.Sub(partner, m.pc))),
 		ptr:     api.Add(m.ptr, move),
 		act:     api.Sub(x, fault),
 		gas:     api.Add(m.gas, api.Mul(x, cost)),
-		in:      api.Add(m.in, adv),
+		in:      api.Add(m.in, xin),
 		out:     api.Add(m.out, xo),
 		oog:     api.Add(m.oog, r.OOG),
 		oogCost: api.Add(m.oogCost, api.Mul(r.OOG, cost)),
@@ -203,17 +217,6 @@ func (c *Circuit) checkGas(api frontend.API, rc frontend.Rangechecker, m machine
 	over := api.Sub(api.Add(m.oogCost, m.gas), api.Add(avail, 1))
 	rc.Check(api.Select(m.oog, over, api.Sub(avail, m.gas)), 64)
 	api.AssertIsEqual(c.GasUsed, api.Select(m.oog, c.GasLimit, api.Add(c.LoadGas, m.gas)))
-}
-
-// byteTable unpacks packed bytes (each range-checked) into a lookup table
-// of n entries and a final 0, read at the end of the data.
-func byteTable(api frontend.API, rc frontend.Rangechecker, packed []frontend.Variable, n int) logderivlookup.Table {
-	t := logderivlookup.New(api)
-	for _, b := range unpackBytes(api, rc, packed)[:n] {
-		t.Insert(b)
-	}
-	t.Insert(0)
-	return t
 }
 
 func inverse(k int64) *big.Int {

@@ -14,20 +14,25 @@
 // lookup) into the committed code table of (command, partner bracket)
 // rows, so jumps go exactly to the matching bracket; the pointer moves by
 // one or faults at either end of the tape; cells wrap mod 256 (every value
-// read and written is range-checked to 8 bits and the write is the read
-// plus or minus one mod 256, or the input byte for ,); , past the input's
-// end stores 0 and does not advance; . is checked against the public
-// output; gas is summed exactly by the gas table.
+// written is range-checked to 8 bits, every value read is one written
+// before, and the write is the read plus or minus one mod 256, or the
+// input byte for ,, from one lookup table of the input and the output
+// that . is checked against); , past the input's
+// end reads the zero padding of the public input (the same 0 the VM
+// stores, and nothing else the VM does is told apart); gas is summed
+// exactly by the gas table.
 //
-// Memory is not copied per step. Each row makes one access (address,
-// time, value read, value written) and the circuit checks, with a grand
-// product over a random linear combination (the challenges come from
-// gnark's commitment to the accesses, std/multicommit), that the accesses
-// plus one initial and one final access per window cell are a permutation
-// of a table sorted by (address, time) in which every address starts with
-// its initial access, times strictly increase within an address (without
-// this a prover could reorder one address's accesses) and every read sees
-// the value written just before it.
+// Memory is not copied per step. It is checked offline (Blum et al.):
+// each row reads one tuple (address, value, time of its write) and writes
+// one (address, value, its own time); each window cell is written at time
+// 0 with its value before the run and read once after the run with its
+// value after it. A grand product over a random linear combination (the
+// challenges come from gnark's commitment to the tuples' values,
+// std/multicommit) checks that the tuples written and read are the same
+// multiset, and a range check that every row reads a tuple written before
+// it: without that clock check a prover could read a value written later
+// (the reordering the BrainSTARK tutorial's "Attack!" shows;
+// TestSoundFutureRead). memory.go has the argument why this is memory.
 //
 // # Status and gas
 //
@@ -38,7 +43,8 @@
 // limit), and out of gas one check at the failing command.
 //
 // What the VM can do that no size here can prove: a run longer than the
-// largest size, a pointer beyond the window W of the size, output beyond
+// largest size, a pointer beyond the window W of the size, more , commands
+// executed than the input capacity, output beyond
 // the output capacity (so the output cap of 65,536 bytes is never reached
 // and not modelled) and code longer than C commands. Fit picks the
 // smallest size that holds a run and says which limit a run exceeds.

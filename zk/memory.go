@@ -8,64 +8,66 @@ import (
 	"github.com/consensys/gnark/std/multicommit"
 )
 
-// memory collects the rows' accesses and proves them consistent: the
-// accesses (address, time, read, write), one initial access (a, 0, v, v)
-// per window cell a with its value v before the run and one final access
-// (a, N+1, v', v') with its value after it are, as a multiset, the rows
-// of the sorted table, which checkSorted holds to the rules of memory.
+// memory collects the rows' accesses and proves them consistent by
+// offline memory checking (Blum et al.): every value written is a tuple
+// (address, value, time) and every value read names the tuple it takes,
+// with the time it was written. Row i (time i+1) reads (ptr, read, last)
+// and writes (ptr, write, i+1); each window cell a is written once at
+// time 0 with its value before the run, and read once after the run with
+// its value after it and the time of its last write. The circuit checks
+// that the tuples written and the tuples read are the same multiset and
+// that every row reads a tuple written before it (last <= i).
+//
+// Why that is memory: tuples written are all distinct (one per time, one
+// per cell at time 0), so each is read exactly once. Take the first row
+// that reads a tuple other than the last one written to its cell before
+// it. The tuple it reads was written earlier (the clock check) at the
+// same cell, so it is not the cell's last write: a later write came
+// after it, and the row of that later write read the cell first, taking
+// the last tuple before it; going back along the cell's writes, every
+// earlier tuple was already read by the row that came after it. So the
+// tuple is read twice, which the multiset equality rules out. Without
+// the clock check a row could read a value written after it (the cycle
+// the BrainSTARK tutorial's "Attack!" builds), and TestSoundFutureRead
+// shows such a witness that balances every multiset. A row at a cell
+// outside the window reads a tuple nobody wrote. The final reads take the
+// last tuple of every cell, so the tape after the run is what was written.
 type memory struct {
-	size             Size
-	moves            []frontend.Variable // the pointer is their prefix sum
-	ptr, read, write []frontend.Variable
-	addrs            []frontend.Variable // the sorted table's addresses
+	size                   Size
+	moves                  []frontend.Variable // the pointer is their prefix sum
+	ptr, read, write, last []frontend.Variable
 }
 
 func newMemory(s Size) *memory { return &memory{size: s} }
 
-// access records row i's access at ptr; move is the row's pointer move.
-func (m *memory) access(i int, move, ptr, read, write frontend.Variable) {
+// access records row i's access at ptr, reading the tuple written at time
+// last; move is the row's pointer move.
+func (m *memory) access(move, ptr, read, write, last frontend.Variable) {
 	m.moves = append(m.moves, move)
 	m.ptr = append(m.ptr, ptr)
 	m.read = append(m.read, read)
 	m.write = append(m.write, write)
+	m.last = append(m.last, last)
 }
 
-// checkSorted holds the sorted table to the rules: it starts at address 0,
-// time 0; each row either has the previous row's address, a strictly
-// later time and reads what the previous row wrote, or has the next
-// address and time 0 (the address's initial access). Since the only
-// accesses at time 0 are the window's initial ones, no access can lie
-// outside the window.
-func (m *memory) checkSorted(api frontend.API, rc frontend.Rangechecker, rows []Cell) {
-	tb := bits.Len(uint(m.size.Steps + 1))
-	var addr frontend.Variable = 0
-	api.AssertIsEqual(rows[0].Same, 0)
-	api.AssertIsEqual(rows[0].Time, 0)
-	m.addrs = append(m.addrs, addr)
-	for j := 1; j < len(rows); j++ {
-		s, prev, r := rows[j].Same, rows[j-1], rows[j]
-		api.AssertIsBoolean(s)
-		addr = api.Add(addr, api.Sub(1, s))
-		m.addrs = append(m.addrs, addr)
-		api.AssertIsEqual(api.Mul(s, api.Sub(r.Read, prev.Write)), 0)
-		api.AssertIsEqual(api.Mul(api.Sub(1, s), r.Time), 0)
-		rc.Check(api.Mul(s, api.Sub(r.Time, prev.Time, 1)), tb)
+// prove checks the clock (row i reads a tuple written at time <= i) and
+// the multiset equality by a grand product over a random linear
+// combination of each tuple, with challenges drawn from a commitment to
+// every value the tuples are made of. final[a] is the time of cell a's
+// last write.
+func (m *memory) prove(api frontend.API, rc frontend.Rangechecker, tape0, tape1, final []frontend.Variable) {
+	tb := bits.Len(uint(m.size.Steps))
+	for i, l := range m.last {
+		rc.Check(api.Sub(i, l), tb)
 	}
-}
-
-// prove checks the multiset equality by a grand product over a random
-// linear combination of each tuple, with challenges drawn from a
-// commitment to every value the tuples are made of.
-func (m *memory) prove(api frontend.API, tape0, tape1 []frontend.Variable, rows []Cell) {
-	committed := make([]frontend.Variable, 0, 3*len(m.moves)+2*len(tape0)+4*len(rows))
+	committed := make([]frontend.Variable, 0, 4*len(m.moves)+3*len(tape0))
 	committed = append(committed, m.moves...)
 	committed = append(committed, m.read...)
 	committed = append(committed, m.write...)
+	committed = append(committed, m.last...)
 	committed = append(committed, tape0...)
 	committed = append(committed, tape1...)
-	for _, r := range rows {
-		committed = append(committed, r.Same, r.Time, r.Read, r.Write)
-	}
+	committed = append(committed, final...)
 	multicommit.WithCommitment(api, func(api frontend.API, beta frontend.Variable) error {
 		h, err := mimc.NewMiMC(api)
 		if err != nil {
@@ -74,23 +76,19 @@ func (m *memory) prove(api frontend.API, tape0, tape1 []frontend.Variable, rows 
 		h.Write(beta)
 		alpha := h.Sum()
 		b2 := api.Mul(beta, beta)
-		b3 := api.Mul(b2, beta)
-		b23 := api.Add(b2, b3)
-		var left, right frontend.Variable = 1, 1
+		var written, read frontend.Variable = 1, 1
 		for i := range m.ptr {
-			c := api.Add(m.ptr[i], api.Mul(beta, i+1), api.Mul(b2, m.read[i]), api.Mul(b3, m.write[i]))
-			left = api.Mul(left, api.Sub(alpha, c))
+			w := api.Add(m.ptr[i], api.Mul(beta, m.write[i]), api.Mul(b2, i+1))
+			written = api.Mul(written, api.Sub(alpha, w))
+			r := api.Add(m.ptr[i], api.Mul(beta, m.read[i]), api.Mul(b2, m.last[i]))
+			read = api.Mul(read, api.Sub(alpha, r))
 		}
-		end := api.Mul(beta, m.size.Steps+1)
 		for a := range tape0 {
-			left = api.Mul(left, api.Sub(alpha, api.Add(a, api.Mul(b23, tape0[a]))))
-			left = api.Mul(left, api.Sub(alpha, api.Add(a, end, api.Mul(b23, tape1[a]))))
+			written = api.Mul(written, api.Sub(alpha, api.Add(a, api.Mul(beta, tape0[a]))))
+			r := api.Add(a, api.Mul(beta, tape1[a]), api.Mul(b2, final[a]))
+			read = api.Mul(read, api.Sub(alpha, r))
 		}
-		for j, r := range rows {
-			c := api.Add(m.addrs[j], api.Mul(beta, r.Time), api.Mul(b2, r.Read), api.Mul(b3, r.Write))
-			right = api.Mul(right, api.Sub(alpha, c))
-		}
-		api.AssertIsEqual(left, right)
+		api.AssertIsEqual(written, read)
 		return nil
 	}, committed...)
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/consensys/gnark/frontend"
 	"github.com/tinychain/tinychain/vm"
 )
 
@@ -112,5 +113,29 @@ func statementChanges() map[string]func(*Statement) {
 		"gas used":   func(s *Statement) { s.GasUsed-- },
 		"status":     func(s *Statement) { s.Status = "fault" },
 		"size":       func(s *Statement) { s.LogSteps = Logs[1] },
+	}
+}
+
+// TestPublicWitness: Verify's public witness is the one gnark derives
+// from the circuit's public fields.
+func TestPublicWitness(t *testing.T) {
+	r := mustRun(t, mustRead(t, "../examples/guestbook.bf"), tapeOf(0, 'h', 'i'), "yo", vm.Limits{Gas: 5000, LoadGas: 10})
+	st := r.Statement(small)
+	got, err := st.publicWitness()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.assign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := frontend.NewWitness(c, field(), frontend.PublicOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, _ := got.MarshalBinary()
+	wb, _ := want.MarshalBinary()
+	if !bytes.Equal(gb, wb) {
+		t.Fatal("public witness differs from gnark's")
 	}
 }

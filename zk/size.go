@@ -19,17 +19,26 @@ type Size struct {
 // Logs are the circuit sizes, as log2 of the rows.
 var Logs = []int{10, 12, 14, 16}
 
-// NewSize returns the size with 1<<logSteps rows.
+// NewSize returns the size with 1<<logSteps rows. The window, code and
+// io capacities are an eighth of the rows: each window cell costs about
+// as many constraints as a row (its two memory tuples and its share of
+// the tape hashes), each code row a third of one. The largest size's
+// window is the whole tape, so that a move past the right end can be
+// proven to fault.
 func NewSize(logSteps int) Size {
 	n := 1 << logSteps
-	return Size{
+	s := Size{
 		LogSteps: logSteps,
 		Steps:    n,
-		Window:   min(n/2, vm.TapeSize),
-		Code:     min(n/2, maxCode),
-		Input:    min(n/4, 4096),
-		Output:   min(n/4, 4096),
+		Window:   min(n/8, vm.TapeSize),
+		Code:     min(n/8, maxCode),
+		Input:    min(n/8, 4096),
+		Output:   min(n/8, 4096),
 	}
+	if logSteps == Logs[len(Logs)-1] {
+		s.Window = vm.TapeSize
+	}
+	return s
 }
 
 // maxCode bounds the code rows so that a row (command and partner) packs
@@ -38,10 +47,6 @@ const maxCode = 1 << 13
 
 // String names the size, as in key file names.
 func (s Size) String() string { return fmt.Sprintf("2^%d", s.LogSteps) }
-
-// sortedRows is the length of the memory table: one access per row plus
-// an initial and a final access per window cell.
-func (s Size) sortedRows() int { return s.Steps + 2*s.Window }
 
 // fits says why a run does not fit in s, or nil.
 func (s Size) fits(r *Run) error {
@@ -54,6 +59,8 @@ func (s Size) fits(r *Run) error {
 		return fmt.Errorf("run reaches cell %d, window is %d cells", r.maxPtr, s.Window)
 	case len(r.Input) > s.Input:
 		return fmt.Errorf("input of %d bytes exceeds %d", len(r.Input), s.Input)
+	case r.reads() > s.Input:
+		return fmt.Errorf("run reads %d input bytes (past the end too), more than %d", r.reads(), s.Input)
 	case len(r.Result.Output) > s.Output:
 		return fmt.Errorf("output of %d bytes exceeds %d", len(r.Result.Output), s.Output)
 	case len(r.TapeIn.Compact()) > s.Window:

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/consensys/gnark/backend/witness"
+	"github.com/consensys/gnark/frontend"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/tinychain/tinychain/vm"
 )
@@ -92,6 +94,21 @@ func (st *Statement) Size() (Size, error) {
 // assign returns the circuit with the statement's public fields set (the
 // public witness) and the private ones empty.
 func (st *Statement) assign() (*Circuit, error) {
+	c, err := st.publicOnly()
+	if err != nil {
+		return nil, err
+	}
+	full := NewCircuit(c.size)
+	copy(full.Input, c.Input)
+	copy(full.Output, c.Output)
+	full.CodeHash, full.TapeIn, full.TapeOut = c.CodeHash, c.TapeIn, c.TapeOut
+	full.InputLen, full.OutputLen = c.InputLen, c.OutputLen
+	full.GasLimit, full.LoadGas, full.GasUsed, full.Status = c.GasLimit, c.LoadGas, c.GasUsed, c.Status
+	return full, nil
+}
+
+// publicOnly is assign without the private fields' slices.
+func (st *Statement) publicOnly() (*Circuit, error) {
 	s, err := st.Size()
 	if err != nil {
 		return nil, err
@@ -113,7 +130,7 @@ func (st *Statement) assign() (*Circuit, error) {
 	case len(st.Output) > s.Output:
 		return nil, fmt.Errorf("zk: output of %d bytes exceeds %d at size %s", len(st.Output), s.Output, s)
 	}
-	c := NewCircuit(s)
+	c := &Circuit{size: s, Input: make([]frontend.Variable, packedLen(s.Input)), Output: make([]frontend.Variable, packedLen(s.Output))}
 	for name, h := range map[string][]byte{"code_hash": st.CodeHash, "tape_in": st.TapeIn, "tape_out": st.TapeOut} {
 		if len(h) != fr.Bytes {
 			return nil, fmt.Errorf("zk: %s is %d bytes, want %d", name, len(h), fr.Bytes)
@@ -133,4 +150,39 @@ func (st *Statement) assign() (*Circuit, error) {
 	c.InputLen, c.OutputLen = len(st.Input), len(st.Output)
 	c.GasLimit, c.LoadGas, c.GasUsed, c.Status = st.GasLimit, st.LoadGas, st.GasUsed, status
 	return c, nil
+}
+
+// publicWitness is the statement's public witness, built straight from
+// the values in the circuit's order of public fields (docs/PROTOCOL.md
+// 9.3): the same vector frontend.NewWitness makes from assign's circuit
+// (TestPublicWitness), without walking the circuit's every private field
+// by reflection, which took most of a verification's time.
+func (st *Statement) publicWitness() (witness.Witness, error) {
+	c, err := st.publicOnly()
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]any, 0, 3+len(c.Input)+1+len(c.Output)+5)
+	vals = append(vals, c.CodeHash, c.TapeIn, c.TapeOut)
+	for _, v := range c.Input {
+		vals = append(vals, v)
+	}
+	vals = append(vals, c.InputLen)
+	for _, v := range c.Output {
+		vals = append(vals, v)
+	}
+	vals = append(vals, c.OutputLen, c.GasLimit, c.LoadGas, c.GasUsed, c.Status)
+	w, err := witness.New(field())
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan any, len(vals))
+	for _, v := range vals {
+		ch <- v
+	}
+	close(ch)
+	if err := w.Fill(len(vals), 0, ch); err != nil {
+		return nil, err
+	}
+	return w, nil
 }

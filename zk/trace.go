@@ -92,6 +92,18 @@ func (r *Run) checkLength(code []byte) error {
 	return nil
 }
 
+// reads is the number of , commands the run executed (reading past the
+// input's end too).
+func (r *Run) reads() int {
+	n := 0
+	for i, s := range r.Steps {
+		if r.Prog[s.PC] == ',' && !(i == len(r.Steps)-1 && r.Result.Status == vm.StatusOutOfGas) {
+			n++
+		}
+	}
+	return n
+}
+
 // maxStepGas is the dearest command's gas (.).
 const maxStepGas = vm.GasStep + vm.GasOutput
 

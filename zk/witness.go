@@ -1,9 +1,6 @@
 package zk
 
-import (
-	"fmt"
-	"sort"
-)
+import "fmt"
 
 // codeRows is the code table of prog padded to n rows with halts.
 func codeRows(prog []byte, jump []int32, n int) []uint64 {
@@ -15,12 +12,6 @@ func codeRows(prog []byte, jump []int32, n int) []uint64 {
 		}
 	}
 	return rows
-}
-
-// access is one row of the memory table.
-type access struct {
-	addr, time  int
-	read, write int
 }
 
 // Assign returns the full witness of the run at size s.
@@ -52,31 +43,28 @@ func (r *Run) Assign(s Size) (*Circuit, error) {
 }
 
 // assignRows sets the rows, the tape window before and after and the
-// sorted memory table from them.
+// memory argument's times: each row reads the tuple its cell's last
+// write made (time 0 before the run), and each cell's final read names
+// its last write.
 func assignRows(c *Circuit, rows []rowValue, tape0, tape1 []int) {
-	var acc []access
+	last := make([]int, len(tape0))
 	for i, w := range rows {
 		row := &c.Rows[i]
 		for k := range row.Op {
 			row.Op[k] = 0
 		}
-		row.Op[w.op] = 1
-		row.Read, row.Write, row.OOG = w.read, w.write, b2i(w.oog)
-		acc = append(acc, access{w.ptr, i + 1, w.read, w.write})
-	}
-	n := len(rows)
-	for a := range tape0 {
-		c.Tape0[a], c.Tape1[a] = tape0[a], tape1[a]
-		acc = append(acc, access{a, 0, tape0[a], tape0[a]}, access{a, n + 1, tape1[a], tape1[a]})
-	}
-	sort.Slice(acc, func(i, j int) bool {
-		if acc[i].addr != acc[j].addr {
-			return acc[i].addr < acc[j].addr
+		if w.op != opHalt {
+			row.Op[w.op-1] = 1
 		}
-		return acc[i].time < acc[j].time
-	})
-	for j, a := range acc {
-		c.Sorted[j] = Cell{Same: b2i(j > 0 && acc[j-1].addr == a.addr), Time: a.time, Read: a.read, Write: a.write}
+		row.Read, row.Write, row.OOG = w.read, w.write, b2i(w.oog)
+		row.Last = 0
+		if w.ptr < len(last) {
+			row.Last = last[w.ptr]
+			last[w.ptr] = i + 1
+		}
+	}
+	for a := range tape0 {
+		c.Tape0[a], c.Tape1[a], c.Final[a] = tape0[a], tape1[a], last[a]
 	}
 }
 

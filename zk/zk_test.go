@@ -212,6 +212,8 @@ func TestSound(t *testing.T) {
 		{"cell does not wrap down", mustRun(t, "-.", nil, "", vm.Limits{Gas: 100}), forgery{noWrap: true}},
 		{"cell does not wrap up", mustRun(t, "+.", tapeOf(255), "", vm.Limits{Gas: 100}), forgery{noWrap: true}},
 		{"move past the left end", mustRun(t, "+<+.", nil, "", vm.Limits{Gas: 100}), forgery{noFault: true}},
+		// 129 reads, one more than the io table's input part: the last would read the output.
+		{"more reads than the input capacity", mustRun(t, ",++++++++[>"+strings.Repeat(",", small.Input/8)+"<-]", nil, "", vm.Limits{Gas: 10000}), forgery{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -286,5 +288,41 @@ func TestSoundRightEnd(t *testing.T) {
 	}
 	if err := solved(s, forgedWitness(r, s, forgery{noFault: true})); err == nil {
 		t.Fatal("a > at the last cell that does not fault was accepted")
+	}
+}
+
+// TestSoundFutureRead: a row that reads a value written after it. In ".+"
+// the . reads the 1 that + writes later, the + reads the cell's value
+// before the run and the halt row the tuple the . wrote: every tuple
+// written is read exactly once, so the multisets balance (checked here)
+// and only the clock check (a row reads a tuple written before it) stands
+// between this witness and a proof that ".+" outputs 1.
+func TestSoundFutureRead(t *testing.T) {
+	r := mustRun(t, ".+", nil, "", vm.Limits{Gas: 100})
+	c := mustAssign(t, r, small)
+	c.Rows[0].Read, c.Rows[0].Write, c.Rows[0].Last = 1, 1, 2
+	c.Rows[1].Last = 0
+	c.Rows[2].Last = 1
+	for i, e := range packBytesNative([]byte{1}, small.Output) {
+		c.Output[i] = e
+	}
+	c.OutputLen = 1
+	type tuple struct{ addr, value, time int }
+	count := map[tuple]int{}
+	for i, row := range c.Rows { // the pointer stays at 0
+		count[tuple{0, row.Write.(int), i + 1}]++
+		count[tuple{0, row.Read.(int), row.Last.(int)}]--
+	}
+	for a := range c.Tape0 {
+		count[tuple{a, c.Tape0[a].(int), 0}]++
+		count[tuple{a, c.Tape1[a].(int), c.Final[a].(int)}]--
+	}
+	for tp, n := range count {
+		if n != 0 {
+			t.Fatalf("the forgery does not balance at %v (%d): fix the test", tp, n)
+		}
+	}
+	if err := solved(small, c); err == nil {
+		t.Fatal("a read of a later write was accepted")
 	}
 }
