@@ -68,6 +68,10 @@ type proofReply struct {
 // error code; the message says which.
 var ErrProofRefused = errors.New("proof refused")
 
+// ErrProofNotFound is a refusal with ProofNotFound: the peer has no such
+// block or tx on its main chain. It wraps ErrProofRefused.
+var ErrProofNotFound = fmt.Errorf("%w: not found", ErrProofRefused)
+
 func (n *Network) protoProof() protocol.ID { return ProofProtocol(n.chain.Genesis().ChainID) }
 
 // ProofProtocol is the proof protocol's id on chain chainID.
@@ -178,7 +182,11 @@ func requestProof(ctx context.Context, h host.Host, chainID uint64, p peer.ID, r
 		return nil, err
 	}
 	if reply.Code != ProofOK {
-		return nil, fmt.Errorf("%w by %s: code %d: %.200s", ErrProofRefused, p, reply.Code, reply.Message)
+		refused := ErrProofRefused
+		if reply.Code == ProofNotFound {
+			refused = ErrProofNotFound
+		}
+		return nil, fmt.Errorf("%w by %s: code %d: %.200s", refused, p, reply.Code, reply.Message)
 	}
 	return reply.Proof, nil
 }

@@ -16,7 +16,25 @@
 // chain/proof, and names every node whose proof did not verify (ErrLied)
 // while taking the answer from the next.
 //
-// Not yet here: following new heads by gossip, syncing from several peers
-// at once with penalties, tx answers, and the `tinychain light` command
-// that serves the HTTP API from verified proofs.
+// Store.ProveTx does the same for a tx and its receipt: the proof's block
+// must be on our best chain with the confirmations asked for on top.
+//
+// Node (node.go) is the header-only node that `tinychain light` runs: a
+// libp2p host (gossip.NewClientHost) that syncs headers from every
+// connected peer in turn (on connect, and every 5 s), follows new heads
+// by the block topic (gossip.SubscribeHeaders: it takes each block's
+// header and relays nothing, since it cannot check a body; a header whose
+// parent it lacks makes it sync from the sender), and serves an HTTP API
+// (api.go) in the full node's JSON shapes whose account and tx answers
+// come from proofs it verified against its own headers. A peer that serves
+// a header failing a check, or a proof that does not verify, is logged
+// with its peer id and struck (peers.go: 3 strikes in 10 minutes ban it
+// by peer id), and the answer is taken from the next full node; peers
+// with fewer strikes are asked first.
+//
+// Trust: the genesis (and its checkpoints and min_chain_work) and that
+// the heaviest valid header chain among the peers is the real one; a
+// light node eclipsed by liars can be shown their heaviest chain (below
+// min_chain_work it answers nothing) but never a balance or receipt that
+// is not in a header of the chain it checked.
 package light

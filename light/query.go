@@ -1,6 +1,7 @@
 package light
 
 import (
+	"errors"
 	"math/big"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -86,4 +87,29 @@ func (s *Store) main0() common.Hash {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.main[0].hash
+}
+
+// ErrNotFound is a header the store does not hold.
+var ErrNotFound = errors.New("no such header")
+
+// HeaderByHash returns the header hash names, its cumulative work and
+// whether it is on the best chain.
+func (s *Store) HeaderByHash(hash common.Hash) (*proto.Header, *big.Int, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := s.index[hash]
+	if n == nil {
+		return nil, nil, false, ErrNotFound
+	}
+	h, err := s.header(n)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return h, new(big.Int).Set(n.work), n.height < uint64(len(s.main)) && s.main[n.height] == n, nil
+}
+
+// OnMain reports whether hash is the best chain's header at height.
+func (s *Store) OnMain(hash common.Hash, height uint64) bool {
+	got, ok := s.HashAt(height)
+	return ok && got == hash
 }

@@ -36,6 +36,7 @@ const (
 // cli is the command table: one line per command.
 type cli struct {
 	Node    nodeCmd    `cmd:"" help:"Run a node."`
+	Light   lightCmd   `cmd:"" help:"Run a header-only light node that verifies full nodes' answers."`
 	Wallet  walletCmd  `cmd:"" help:"Manage keys in the keystore."`
 	Send    sendCmd    `cmd:"" help:"Send a transfer."`
 	Status  statusCmd  `cmd:"" help:"Show the node's status."`

@@ -290,6 +290,7 @@ async function tx(hash) {
       [t.kind === 'call' ? 'Input' : t.kind === 'transfer' ? 'Data' : 'Code', byteView(t.data)],
       ['Signature', h('span', { class: 'mono wrap' }, t.sig)],
     ]),
+    s.block && status === 'included' ? proofBox('tx:' + t.hash, () => checkTxProof(t.hash, s)) : '',
     h('h2', {}, 'Receipt'),
     r ? kv([
       ['Status', badge(r.status, r.status === 'ok')],
@@ -336,6 +337,7 @@ async function account(addr) {
       ['Contract', a.is_contract ? 'yes' : 'no'],
       a.code_hash && ['Code hash', mono(a.code_hash)],
     ]),
+    proofBox('account:' + addr, () => checkAccountProof(addr, a)),
     h('h2', {}, 'Transactions', addr === ZERO_ADDR ? h('small', { class: 'muted' }, ' the exec txs that ran on this tape') : ''), txs,
     code && [h('h2', {}, 'Code ', h('small', { class: 'muted' }, bytes(code.code).length + ' bytes')),
       h('pre', { id: 'code', class: 'code' }, codeView(code.code_text))],
@@ -503,6 +505,146 @@ async function peers() {
       p.score.toFixed(1), p.addrs.map(a => h('div', { class: 'mono wrap' }, a))]), 'No peers'));
   node.onHead = throttle(refresh, 5000);
   return node;
+}
+
+// ---- Proofs: the page checks the node's answer itself (proof.js) ----
+
+const LINKS_CHECKED = 6; // later headers whose links and proof of work a check follows
+const proofResults = new Map(); // page key -> the last result, kept across re-renders
+
+// proofBox is a page's proof line: "not checked" and a button that
+// fetches the proof and checks it in the browser (check returns what it
+// proved, or throws why not).
+function proofBox(key, check) {
+  const result = h('span', { id: 'proof-result' }), detail = h('div', { id: 'proof-detail', class: 'muted' });
+  const show = r => {
+    result.replaceChildren(r.ok ? badge('proof: verified against block ' + r.height, true)
+      : r.failed ? badge('proof FAILED', false) : h('span', { class: 'muted' }, 'proof: '),
+      r.failed ? ': ' + r.failed : r.unavailable ? 'not available — ' + r.unavailable : '');
+    detail.replaceChildren(...(r.detail || []).map(d => h('div', {}, d)));
+  };
+  const button = h('button', {
+    id: 'verify-proof', class: 'more', onclick: async () => {
+      button.disabled = true;
+      result.replaceChildren(h('span', { class: 'muted' }, 'proof: checking…'));
+      detail.replaceChildren();
+      let r;
+      try {
+        r = { ok: true, ...(await check()) };
+      } catch (e) {
+        r = e instanceof TinyProof.ProofError ? { failed: e.message } : { unavailable: e.message };
+      }
+      proofResults.set(key, r);
+      show(r);
+      button.disabled = false;
+    },
+  }, 'Verify proof');
+  const last = proofResults.get(key);
+  if (last) show(last); else result.replaceChildren(h('span', { class: 'muted' }, 'proof: not checked'));
+  return h('div', { id: 'proof', class: 'proof' }, result, ' ', button, detail,
+    h('p', { class: 'muted small' }, 'The button fetches the node\'s proof and checks it here, in JavaScript: the sparse Merkle path '
+      + 'or the RFC 6962 paths up to the roots in the block header, the header\'s SHA-256 hash and proof of work, and the '
+      + `links of up to ${LINKS_CHECKED} later headers. Which chain is the heaviest is still the node's word: tinychain light checks that too.`));
+}
+
+// fetchProof GETs a proof (its size bounded by proof.js) or throws the
+// API's error as a plain Error (the proof is unavailable, not false).
+async function fetchProof(path) {
+  const res = await fetch('/v1/' + path, { headers: { Accept: 'application/json' } });
+  if (!res.ok) {
+    let msg = 'request failed';
+    try { msg = JSON.parse(await res.text()).error || msg; } catch { /* not JSON */ }
+    throw new Error(`${res.status}: ${msg}`);
+  }
+  return TinyProof.readProofJSON(res);
+}
+
+const proofFail = msg => { throw new TinyProof.ProofError(msg); };
+
+// sameText compares a field the node repeats for reading with the proven
+// value, and fails on a difference: a node that contradicts its proof.
+function sameField(what, said, proven) {
+  if (String(said).toLowerCase() !== String(proven).toLowerCase()) proofFail(`the node says ${what} ${said}, the proof ${proven}`);
+}
+
+// checkHeaderLinks checks that the proven header is the one the node's
+// block API shows at its height, and that up to LINKS_CHECKED later
+// headers chain on it: each hashes (SHA-256 of the rebuilt encoding) to
+// its hash, meets its own target and names the one before as prev_hash.
+async function checkHeaderLinks(header, hash) {
+  const P = TinyProof, height = Number(header.height);
+  const at = await api('blocks/' + height);
+  const enc = P.encodeHeader(P.headerFromJSON(at));
+  if (!P.eq(await P.sha256(enc), hash)) proofFail(`the proof's header is not the block the node shows at height ${height} (${at.hash})`);
+  const { blocks: later } = await api(`blocks?limit=${LINKS_CHECKED}&before=${height + LINKS_CHECKED + 1}`);
+  let prev = hash, n = 0;
+  for (const b of later.filter(b => b.height > height).sort((x, y) => x.height - y.height)) {
+    const hd = P.headerFromJSON(b), bh = await P.sha256(P.encodeHeader(hd));
+    if (P.toHex(bh) !== b.hash.toLowerCase()) proofFail(`block ${b.height}: its header hashes to ${P.toHex(bh)}, not ${b.hash}`);
+    if (Number(hd.height) !== height + n + 1 || !P.eq(hd.prev_hash, prev)) proofFail(`block ${b.height} does not link to block ${height + n}`);
+    P.checkPoW(hd, bh);
+    prev = bh;
+    n++;
+  }
+  return n;
+}
+
+const linksText = (height, n) => (n ? `${n} later block${n === 1 ? '' : 's'} (${height + 1}–${height + n}) link to it, each with valid proof of work.`
+  : 'It is the head: no later block links to it yet.');
+
+// checkAccountProof checks the account proof at the head against what
+// the page shows (a: the /v1/accounts answer).
+async function checkAccountProof(addr, a) {
+  const P = TinyProof, out = await fetchProof(`accounts/${addr}/proof`);
+  const v = await P.verifyAccount(out.proof, addr);
+  if (!P.eq(P.rawAccount(out.proof), P.hex(out.raw, 'raw', 64 << 10))) proofFail('the wire form (raw) differs from the JSON proof');
+  const hash = P.toHex(v.hash), height = Number(v.header.height);
+  sameField('block hash', out.block_hash, hash);
+  sameField('block height', out.block_height, height);
+  sameField('state root', out.state_root, P.toHex(v.header.state_root));
+  sameField('exists', out.exists, v.account !== null);
+  if (v.account) {
+    sameField('balance', out.account?.balance, v.account.balance);
+    sameField('nonce', out.account?.nonce, v.account.nonce);
+  }
+  P.checkPoW(v.header, v.hash);
+  const links = await checkHeaderLinks(v.header, v.hash);
+  const bal = v.account ? v.account.balance.toString() : '0', nonce = v.account ? Number(v.account.nonce) : 0;
+  const detail = [
+    v.account ? `Proven: balance ${amount(bal)}, nonce ${nonce}.` : 'Proven: the account does not exist (' +
+      (v.ending === 'empty' ? 'its path ends in an empty subtree' : 'its path ends at another account\'s leaf') + ').',
+    `Block ${hash}: its header hashes to it and meets its target; its state root ${P.toHex(v.header.state_root)} is the path's root.`,
+    linksText(height, links)];
+  if (bal !== String(a.balance) || nonce !== a.nonce) {
+    detail.push(`The page shows balance ${amount(a.balance)}, nonce ${a.nonce}: a block came since it loaded; reload to see the new state.`);
+  }
+  return { height, detail };
+}
+
+// checkTxProof checks the proof of an included tx against its page (s:
+// the /v1/txs answer).
+async function checkTxProof(txHash, s) {
+  const P = TinyProof, out = await fetchProof(`txs/${txHash}/proof`);
+  const v = await P.verifyTx(out.proof);
+  if (!P.eq(P.rawTx(out.proof), P.hex(out.raw, 'raw', 2 << 20))) proofFail('the wire form (raw) differs from the JSON proof');
+  const hash = P.toHex(v.hash), height = Number(v.header.height);
+  sameField('tx hash', txHash, P.toHex(v.txHash));
+  sameField('block hash', out.block_hash, hash);
+  sameField('block height', out.block_height, height);
+  sameField('index', out.index, v.index);
+  sameField('block', s.block, hash);
+  if (s.receipt) {
+    sameField('receipt status', s.receipt.status, v.receipt.status_name);
+    sameField('gas used', s.receipt.gas_used, v.receipt.gas_used);
+  }
+  P.checkPoW(v.header, v.hash);
+  const links = await checkHeaderLinks(v.header, v.hash);
+  return {
+    height, detail: [
+      `Proven: the tx is number ${v.index} of ${out.proof.count} in block ${height}, with receipt status ${v.receipt.status_name}, gas used ${v.receipt.gas_used}.`,
+      `Block ${hash}: its header hashes to it and meets its target; the paths lead to its tx root and receipts root.`,
+      linksText(height, links)],
+  };
 }
 
 // ---- Router ----
