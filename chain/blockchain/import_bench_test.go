@@ -62,6 +62,7 @@ func BenchmarkImportBlocks(b *testing.B) {
 	b.Run("1000tx-alone", func(b *testing.B) { benchImport(b, 5, 1000, alone) })
 	b.Run("100tx-alone", func(b *testing.B) { benchImport(b, 200, 100, alone) })
 	b.Run("100tx-pooled", func(b *testing.B) { benchImport(b, 200, 100, pooled) })
+	b.Run("1000tx-senders", func(b *testing.B) { benchImport(b, 5, 1000, senders) })
 }
 
 // How a benchmark's blocks come to ProcessBlock.
@@ -76,12 +77,26 @@ const (
 	// pooled: alone, but the block's txs are in the mempool, whose
 	// senders gossip copies to the block's (mempool.CopySenders).
 	pooled
+	// senders: alone, the senders given (untimed): what import costs
+	// besides the recoveries.
+	senders
 )
 
 func benchImport(b *testing.B, n, perBlock int, mode int) {
 	g := testchain.Genesis()
 	g.BlockGasLimit = uint64(2*perBlock) * chain.TxGas
 	encs := importBlocks(b, g, n, perBlock)
+	var from [][]common.Address // each block's senders, for senders
+	if mode == senders {
+		for _, enc := range encs {
+			blk, _ := proto.DecodeBlock(enc)
+			s, err := chain.CheckBlock(blk, g)
+			if err != nil {
+				b.Fatal(err)
+			}
+			from = append(from, s)
+		}
+	}
 	b.ResetTimer()
 	var blocks int
 	var dur, cpu time.Duration
@@ -102,7 +117,16 @@ func benchImport(b *testing.B, n, perBlock int, mode int) {
 			blocks += len(encs)
 			continue
 		}
-		for _, enc := range encs {
+		for k, enc := range encs {
+			var pre *proto.Block
+			if mode == senders {
+				b.StopTimer()
+				pre, _ = proto.DecodeBlock(enc)
+				for j, tx := range pre.Txs {
+					tx.SetSender(from[k][j])
+				}
+				b.StartTimer()
+			}
 			if mode == pooled {
 				b.StopTimer()
 				pre, _ := proto.DecodeBlock(enc)
@@ -117,6 +141,9 @@ func benchImport(b *testing.B, n, perBlock int, mode int) {
 			blk, err := proto.DecodeBlock(enc)
 			if err != nil {
 				b.Fatal(err)
+			}
+			if pre != nil {
+				blk = pre // decoded, untimed, with its senders
 			}
 			if mode == pooled {
 				mp.CopySenders(blk.Txs)
