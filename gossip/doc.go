@@ -18,7 +18,7 @@
 // on GossipSub's goroutines and does only the stateless checks, the
 // parent lookup (blockchain.Chain.Precheck) and the senders' recovery;
 // the block itself goes to the node's blockchain.Importer, whose verdict
-// it waits for (verdictWait at most; a full import queue is ignored at
+// it waits for (Config.VerdictWait at most; a full import queue is ignored at
 // once, so libp2p never waits on it; GossipSub runs each validation on a
 // goroutine of its own, at most 1,024 per topic, so a validator waiting
 // holds none of its workers). A sync hands its blocks to the

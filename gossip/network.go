@@ -43,7 +43,15 @@ type Config struct {
 	// OnMessage, if set, hears each gossiped message's topic and
 	// validation result (accept, reject or ignore).
 	OnMessage func(topic, result string)
+	// VerdictWait bounds how long a block validator waits for the
+	// importer's verdict (default DefaultVerdictWait); past it the block
+	// is ignored (not relayed by us), though the importer still
+	// processes it.
+	VerdictWait time.Duration
 }
+
+// DefaultVerdictWait is Config.VerdictWait's default.
+const DefaultVerdictWait = 10 * time.Second
 
 // DefaultListen are the listen addresses when none are given.
 var DefaultListen = []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1"}
@@ -122,6 +130,9 @@ func New(cfg Config) (*Network, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.VerdictWait <= 0 {
+		cfg.VerdictWait = DefaultVerdictWait
 	}
 	if cfg.Chain == nil || cfg.Importer == nil {
 		return nil, errors.New("gossip: Config.Chain and Config.Importer are required")

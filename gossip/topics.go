@@ -142,18 +142,13 @@ func (n *Network) counted(topic string, v validator) validator {
 	}
 }
 
-// verdictWait bounds how long a block validator waits for the
-// importer's verdict; past it the block is ignored (not relayed by us),
-// though the importer still processes it.
-const verdictWait = 10 * time.Second
-
 // validateBlock runs on GossipSub's validation goroutines and does only
 // what needs no state beyond a read of the block index: the size, the
 // decoding, Chain.Precheck (known, CheckHeader with its PoW, the parent
 // lookup, the work threshold, the hold horizon) and the senders'
 // recovery (copied from the mempool where it holds a tx, the rest on all
 // cores). It then hands the block to the importer (a full queue: ignored
-// at once, libp2p never waits on it) and waits, at most verdictWait, for
+// at once, libp2p never waits on it) and waits, at most Config.VerdictWait, for
 // the verdict that relay depends on: accept only once the block is
 // connected on our best chain; a block stored on a side branch, a
 // duplicate, an orphan, one held or refused for its time or its low work,
@@ -192,7 +187,7 @@ func (n *Network) validateBlock(ctx context.Context, from peer.ID, m *pubsub.Mes
 	}
 	if err == nil || errors.Is(err, chain.ErrOrphan) {
 		// An orphan too: the importer keeps its header (bounded per peer).
-		wctx, cancel := context.WithTimeout(ctx, verdictWait)
+		wctx, cancel := context.WithTimeout(ctx, n.cfg.VerdictWait)
 		err = n.imp.TrySubmit(wctx, b, o)
 		cancel()
 	}

@@ -3,6 +3,7 @@ package gossip
 import (
 	"context"
 	"testing"
+	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
@@ -71,5 +72,51 @@ func TestValidatorIgnoresWhenImportQueueFull(t *testing.T) {
 	}
 	if s := n.Strikes(from.String()); s != 0 {
 		t.Fatalf("%d strikes", s)
+	}
+}
+
+// TestValidatorVerdictTimeout: when the importer's verdict does not come
+// within Config.VerdictWait (here the importer is not running), the block
+// validator ignores the block, strikes nobody, and the block stays queued:
+// the importer still processes it once it runs.
+func TestValidatorVerdictTimeout(t *testing.T) {
+	g := testchain.Genesis()
+	src := testchain.New(t, g)
+	b := src.MineOnHead(wallet.DevAddress(9))
+	if err := src.C.ProcessBlock(b); err != nil {
+		t.Fatal(err)
+	}
+	tc := testchain.New(t, g)
+	imp := blockchain.NewImporter(tc.C, blockchain.ImporterConfig{})
+	defer imp.Stop()
+	n, err := New(Config{DataDir: t.TempDir(), Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Chain: tc.C, Importer: imp,
+		VerdictWait: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	key, _, err := crypto.GenerateEd25519Key(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, _ := peer.IDFromPrivateKey(key)
+	m := &pubsub.Message{Message: &pb.Message{Data: b.Encode()}}
+	if r := n.validateBlock(context.Background(), from, m); r != pubsub.ValidationIgnore {
+		t.Fatalf("no verdict: %v, want ignore", r)
+	}
+	if s := n.Strikes(from.String()); s != 0 {
+		t.Fatalf("%d strikes", s)
+	}
+	if p := imp.Pending(); p != 1 {
+		t.Fatalf("%d blocks queued, want the one given up on", p)
+	}
+	if err := imp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for tc.C.Head().Hash != b.Hash() {
+		time.Sleep(time.Millisecond)
 	}
 }

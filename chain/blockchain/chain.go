@@ -58,6 +58,9 @@ type Chain struct {
 	progs   *vm.Cache    // compiled contract code, shared by every chain.State
 	nodes   *smt.Cache   // the state tree's top nodes, for connect and disconnect only
 	pre     *preExecuted // the block acceptLocked executed early, for connect
+	// batchSize is the size of connect's last batches (state, and the
+	// receipts and indexes): the next ones are made that large at once.
+	batchSize, sideSize int
 	// gasPrices is the last RecentGasPrices answer, for its head (gasprice.go).
 	gasPrices atomic.Pointer[gasMemo]
 	// badReasons keeps why blocks failed their state transition (bounded).

@@ -50,21 +50,53 @@ func importBlocks(b *testing.B, g *chain.Genesis, n, txsPerBlock int) [][]byte {
 // chain, decoding each from bytes so that signatures are recovered as for a
 // block from the network: 5 blocks of 1,000 (the limit is signature
 // recovery) and 200 blocks of 100 (the shape of BenchmarkSync in gossip/,
-// where the per-block work counts as much).
+// where the per-block work counts as much), as a sync brings them (ahead)
+// and one at a time (-alone).
 //
 // 100tx-pooled is the case of a block whose txs the node holds in its
 // mempool already (admitted, untimed, before each block arrives): gossip
 // gives the block's copies the senders the mempool recovered.
 func BenchmarkImportBlocks(b *testing.B) {
-	b.Run("1000tx", func(b *testing.B) { benchImport(b, 5, 1000, false) })
-	b.Run("100tx", func(b *testing.B) { benchImport(b, 200, 100, false) })
-	b.Run("100tx-pooled", func(b *testing.B) { benchImport(b, 200, 100, true) })
+	b.Run("1000tx", func(b *testing.B) { benchImport(b, 5, 1000, ahead) })
+	b.Run("100tx", func(b *testing.B) { benchImport(b, 200, 100, ahead) })
+	b.Run("1000tx-alone", func(b *testing.B) { benchImport(b, 5, 1000, alone) })
+	b.Run("100tx-alone", func(b *testing.B) { benchImport(b, 200, 100, alone) })
+	b.Run("100tx-pooled", func(b *testing.B) { benchImport(b, 200, 100, pooled) })
+	b.Run("1000tx-senders", func(b *testing.B) { benchImport(b, 5, 1000, senders) })
 }
 
-func benchImport(b *testing.B, n, perBlock int, pooled bool) {
+// How a benchmark's blocks come to ProcessBlock.
+const (
+	// ahead: as a sync brings them (gossip's recoverAhead): the next
+	// block's senders are recovered (chain.RecoverSenders) while the
+	// one before it is imported, so the recoveries fill the cores that
+	// the block's commit leaves idle.
+	ahead = iota
+	// alone: one block at a time, nothing recovered before it comes.
+	alone
+	// pooled: alone, but the block's txs are in the mempool, whose
+	// senders gossip copies to the block's (mempool.CopySenders).
+	pooled
+	// senders: alone, the senders given (untimed): what import costs
+	// besides the recoveries.
+	senders
+)
+
+func benchImport(b *testing.B, n, perBlock int, mode int) {
 	g := testchain.Genesis()
 	g.BlockGasLimit = uint64(2*perBlock) * chain.TxGas
 	encs := importBlocks(b, g, n, perBlock)
+	var from [][]common.Address // each block's senders, for senders
+	if mode == senders {
+		for _, enc := range encs {
+			blk, _ := proto.DecodeBlock(enc)
+			s, err := chain.CheckBlock(blk, g)
+			if err != nil {
+				b.Fatal(err)
+			}
+			from = append(from, s)
+		}
+	}
 	b.ResetTimer()
 	var blocks int
 	var dur, cpu time.Duration
@@ -73,8 +105,29 @@ func benchImport(b *testing.B, n, perBlock int, pooled bool) {
 		tc := testchain.New(b, g)
 		mp := mempool.New(tc.C, mempool.Config{})
 		b.StartTimer()
-		for _, enc := range encs {
-			if pooled {
+		if mode == ahead {
+			start, cpu0 := time.Now(), cpuTime()
+			for blk := range recoverAhead(b, encs) {
+				if err := tc.C.ProcessBlock(blk); err != nil {
+					b.Fatal(err)
+				}
+			}
+			dur += time.Since(start)
+			cpu += cpuTime() - cpu0
+			blocks += len(encs)
+			continue
+		}
+		for k, enc := range encs {
+			var pre *proto.Block
+			if mode == senders {
+				b.StopTimer()
+				pre, _ = proto.DecodeBlock(enc)
+				for j, tx := range pre.Txs {
+					tx.SetSender(from[k][j])
+				}
+				b.StartTimer()
+			}
+			if mode == pooled {
 				b.StopTimer()
 				pre, _ := proto.DecodeBlock(enc)
 				for _, tx := range pre.Txs {
@@ -89,7 +142,10 @@ func benchImport(b *testing.B, n, perBlock int, pooled bool) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if pooled {
+			if pre != nil {
+				blk = pre // decoded, untimed, with its senders
+			}
+			if mode == pooled {
 				mp.CopySenders(blk.Txs)
 			}
 			if err := tc.C.ProcessBlock(blk); err != nil {
@@ -105,6 +161,38 @@ func benchImport(b *testing.B, n, perBlock int, pooled bool) {
 	// CPU time (all threads) per tx moves less with the machine's load
 	// than the rate does.
 	b.ReportMetric(float64(cpu.Microseconds())/float64(blocks*perBlock), "cpu-µs/tx")
+}
+
+// recoverAhead decodes encs and yields the blocks in order, having
+// recovered the senders of each while the one before it was processed:
+// gossip's sync does the same (recoverAhead in gossip/sync.go).
+func recoverAhead(b *testing.B, encs [][]byte) func(yield func(*proto.Block) bool) {
+	return func(yield func(*proto.Block) bool) {
+		ready := make(chan *proto.Block, 1)
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			defer close(ready)
+			for _, enc := range encs {
+				blk, err := proto.DecodeBlock(enc)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				chain.RecoverSenders(blk.Txs)
+				select {
+				case ready <- blk:
+				case <-stop:
+					return
+				}
+			}
+		}()
+		for blk := range ready {
+			if !yield(blk) {
+				return
+			}
+		}
+	}
 }
 
 // cpuTime is the process's user and system time so far.

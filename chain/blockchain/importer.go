@@ -209,26 +209,9 @@ func (imp *Importer) Pending() int { return len(imp.queue) }
 // anything on the body (sender recovery) or takes a place in the import
 // queue. nil means the block is worth handing to the importer.
 func (c *Chain) Precheck(b *proto.Block, o BlockOrigin) error {
-	hash := b.Hash()
-	c.mu.RLock()
-	n, known := c.index[hash]
-	pending := c.orphans.has(hash) || c.future.has(hash)
-	c.mu.RUnlock()
-	switch {
-	case known && n.status.invalid():
-		return ruleErr(chain.ErrInvalidAncestor, "block %s is known invalid (%s)", hash, n.status)
-	case known || pending:
-		return chain.ErrDuplicate
+	parent, err := c.precheck(b, o)
+	if err == nil && parent == nil {
+		return fmt.Errorf("%w: block %s, parent %s unknown", chain.ErrOrphan, b.Hash(), b.Header.PrevHash)
 	}
-	if err := chain.CheckHeader(b, c.g); err != nil {
-		c.rejected(hash, err)
-		return err
-	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	parent := c.index[b.Header.PrevHash]
-	if parent == nil {
-		return fmt.Errorf("%w: block %s, parent %s unknown", chain.ErrOrphan, hash, b.Header.PrevHash)
-	}
-	return c.admissibleLocked(b, parent, o)
+	return err
 }

@@ -100,30 +100,10 @@ func (c *Chain) ProcessBlock(b *proto.Block) error {
 // head (BlockInfo.Main tells), or the reason it was not.
 func (c *Chain) ProcessBlockFrom(b *proto.Block, o BlockOrigin) error {
 	hash := b.Hash()
-	c.mu.RLock()
-	n, known := c.index[hash]
-	pending := c.orphans.has(hash) || c.future.has(hash)
-	c.mu.RUnlock()
-	if known {
-		if n.status.invalid() {
-			return ruleErr(chain.ErrInvalidAncestor, "block %s is known invalid (%s)", hash, n.status)
-		}
-		return chain.ErrDuplicate
-	}
-	if pending {
-		return chain.ErrDuplicate
-	}
-	if err := chain.CheckHeader(b, c.g); err != nil {
-		c.rejected(hash, err)
+	parent, err := c.precheck(b, o)
+	if err != nil {
 		return err
 	}
-	c.mu.RLock()
-	parent := c.index[b.Header.PrevHash]
-	var err error
-	if parent != nil {
-		err = c.admissibleLocked(b, parent, o)
-	}
-	c.mu.RUnlock()
 	if parent == nil {
 		c.mu.Lock()
 		if c.index[b.Header.PrevHash] != nil {
@@ -133,9 +113,6 @@ func (c *Chain) ProcessBlockFrom(b *proto.Block, o BlockOrigin) error {
 		}
 		err := c.orphanLocked(b, o)
 		c.mu.Unlock()
-		return err
-	}
-	if err != nil {
 		return err
 	}
 	// CheckBlock's checks but the signatures' here; the recoveries run on
@@ -149,6 +126,36 @@ func (c *Chain) ProcessBlockFrom(b *proto.Block, o BlockOrigin) error {
 	evs, err := c.acceptLocked(&pendingBlock{block: b, check: chk, origin: o})
 	c.unlockAndNotify(evs)
 	return err
+}
+
+// precheck runs steps 1 to 5 of ProcessBlockFrom, under read locks: a
+// known or pending block, CheckHeader, then, if the parent is known, the
+// checks against it (admissibleLocked). It returns the parent, nil if it
+// is unknown (the block is an orphan), or the error of the first check
+// that failed.
+func (c *Chain) precheck(b *proto.Block, o BlockOrigin) (*blockNode, error) {
+	hash := b.Hash()
+	c.mu.RLock()
+	n, known := c.index[hash]
+	pending := c.orphans.has(hash) || c.future.has(hash)
+	c.mu.RUnlock()
+	switch {
+	case known && n.status.invalid():
+		return nil, ruleErr(chain.ErrInvalidAncestor, "block %s is known invalid (%s)", hash, n.status)
+	case known || pending:
+		return nil, chain.ErrDuplicate
+	}
+	if err := chain.CheckHeader(b, c.g); err != nil {
+		c.rejected(hash, err)
+		return nil, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	parent := c.index[b.Header.PrevHash]
+	if parent == nil {
+		return nil, nil
+	}
+	return parent, c.admissibleLocked(b, parent, o)
 }
 
 // orphanLocked keeps b's header in the orphan pool.

@@ -35,6 +35,10 @@ type Tree struct {
 	// stale lists the branches whose child hashes Root must recompute.
 	stale []*entry
 
+	// path and pathKey are the last walk's branches and key (walk).
+	path    []*entry
+	pathKey [32]byte
+
 	root      [32]byte
 	rootOK    bool
 	committed bool
@@ -91,14 +95,28 @@ func (t *Tree) load(p pos) (*entry, error) {
 }
 
 // walk loads key's path from the root down to the first position that is
-// not a branch, and returns the branches passed and that last entry.
+// not a branch, and returns the branches passed and that last entry. The
+// path is valid until the next walk: it starts with the branches of the
+// last walk's path that key shares and that are still branches (entries
+// are never replaced in the cache, only changed), so that keys walked in
+// order look up only the positions below their common prefix.
 func (t *Tree) walk(key *[32]byte) (path []*entry, end *entry, err error) {
-	for d := 0; ; d++ {
+	d := 0
+	if len(t.path) > 0 {
+		shared := min(commonPrefixLen(key, &t.pathKey)+1, len(t.path))
+		for d < shared && t.path[d].cur.kind == kindBranch {
+			d++
+		}
+	}
+	path = t.path[:d]
+	t.path, t.pathKey = nil, *key // a failed walk leaves none to reuse
+	for ; ; d++ {
 		e, err := t.load(posOf(key, d))
 		if err != nil {
 			return nil, nil, err
 		}
 		if e.cur.kind != kindBranch {
+			t.path = path
 			return path, e, nil
 		}
 		path = append(path, e)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -147,21 +148,38 @@ func (s *State) changes() []change {
 // Root returns the state root the view would commit, writing nothing.
 func (s *State) Root() (common.Hash, error) {
 	t := openTree(s.db, s.Nodes)
-	for _, c := range s.changes() {
-		if err := t.Update(accountLeafKey(c.addr), leafValue(c.enc)); err != nil {
-			return common.Hash{}, err
-		}
+	if err := updateTree(t, s.changes()); err != nil {
+		return common.Hash{}, err
 	}
 	r, err := t.Root()
 	return common.Hash(r), err
+}
+
+// updateTree sets the Merkle leaves of changes in t, in the order of
+// their leaf keys: consecutive keys share the top of their paths, which
+// the Tree then walks once (the root does not depend on the order).
+func updateTree(t *smt.Tree, changes []change) error {
+	type leaf struct{ key, value [32]byte }
+	leaves := make([]leaf, len(changes))
+	for i, c := range changes {
+		leaves[i] = leaf{accountLeafKey(c.addr), leafValue(c.enc)}
+	}
+	slices.SortFunc(leaves, func(a, b leaf) int { return bytes.Compare(a.key[:], b.key[:]) })
+	for _, l := range leaves {
+		if err := t.Update(l.key, l.value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Commit writes the view's changes (accounts and Merkle nodes) into batch
 // and returns the new state root and the undo data that reverses them.
 func (s *State) Commit(batch smt.Writer) (common.Hash, []UndoEntry, error) {
 	t := openTree(s.db, s.Nodes)
-	var undo []UndoEntry
-	for _, c := range s.changes() {
+	changes := s.changes()
+	undo := make([]UndoEntry, 0, len(changes))
+	for _, c := range changes {
 		key := accountKey(c.addr)
 		if c.enc == nil {
 			batch.Delete(key)
@@ -169,9 +187,9 @@ func (s *State) Commit(batch smt.Writer) (common.Hash, []UndoEntry, error) {
 			batch.Put(key, c.enc)
 		}
 		undo = append(undo, UndoEntry{Key: key, Old: c.old})
-		if err := t.Update(accountLeafKey(c.addr), leafValue(c.enc)); err != nil {
-			return common.Hash{}, nil, err
-		}
+	}
+	if err := updateTree(t, changes); err != nil {
+		return common.Hash{}, nil, err
 	}
 	for _, c := range s.tapeChanges() {
 		key, sizeKey := tapeKey(c.addr), tapeSizeKey(c.addr)

@@ -139,8 +139,16 @@ func (it *Iterator) Value() []byte { return it.it.Value() }
 func (it *Iterator) Error() error  { return it.it.Error() }
 func (it *Iterator) Release()      { it.it.Release() }
 
-// Batch collects puts and deletes that Write applies atomically.
+// Batch collects puts and deletes that Write applies atomically. The
+// zero value is an empty batch.
 type Batch struct{ b leveldb.Batch }
+
+// NewBatch returns an empty batch with room for about size bytes of
+// records (Size), so that one the size of the last block's grows no more.
+func NewBatch(size int) *Batch { return &Batch{b: *leveldb.MakeBatch(max(size, 0))} }
+
+// Size is the bytes the batch's records take.
+func (b *Batch) Size() int { return len(b.b.Dump()) }
 
 func (b *Batch) Put(key, value []byte) { b.b.Put(key, value) }
 func (b *Batch) Delete(key []byte)     { b.b.Delete(key) }
