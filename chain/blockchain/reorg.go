@@ -115,7 +115,9 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	// the block's writes (receipts, tx and address indexes): the two share
 	// nothing, and each gets a core. The errors come in the order of the
 	// rules: receipts root, then state root.
-	batch, side := store.NewBatch(c.batchSize+c.sideSize), store.NewBatch(c.sideSize)
+	batch, side := c.connBatch, c.sideBatch
+	batch.Reset()
+	side.Reset()
 	done := make(chan stateCommit, 1)
 	go func() {
 		var sc stateCommit
@@ -137,7 +139,6 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 		return nil, 0, ierr
 	}
 	putRLP(batch, undoKey(n.hash), sc.undo)
-	c.batchSize, c.sideSize = batch.Size(), side.Size()
 	batch.Append(side)
 	batch.Put(heightKey(n.height()), n.hash[:])
 	batch.Put(keyHead, n.hash[:])
