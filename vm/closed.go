@@ -35,17 +35,16 @@ import (
 
 // closedForm is what every iteration of a loop after its first does.
 type closedForm struct {
-	step  uint8      // the counter's change per iteration (0: it never reaches 0)
-	gas   uint64     // gas per iteration, its ] included
-	cells []cellStep // the other cells the body changes
+	step uint8      // the counter's change per iteration (0: it never reaches 0)
+	gas  uint64     // gas per iteration, its ] included
+	adds []cellStep // the other cells the body steps: delta added per iteration
+	sets []cellStep // the cells its fused loops write: delta after every iteration
 }
 
-// cellStep is a cell's change per iteration: delta added, or, for a cell
-// a fused loop writes, set to delta.
+// cellStep is a cell's change per iteration.
 type cellStep struct {
 	off   int32
 	delta uint8
-	set   bool
 }
 
 // run applies the iterations that remain of a loop whose ] found its
@@ -56,6 +55,11 @@ func (f *closedForm) run(t *Tape, ptr int, gas uint64, h *inst) uint64 {
 	if uint(ptr-h.reachLo()) >= h.reachSpan() {
 		return gas
 	}
+	return f.apply(t, ptr, gas)
+}
+
+// apply is run once the reach is checked.
+func (f *closedForm) apply(t *Tape, ptr int, gas uint64) uint64 {
 	k := iterations(t[ptr], f.step)
 	if k == 0 || k*f.gas > gas {
 		k = gas / f.gas
@@ -64,12 +68,11 @@ func (f *closedForm) run(t *Tape, ptr int, gas uint64, h *inst) uint64 {
 		}
 	}
 	n := uint8(k) // cells wrap mod 256
-	for _, c := range f.cells {
-		if c.set {
-			t[ptr+int(c.off)] = c.delta
-		} else {
-			t[ptr+int(c.off)] += c.delta * n
-		}
+	for _, c := range f.adds {
+		t[ptr+int(c.off)] += c.delta * n
+	}
+	for _, c := range f.sets {
+		t[ptr+int(c.off)] = c.delta
 	}
 	t[ptr] += f.step * n
 	return gas - k*f.gas
@@ -81,21 +84,20 @@ func (f *closedForm) run(t *Tape, ptr int, gas uint64, h *inst) uint64 {
 // first iteration is then like the others) and the gas covers it, and
 // returns the gas left. Otherwise it leaves the loop to run as usual.
 func (p *Program) openClosed(t *Tape, pc, ptr int, gas uint64) uint64 {
-	in := &p.insts[pc]
 	if t[ptr] == 0 {
 		return gas
 	}
 	f := &p.forms[p.fall[pc].form-1]
-	h := &p.insts[in.body]
+	h := &p.insts[p.insts[pc].body]
 	if uint(ptr-h.reachLo()) >= h.reachSpan() {
 		return gas
 	}
-	for _, c := range f.cells {
-		if c.set && t[ptr+int(c.off)] != c.delta {
+	for _, c := range f.sets {
+		if t[ptr+int(c.off)] != c.delta {
 			return gas
 		}
 	}
-	return f.run(t, ptr, gas, h)
+	return f.apply(t, ptr, gas)
 }
 
 // unbare makes the block whose [ is at pc dispatch it, so that its
@@ -242,24 +244,34 @@ func (p *Program) closeLoop(end int) {
 		case off == 0:
 			f.step = c.delta
 		case c.reset:
-			f.cells = append(f.cells, cellStep{off: off, delta: c.val, set: true})
+			f.sets = append(f.sets, cellStep{off: off, delta: c.val})
 		case c.delta != 0:
-			f.cells = append(f.cells, cellStep{off: off, delta: c.delta})
+			f.adds = append(f.adds, cellStep{off: off, delta: c.delta})
 		}
 	}
-	slices.SortFunc(f.cells, func(a, b cellStep) int { return int(a.off - b.off) })
+	byOff := func(a, b cellStep) int { return int(a.off - b.off) }
+	slices.SortFunc(f.sets, byOff)
+	slices.SortFunc(f.adds, byOff)
 	p.forms = append(p.forms, f)
 	p.fall[end].form = int32(len(p.forms))
-	// The loop's [ ends the block before the body, followed by its adds.
+	if jz := p.opener(h); jz >= 0 {
+		p.insts[jz].op = opJzClosed
+		p.fall[jz].form = p.fall[end].form
+		p.unbare(jz)
+	}
+}
+
+// opener returns the opJz that enters the loop body whose header is h, or
+// -1 when there is none: the loop's [ ends the block before the body,
+// followed by its adds.
+func (p *Program) opener(h int) int {
 	for jz := h - 1; jz >= 0; jz-- {
 		if j := &p.insts[jz]; j.op == opJz && int(j.body) == h && jz+1+int(j.adds) == h {
-			j.op = opJzClosed
-			p.fall[jz].form = p.fall[end].form
-			p.unbare(jz)
-			break
+			return jz
 		}
 		if jz+1 < h && p.insts[jz].op != opNone {
 			break // past the [ and its adds
 		}
 	}
+	return -1
 }

@@ -57,3 +57,38 @@ func TestClosedForms(t *testing.T) {
 		}
 	}
 }
+
+// TestAroundLoops pins which loops run around a closed-form loop
+// (around.go).
+func TestAroundLoops(t *testing.T) {
+	cases := []struct {
+		code   string
+		around bool
+	}{
+		{"[>[<+++>->>>>>+++[->+++++<]>[-]<<<<<<]<<]", true}, // long.b's
+		{"[>>+[--->+<]<]", true},
+		{"[[->>+++[-<+>]<<]]", true},
+		{"[>[-]>[->>+++[-<+>]<<]<<]", false}, // a clear before the inner loop
+		{"[>[->>+++[-<+>]<<]>[-]<<]", false}, // a clear after it
+		{"[>[->>+++[-<+>]<<]<.<]", false},    // output after it
+		{"[>[->[-]>]<<]", false},             // the inner loop is not closed
+	}
+	for _, c := range cases {
+		p, err := Compile([]byte(c.code))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opens, closes := 0, 0
+		for _, in := range p.insts {
+			switch in.op {
+			case opJzAround:
+				opens++
+			case opLoopAround:
+				closes++
+			}
+		}
+		if got := closes > 0; got != c.around || opens != closes {
+			t.Errorf("%s: %d loops around, %d of their [ know it; want around %v", c.code, closes, opens, c.around)
+		}
+	}
+}

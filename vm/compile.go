@@ -24,23 +24,25 @@ import (
 type opcode uint8
 
 const (
-	opNone     opcode = iota // a block header or an entry: never dispatched
-	opBare                   // a header whose block holds only adds and a [ or ] (see selfloop.go): never dispatched
-	opIn                     // cell[off] = next input byte, or 0
-	opOut                    // output cell[off]; may fall back
-	opMul                    // fused multiply loop on cell[off]; a targets follow the adds
-	opMul1                   // fused multiply loop on cell[off] with one target: cell[a] += f * iterations
-	opMul2                   // opMul1, and a second target in the entry after the adds
-	opClear                  // fused clear loop on cell[off]
-	opForever                // "[]" on cell[off]: out of gas unless the cell is 0
-	opJz                     // ptr += off; [ : to block b if the cell is 0, else block a
-	opJnz                    // ptr += off; ] : to block a if the cell is not 0, else block b
-	opScan                   // ptr += off; scan loop of step a, then block b
-	opEnd                    // the end of the code
-	opLoopMul1               // opJnz closing a self loop whose body is one opMul1 (see selfloop.go)
-	opLoopMul2               // opJnz closing a self loop whose body is one opMul2
-	opLoop                   // opJnz closing a self loop whose body holds only adds and clear, opMul1, opMul2
-	opJzClosed               // opJz opening a self loop that has a closed form (closed.go)
+	opNone       opcode = iota // a block header or an entry: never dispatched
+	opBare                     // a header whose block holds only adds and a [ or ] (see selfloop.go): never dispatched
+	opIn                       // cell[off] = next input byte, or 0
+	opOut                      // output cell[off]; may fall back
+	opMul                      // fused multiply loop on cell[off]; a targets follow the adds
+	opMul1                     // fused multiply loop on cell[off] with one target: cell[a] += f * iterations
+	opMul2                     // opMul1, and a second target in the entry after the adds
+	opClear                    // fused clear loop on cell[off]
+	opForever                  // "[]" on cell[off]: out of gas unless the cell is 0
+	opJz                       // ptr += off; [ : to block b if the cell is 0, else block a
+	opJnz                      // ptr += off; ] : to block a if the cell is not 0, else block b
+	opScan                     // ptr += off; scan loop of step a, then block b
+	opEnd                      // the end of the code
+	opLoopMul1                 // opJnz closing a self loop whose body is one opMul1 (see selfloop.go)
+	opLoopMul2                 // opJnz closing a self loop whose body is one opMul2
+	opLoop                     // opJnz closing a self loop whose body holds only adds and clear, opMul1, opMul2
+	opJzClosed                 // opJz opening a self loop that has a closed form (closed.go)
+	opLoopAround               // opJnz closing a loop whose body is a closed-form loop between adds and moves (around.go)
+	opJzAround                 // opJz opening such a loop
 )
 
 // inst is an instruction, an entry of the instruction before it, or a
@@ -183,7 +185,7 @@ func (p *Program) Compiled() bool { return p.insts != nil }
 func (p *Program) Footprint() int {
 	forms := 0
 	for _, f := range p.forms {
-		forms += int(unsafe.Sizeof(f)) + int(unsafe.Sizeof(cellStep{}))*cap(f.cells)
+		forms += int(unsafe.Sizeof(f)) + int(unsafe.Sizeof(cellStep{}))*(cap(f.adds)+cap(f.sets))
 	}
 	return forms + len(p.code) + 4*(len(p.pos)+len(p.jump)+len(p.stops)) +
 		int(unsafe.Sizeof(inst{}))*cap(p.insts) + int(unsafe.Sizeof(fallback{}))*cap(p.fall) + 128

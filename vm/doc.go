@@ -88,6 +88,12 @@
 // does the same for the whole loop when the first iteration is like the
 // others.
 //
+// A loop whose body is such a closed-form loop with only adds and pointer
+// moves around it (long.b's "[>[<+++>-...]<<]", which walks left) runs its
+// iterations at its own [ and ] (around.go), doing what the dispatch loop
+// would do block by block, and handing the run back to it wherever it
+// would go elsewhere.
+//
 // A differential fuzz test (FuzzInterpreters) and the standard programs'
 // exact gas hold the two interpreters equal.
 package vm

@@ -122,6 +122,21 @@ enter: // one check for the whole block: its static gas and its reach
 				return p.handOver(m, pc, ptr, gas)
 			}
 			goto enter
+		case opLoopAround:
+			ptr += int(in.off)
+			if t[ptr] == 0 {
+				pc, gas = in.leave(gas)
+				goto enter
+			}
+			pc, ptr, gas = p.aroundLoop(t, pc, ptr, gas)
+			goto enter
+		case opJzAround:
+			if ptr += int(in.off); t[ptr] == 0 {
+				pc, gas = in.leave(gas)
+				goto enter
+			}
+			pc, ptr, gas = p.aroundLoop(t, p.aroundEnd(in), ptr, gas)
+			goto enter
 		case opScan:
 			ptr += int(in.off)
 			if pc, ptr, gas, ok = p.scanLoop(t, pc, ptr, gas); !ok {

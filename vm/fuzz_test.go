@@ -1,6 +1,7 @@
 package vm_test
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -61,6 +62,33 @@ var (
 	bodyPieces    = []string{"+", "---", "[-]", "[-]+++", "[->+<]", "[-<+++>]", "[+>-<]", "[->+>++<<]", ".", ",", ">", "[>]"}
 )
 
+// fromTape is the index in counterValues that makes an inner counting
+// loop count from the tape instead of setting its counter.
+const fromTape = 6
+
+// walks are the moves around the counting loop inside a walking loop:
+// before it, and after it back, off by one cell, or none.
+var walks = []struct{ in, out int }{{1, -2}, {1, -1}, {2, -1}, {-1, 2}, {1, 0}, {-1, 0}, {2, -3}, {1, -1}}
+
+// walkingLoop writes from data, at the current cell, a loop whose body is a
+// move, adds, a counting loop counting from the tape and a move that need
+// not return, like long.b's "[>[<+++>-...]<<]" (around.go), and returns
+// the data left.
+func walkingLoop(b *strings.Builder, data []byte, depth int) []byte {
+	if len(data) == 0 {
+		return data
+	}
+	w := walks[int(data[0])%len(walks)]
+	adds := int(data[0]) / len(walks) % 3
+	b.WriteString("[")
+	move(b, w.in)
+	b.WriteString(strings.Repeat("+", adds))
+	data = countingLoop(b, append([]byte{fromTape}, data[1:]...), depth)
+	move(b, w.out)
+	b.WriteString("]")
+	return data
+}
+
 // countingLoop writes one loop from data at the current cell and returns
 // the data left.
 func countingLoop(b *strings.Builder, data []byte, depth int) []byte {
@@ -72,7 +100,13 @@ func countingLoop(b *strings.Builder, data []byte, depth int) []byte {
 		data = data[1:]
 		return c
 	}
-	v := counterValues[next()%len(counterValues)]
+	i := next() % len(counterValues)
+	if i == fromTape && depth > 0 {
+		// The counter as the tape has it, as in long.b's loops.
+		b.WriteString("[" + counterSteps[next()%len(counterSteps)])
+		return countingBody(b, data, depth)
+	}
+	v := counterValues[i]
 	b.WriteString("[-]")
 	if v < 128 {
 		b.WriteString(strings.Repeat("+", v))
@@ -80,6 +114,20 @@ func countingLoop(b *strings.Builder, data []byte, depth int) []byte {
 		b.WriteString(strings.Repeat("-", 256-v))
 	}
 	b.WriteString("[" + counterSteps[next()%len(counterSteps)])
+	return countingBody(b, data, depth)
+}
+
+// countingBody writes the rest of a counting loop's body from data, and
+// its ], and returns the data left.
+func countingBody(b *strings.Builder, data []byte, depth int) []byte {
+	next := func() int {
+		if len(data) == 0 {
+			return 0
+		}
+		c := int(data[0])
+		data = data[1:]
+		return c
+	}
 	for n := next() % 4; n >= 0; n-- {
 		c := next()
 		off := c%6 - 2
@@ -87,9 +135,12 @@ func countingLoop(b *strings.Builder, data []byte, depth int) []byte {
 			off = 1
 		}
 		move(b, off)
-		if c/6%3 == 0 && depth < 2 {
+		switch {
+		case c/6%3 == 0 && depth < 2:
 			data = countingLoop(b, data, depth+1)
-		} else {
+		case c/6%3 == 1 && c/18%4 == 0 && depth < 2:
+			data = walkingLoop(b, data, depth+1)
+		default:
 			b.WriteString(bodyPieces[c/18%len(bodyPieces)])
 		}
 		move(b, -off)
@@ -173,4 +224,30 @@ func FuzzInterpreters(f *testing.F) {
 		}
 		both(t, string(code), tape, input, lim)
 	})
+}
+
+// TestWalkingLoopsCompile checks that the generator's walking loops
+// compile to the instructions of around.go in a fair share of programs,
+// so that fuzzing countingLoops tests them.
+func TestWalkingLoopsCompile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	found := 0
+	const programs = 2000
+	for range programs {
+		data := make([]byte, 4+rng.IntN(40))
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		p, err := vm.Compile(countingLoops(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vm.AroundLoops(p) > 0 {
+			found++
+		}
+	}
+	if found < programs/50 {
+		t.Fatalf("%d of %d programs have a loop around a closed-form loop", found, programs)
+	}
+	t.Logf("%d of %d programs have a loop around a closed-form loop", found, programs)
 }

@@ -40,6 +40,7 @@ func (p *Program) selfLoops() {
 		case p.fusedBody(h+1, i):
 			j.op = opLoop
 		default:
+			p.around(i)
 			continue
 		}
 		p.closeLoop(i)

@@ -48,6 +48,17 @@ func TestLoopsEveryGas(t *testing.T) {
 		{"closed clear at 0", "+>[-]<[->[-]++<]", vm.Tape{}},
 		{"closed off the tape left", "[<+>-]", tapeOf(5)},
 		{"closed off the tape right", "[>]<[->+<]", ones},
+		// Loops around a closed-form loop (around.go): walking left as
+		// long.b's, right, not at all, off both ends of the tape, with
+		// inner loops whose written cells are not yet what every
+		// iteration leaves (so they run the ordinary way first).
+		{"around long.b", ">>>>[>[<+++>->>>>>+++[->+++++<]>[-]<<<<<<]<<]>.", tapeOf(0, 1, 1, 1, 1, 2)},
+		{"around long.b dirty", ">>>>[>[<+++>->>>>>+++[->+++++<]>[-]<<<<<<]<<]>.", tapeOf(0, 1, 1, 1, 1, 2, 0, 0, 0, 0, 9, 1, 3)},
+		{"around right", "[>>+[--->+<]<]", tapeOf(1, 1, 1, 2, 1, 1, 5, 1)},
+		{"around in place", "[-->+[-<+>>[-]+<]<]", tapeOf(6, 3)},
+		{"around off the tape left", ">>[>[-<+++>>[-]<]<<]", tapeOf(1, 1, 1, 2)},
+		{"around off the tape right", "[>>[-<+>>[-]<]<]", ones},
+		{"around never ending inner", "[>[-->+<]<<]", tapeOf(0, 3, 1)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

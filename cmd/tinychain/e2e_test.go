@@ -85,7 +85,15 @@ func startNode(t testing.TB, args ...string) string {
 // process (the benchmarks read its memory use).
 func startNodeProcess(t testing.TB, args ...string) (string, *os.Process) {
 	t.Helper()
-	cmd := exec.Command(tinychainBinary(t), append([]string{"node", "--http", "127.0.0.1:0", "--datadir", t.TempDir(),
+	return startProcess(t, `node started"? http=(\S+)`, "node", args...)
+}
+
+// startProcess runs `tinychain cmd` (node or light) on 127.0.0.1 ports
+// picked by the system and returns its API URL, read from the log line
+// that ready matches (its first group is the HTTP address).
+func startProcess(t testing.TB, ready, command string, args ...string) (string, *os.Process) {
+	t.Helper()
+	cmd := exec.Command(tinychainBinary(t), append([]string{command, "--http", "127.0.0.1:0", "--datadir", t.TempDir(),
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--mdns=false"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -107,7 +115,7 @@ func startNodeProcess(t testing.TB, args ...string) (string, *os.Process) {
 	addr := make(chan string, 1)
 	exited := make(chan string, 1)
 	go func() {
-		re := regexp.MustCompile(`node started"? http=(\S+)`)
+		re := regexp.MustCompile(ready)
 		sc := bufio.NewScanner(stderr)
 		var last string
 		for sc.Scan() {
@@ -122,9 +130,9 @@ func startNodeProcess(t testing.TB, args ...string) (string, *os.Process) {
 	case a := <-addr:
 		return "http://" + a, cmd.Process
 	case last := <-exited:
-		t.Fatalf("node exited: %s", last)
+		t.Fatalf("%s exited: %s", command, last)
 	case <-time.After(30 * time.Second):
-		t.Fatal("node did not start")
+		t.Fatalf("%s did not start", command)
 	}
 	return "", nil
 }
