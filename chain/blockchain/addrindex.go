@@ -1,7 +1,9 @@
 package blockchain
 
 import (
+	"bytes"
 	"encoding/binary"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -23,8 +25,13 @@ const MaxAddressTxs = 100
 func addrTxPrefix(a common.Address) []byte { return prefixed('x', a[:]) }
 
 func addrTxKey(a common.Address, height uint64, index uint32) []byte {
-	k := binary.BigEndian.AppendUint64(addrTxPrefix(a), height)
-	return binary.BigEndian.AppendUint32(k, index)
+	return appendAddrTxKey(nil, a, height, index)
+}
+
+func appendAddrTxKey(dst []byte, a common.Address, height uint64, index uint32) []byte {
+	dst = append(append(dst, 'x'), a[:]...)
+	dst = binary.BigEndian.AppendUint64(dst, height)
+	return binary.BigEndian.AppendUint32(dst, index)
 }
 
 // txAddresses are the addresses tx is listed under: its sender, its
@@ -43,8 +50,17 @@ func txAddresses(tx *proto.Tx, from common.Address) []common.Address {
 	return addrs
 }
 
-// indexAddresses adds (or with del, removes) b's txs to the address index.
+// indexAddresses adds (or with del, removes) b's txs to the address
+// index, in the order of the keys (LevelDB inserts keys that follow one
+// another for less than random ones), cut from one buffer.
 func indexAddresses(batch *store.Batch, b *proto.Block, del bool) error {
+	const keyLen = 1 + common.AddressLength + 8 + 4
+	type entry struct {
+		key  []byte
+		hash common.Hash
+	}
+	var entries []entry
+	buf := make([]byte, 0, 2*len(b.Txs)*keyLen)
 	for i, tx := range b.Txs {
 		from, err := chain.Sender(tx)
 		if err != nil {
@@ -52,12 +68,19 @@ func indexAddresses(batch *store.Batch, b *proto.Block, del bool) error {
 		}
 		h := tx.Hash()
 		for _, a := range txAddresses(tx, from) {
-			k := addrTxKey(a, b.Header.Height, uint32(i))
-			if del {
-				batch.Delete(k)
-			} else {
-				batch.Put(k, h[:])
+			if len(buf)+keyLen > cap(buf) {
+				buf = make([]byte, 0, len(b.Txs)*keyLen) // a deploy or an exec's third address
 			}
+			buf = appendAddrTxKey(buf, a, b.Header.Height, uint32(i))
+			entries = append(entries, entry{buf[len(buf)-keyLen:], h})
+		}
+	}
+	slices.SortFunc(entries, func(x, y entry) int { return bytes.Compare(x.key, y.key) })
+	for _, e := range entries {
+		if del {
+			batch.Delete(e.key)
+		} else {
+			batch.Put(e.key, e.hash[:])
 		}
 	}
 	return nil

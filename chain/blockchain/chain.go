@@ -58,9 +58,10 @@ type Chain struct {
 	progs   *vm.Cache    // compiled contract code, shared by every chain.State
 	nodes   *smt.Cache   // the state tree's top nodes, for connect and disconnect only
 	pre     *preExecuted // the block acceptLocked executed early, for connect
-	// batchSize is the size of connect's last batches (state, and the
-	// receipts and indexes): the next ones are made that large at once.
-	batchSize, sideSize int
+	// connBatch and sideBatch are connect's batches (the state's, and the
+	// receipts' and indexes'), reset and refilled block after block so
+	// that their buffers are allocated once, not per block.
+	connBatch, sideBatch *store.Batch
 	// gasPrices is the last RecentGasPrices answer, for its head (gasprice.go).
 	gasPrices atomic.Pointer[gasMemo]
 	// badReasons keeps why blocks failed their state transition (bounded).
@@ -130,6 +131,8 @@ func open(db *store.DB, cfg Config) (*Chain, error) {
 		progs:      vm.NewCache(programCacheEntries, programCacheBytes),
 		nodes:      smt.NewCache(smt.DefaultCacheDepth),
 		badReasons: make(map[common.Hash]error),
+		connBatch:  new(store.Batch),
+		sideBatch:  new(store.Batch),
 	}
 	if c.log == nil {
 		c.log = slog.Default()

@@ -2,9 +2,11 @@ package blockchain
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/state"
 	"github.com/tinychain/tinychain/chain/store"
@@ -115,7 +117,9 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 	// the block's writes (receipts, tx and address indexes): the two share
 	// nothing, and each gets a core. The errors come in the order of the
 	// rules: receipts root, then state root.
-	batch, side := store.NewBatch(c.batchSize+c.sideSize), store.NewBatch(c.sideSize)
+	batch, side := c.connBatch, c.sideBatch
+	batch.Reset()
+	side.Reset()
 	done := make(chan stateCommit, 1)
 	go func() {
 		var sc stateCommit
@@ -137,7 +141,6 @@ func (c *Chain) connect(n *blockNode) (*proto.Block, uint64, error) {
 		return nil, 0, ierr
 	}
 	putRLP(batch, undoKey(n.hash), sc.undo)
-	c.batchSize, c.sideSize = batch.Size(), side.Size()
 	batch.Append(side)
 	batch.Put(heightKey(n.height()), n.hash[:])
 	batch.Put(keyHead, n.hash[:])
@@ -183,10 +186,45 @@ func indexBlock(batch *store.Batch, h common.Hash, b *proto.Block, enc []byte, r
 	if err != nil {
 		return root, err
 	}
-	for i, tx := range b.Txs {
-		putRLP(batch, txKey(tx.Hash()), &locs[i])
-	}
+	putTxLocations(batch, b.Txs, locs)
 	return root, indexAddresses(batch, b, false)
+}
+
+// putTxLocations puts each tx's location under its hash, in the order of
+// the keys (LevelDB inserts keys that follow one another for less than
+// random ones), the keys and records cut from one buffer.
+func putTxLocations(batch *store.Batch, txs []*proto.Tx, locs []TxLocation) {
+	order := make([]int, len(txs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int { return txs[i].Hash().Cmp(txs[j].Hash()) })
+	buf := make([]byte, 0, len(txs)*(1+common.HashLength+maxLocationLen))
+	for _, i := range order {
+		h := txs[i].Hash()
+		buf = append(append(buf, 't'), h[:]...)
+		key := buf[len(buf)-1-common.HashLength:]
+		n := len(buf)
+		buf = appendLocation(buf, &locs[i])
+		batch.Put(key, buf[n:])
+	}
+}
+
+// maxLocationLen bounds appendLocation's output: a list header, a hash
+// and three uint32s.
+const maxLocationLen = 1 + 1 + common.HashLength + 3*5
+
+// appendLocation appends the RLP encoding of loc (what proto.Encode
+// gives, without its reflection: the list is always shorter than 56
+// bytes, so its header is one byte).
+func appendLocation(dst []byte, loc *TxLocation) []byte {
+	var body [maxLocationLen - 1]byte
+	b := append(body[:0], 0x80+common.HashLength)
+	b = append(b, loc.Block[:]...)
+	b = rlp.AppendUint64(b, uint64(loc.Index))
+	b = rlp.AppendUint64(b, uint64(loc.Offset))
+	b = rlp.AppendUint64(b, uint64(loc.Length))
+	return append(append(dst, 0xc0+byte(len(b))), b...)
 }
 
 // preExecuted is a block executed on the head state before it was

@@ -24,6 +24,9 @@ type Cache struct {
 	depth   uint16
 	nodes   map[pos]node
 	pending []*entry // the last Commit's entries, for Written
+	// size is how many positions the last Commit's Tree held: the next
+	// Tree's cache is made that large at once.
+	size int
 }
 
 // DefaultCacheDepth keeps 2^16 - 1 positions at most: about 10 MB, the
@@ -39,7 +42,7 @@ func NewCache(depth int) *Cache {
 // reads through c. db must be the DB that c mirrors, unchanged since the
 // last Written.
 func OpenCached(db Reader, prefix []byte, c *Cache) *Tree {
-	t := Open(db, prefix)
+	t := openSized(db, prefix, c.size)
 	t.shared = c
 	return t
 }
@@ -72,10 +75,12 @@ func (c *Cache) loaded(p pos, n node) {
 	}
 }
 
-// committing starts a Commit's pending list afresh.
-func (c *Cache) committing() {
+// committing starts a Commit's pending list afresh; its Tree holds size
+// positions.
+func (c *Cache) committing(size int) {
 	if c != nil {
 		c.pending = c.pending[:0]
+		c.size = size
 	}
 }
 

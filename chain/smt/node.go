@@ -25,16 +25,15 @@ func leafNode(key, value [32]byte) node { return node{kind: kindLeaf, a: key, b:
 // exactly the node's hash preimage.
 const nodeLen = 65
 
-// encode returns the stored form of a non-empty node.
-func (n *node) encode() []byte {
-	buf := make([]byte, nodeLen)
-	buf[0] = tagLeaf
+// appendEncoding appends the stored form of a non-empty node to dst.
+func (n *node) appendEncoding(dst []byte) []byte {
+	tag := tagLeaf
 	if n.kind == kindBranch {
-		buf[0] = tagBranch
+		tag = tagBranch
 	}
-	copy(buf[1:33], n.a[:])
-	copy(buf[33:], n.b[:])
-	return buf
+	dst = append(dst, tag)
+	dst = append(dst, n.a[:]...)
+	return append(dst, n.b[:]...)
 }
 
 // decodeNode parses the stored node found at p.

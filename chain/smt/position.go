@@ -1,6 +1,7 @@
 package smt
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 )
@@ -55,6 +56,17 @@ func (p pos) dbKey(dst, prefix []byte) []byte {
 	dst = append(dst, prefix...)
 	dst = append(dst, p.path[:]...)
 	return binary.BigEndian.AppendUint16(dst, p.depth)
+}
+
+// posKeyLen is the length of a position's DB key after the prefix.
+const posKeyLen = 32 + 2
+
+// cmp orders positions as their DB keys are: by path, then by depth.
+func (p *pos) cmp(q *pos) int {
+	if c := bytes.Compare(p.path[:], q.path[:]); c != 0 {
+		return c
+	}
+	return int(p.depth) - int(q.depth)
 }
 
 // commonPrefixLen returns how many leading bits a and b share (256 if equal).

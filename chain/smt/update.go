@@ -96,8 +96,7 @@ func (t *Tree) remove(key *[32]byte, end *entry) (bool, int, error) {
 func (t *Tree) set(p pos, n node) bool {
 	e := t.cache[p]
 	if e == nil {
-		e = &entry{pos: p}
-		t.cache[p] = e
+		e = t.add(p, node{})
 	}
 	if e.cur == n {
 		return false

@@ -140,11 +140,13 @@ func (it *Iterator) Error() error  { return it.it.Error() }
 func (it *Iterator) Release()      { it.it.Release() }
 
 // Batch collects puts and deletes that Write applies atomically. The
-// zero value is an empty batch.
+// zero value is an empty batch. A batch may be Reset and filled again
+// once Write has returned: its buffers (records and their index) are
+// kept, so one refilled block after block stops allocating.
 type Batch struct{ b leveldb.Batch }
 
 // NewBatch returns an empty batch with room for about size bytes of
-// records (Size), so that one the size of the last block's grows no more.
+// records (Size).
 func NewBatch(size int) *Batch { return &Batch{b: *leveldb.MakeBatch(max(size, 0))} }
 
 // Size is the bytes the batch's records take.
@@ -153,8 +155,23 @@ func (b *Batch) Size() int { return len(b.b.Dump()) }
 func (b *Batch) Put(key, value []byte) { b.b.Put(key, value) }
 func (b *Batch) Delete(key []byte)     { b.b.Delete(key) }
 
-// Append adds src's puts and deletes after b's.
-func (b *Batch) Append(src *Batch) { _ = src.b.Replay(&b.b) }
+// Reset empties the batch and keeps its buffers.
+func (b *Batch) Reset() { b.b.Reset() }
+
+// Append adds src's puts and deletes after b's: src's records are copied
+// as they are (one copy of its bytes, not a Put each) and the index of
+// the whole batch is rebuilt from them.
+func (b *Batch) Append(src *Batch) {
+	if src.b.Len() == 0 {
+		return
+	}
+	// Records are self-delimiting, so two batches' records one after the
+	// other are the records of both; Load re-reads them (a batch's own
+	// records always parse).
+	if err := b.b.Load(append(b.b.Dump(), src.b.Dump()...)); err != nil {
+		panic("store: a batch's records do not parse: " + err.Error())
+	}
+}
 
 // Len is the number of puts and deletes in the batch.
 func (b *Batch) Len() int { return b.b.Len() }

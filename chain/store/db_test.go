@@ -61,3 +61,40 @@ func TestDB(t *testing.T) {
 		t.Fatalf("range [a, a3): %q", got)
 	}
 }
+
+// TestBatchReuse: a batch reset after its write and filled again writes
+// only its new records, and Append keeps the order of puts and deletes
+// (a delete appended after a put of the same key wins).
+func TestBatchReuse(t *testing.T) {
+	db, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	batch, side := new(store.Batch), new(store.Batch)
+	for round, keys := range [][]string{{"k1", "k2"}, {"k3"}} {
+		batch.Reset()
+		side.Reset()
+		for _, k := range keys {
+			batch.Put([]byte(k), []byte("v"+k))
+		}
+		side.Put([]byte("s"), []byte{byte(round)})
+		side.Delete([]byte("k1"))
+		batch.Append(side)
+		batch.Append(new(store.Batch))
+		if want := len(keys) + 2; batch.Len() != want {
+			t.Fatalf("round %d: %d records, want %d", round, batch.Len(), want)
+		}
+		if err := db.Write(batch, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, want := range map[string]string{"k2": "vk2", "k3": "vk3", "s": "\x01"} {
+		if v, found, err := db.Get([]byte(k)); !found || err != nil || string(v) != want {
+			t.Fatalf("%s: %q %v %v, want %q", k, v, found, err, want)
+		}
+	}
+	if ok, _ := db.Has([]byte("k1")); ok {
+		t.Fatal("k1: the appended delete did not win over the put before it")
+	}
+}

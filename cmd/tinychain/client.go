@@ -303,6 +303,7 @@ func parseHash(s string) (common.Hash, error) {
 
 type balanceCmd struct {
 	rpcFlags
+	verifyFlags
 	Address string `arg:"" help:"Account address (0x...)."`
 }
 
@@ -313,6 +314,18 @@ func (c *balanceCmd) Run(e *env) error {
 	}
 	ctx, cancel := ctxTimeout(e)
 	defer cancel()
+	if c.Verify {
+		v, err := c.verifyBalance(ctx, c.client(), a)
+		if err != nil {
+			return err
+		}
+		if c.JSON {
+			return e.printJSON(v)
+		}
+		e.printf("%s balance %s nonce %d\n", v.Address.Hex(), v.Balance.String(), v.Nonce)
+		e.printf("verified against block %d (%s)\n", v.VerifiedHeight, v.VerifiedBlock.Hex())
+		return nil
+	}
 	acct, err := c.client().Account(ctx, a)
 	if err != nil {
 		return err
