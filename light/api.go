@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,14 +29,33 @@ import (
 // works against it unchanged, with fields added that say what the answer
 // was verified against.
 //
-// Cost bounds: only GETs with a path and query (no body is read); the
-// request line and headers at most maxHeaderBytes; reading a request
-// readTimeout, an answer writeTimeout; maxConns connections open at once
-// (more wait in the kernel's queue); maxQueries account or tx queries at
-// once (more get 429), each asking at most maxAsked full nodes for one
-// proof each (a frame of at most 64 KB or a tx proof's bound, 10 s each)
-// within queryTimeout in all, and verifying it (257 hashes, or two audit
-// paths of at most 64).
+// Cost bounds, per request (TestHostileAPI holds the node to them):
+//   - Every route: GET (or HEAD) only, any other method 405; no body is
+//     read; the request line and headers at most maxHeaderBytes (16 KiB;
+//     more: 431) on a new connection, 20 KiB on a kept-alive one
+//     (net/http's read-ahead buffer); readHeaderTimeout to send them, readTimeout the whole request,
+//     writeTimeout the answer; maxConns connections open at once (more
+//     wait in the kernel's queue), idle ones closed after idleTimeout.
+//     The query string is ignored.
+//   - /v1/status, /v1/blocks/{id}, /v1/peers, /metrics: answered from
+//     memory and at most one LevelDB read (a header of ~300 bytes); no
+//     peer is asked, so they answer while every query slot is taken.
+//   - /v1/accounts/{a}, /v1/txs/{h}: a malformed address or hash is a 400
+//     before any work; then one of maxQueries query slots (none free: 429
+//     with Retry-After, at once). A query asks at most maxAsked full
+//     nodes, one at a time, fewest strikes first, for one proof each: a
+//     request of under 100 bytes and a reply frame of at most
+//     proof.MaxAccountProofSize (48 KiB) or proof.MaxTxProofSize, awaited
+//     Config.ProofTimeout (5 s) each, Config.QueryTimeout (30 s) in all;
+//     after that it answers 503 (no full node answered), 502 (the only
+//     answers were lies) or 404 (every full node asked has no such tx).
+//     Verifying a proof is at most 257 hashes (an account) or two audit
+//     paths of at most 64 (a tx); one reply is held at a time. So a query
+//     costs at most maxAsked streams, 8 x 1.1 MiB read and QueryTimeout of
+//     a slot, and the node at most maxQueries of them at once. A full
+//     node serves one peer at most 256 account or 16 tx proofs a second
+//     (gossip/proof.go): past that, queries it cannot serve in time
+//     answer 503 rather than wait.
 const (
 	maxHeaderBytes    = 16 << 10
 	readHeaderTimeout = 5 * time.Second
@@ -44,7 +64,6 @@ const (
 	idleTimeout       = 2 * time.Minute
 	maxConns          = 256
 	maxQueries        = 16
-	queryTimeout      = 30 * time.Second
 )
 
 // Status is GET /v1/status: the full node's fields (mempool and mining
@@ -87,6 +106,61 @@ type TxStatus struct {
 	Verified
 }
 
+// Peer is one row of GET /v1/peers, the light node's peer table: every
+// connected peer and every peer with live strikes (banned ones too), in
+// the full node's peer shape (peer_id, addrs, direction) with what the
+// light node knows of it: whether it serves proofs (full_node), its
+// strikes within the last banTime, and whether it is banned.
+type Peer struct {
+	ID        string   `json:"peer_id"`
+	Addrs     []string `json:"addrs"`
+	Direction string   `json:"direction"`
+	Connected bool     `json:"connected"`
+	FullNode  bool     `json:"full_node"`
+	Strikes   int      `json:"strikes"`
+	Banned    bool     `json:"banned"`
+}
+
+// Peers returns the peer table (GET /v1/peers), ordered by peer id.
+func (n *Node) Peers() []Peer {
+	h := n.host()
+	if h == nil {
+		return []Peer{}
+	}
+	live := n.strikes.live(time.Now())
+	rows := map[peer.ID]*Peer{}
+	proofs := gossip.ProofProtocol(n.cfg.Genesis.ChainID)
+	row := func(p peer.ID) *Peer {
+		if rows[p] == nil {
+			r := &Peer{ID: p.String(), Addrs: []string{}, Strikes: live[p], Banned: live[p] >= maxStrikes}
+			if ok, _ := h.Peerstore().SupportsProtocols(p, proofs); len(ok) > 0 {
+				r.FullNode = true
+			}
+			rows[p] = r
+		}
+		return rows[p]
+	}
+	for _, c := range h.Network().Conns() {
+		r := row(c.RemotePeer())
+		r.Connected = true
+		r.Addrs = append(r.Addrs, c.RemoteMultiaddr().String())
+		r.Direction = c.Stat().Direction.String()
+	}
+	for p := range live {
+		row(p)
+	}
+	out := make([]Peer, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func (n *Node) handlePeers(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, n.Peers())
+}
+
 func newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
@@ -97,13 +171,22 @@ func newHTTPServer(h http.Handler) *http.Server {
 
 func (n *Node) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/status", n.handleStatus)
-	mux.HandleFunc("GET /v1/blocks/{id}", n.handleBlock)
-	mux.HandleFunc("GET /v1/accounts/{address}", n.handleAccount)
-	mux.HandleFunc("GET /v1/txs/{hash}", n.handleTx)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
+	route := func(path string, h http.HandlerFunc) {
+		mux.HandleFunc("GET "+path, h) // GET also takes HEAD
+		// Any other method on a known path: 405, as JSON.
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed on %s", r.Method, r.URL.Path))
+		})
+	}
+	route("/v1/status", n.handleStatus)
+	route("/v1/blocks/{id}", n.handleBlock)
+	route("/v1/accounts/{address}", n.handleAccount)
+	route("/v1/txs/{hash}", n.handleTx)
+	route("/v1/peers", n.handlePeers)
+	route("/metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint on a light node: %s %s", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint on a light node: %s %.200s", r.Method, r.URL.Path))
 	})
 	return mux
 }
@@ -204,7 +287,7 @@ func (n *Node) query(w http.ResponseWriter, r *http.Request) (context.Context, f
 		writeError(w, http.StatusTooManyRequests, fmt.Errorf("too many queries at once (%d): retry later", maxQueries))
 		return nil, nil, nil, false
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), n.cfg.QueryTimeout)
 	return ctx, func() { cancel(); <-n.queries }, peers, true
 }
 
@@ -223,18 +306,29 @@ func (n *Node) judge(kind string, pr *Proven, err error) {
 	}
 }
 
-// answerError answers a query that got no verified answer: 404 when every
-// full node asked said it has no such thing (a tx) or the tx is not deep
-// enough, 502 when one lied and none answered, else 503.
+// answerError answers a query that got no verified answer, with a code
+// in the error's "code" field for programs:
+//   - 404 not_confirmed: the tx is proven in a block of our best chain
+//     with fewer than Config.Confirmations blocks on top; the message says
+//     its height and how deep it is. Ask again later.
+//   - 404 no_header: our best chain is shorter than the confirmations.
+//   - 404 not_found: every full node asked has no such tx (an unknown tx).
+//   - 502 lied: the only proofs served did not verify (the liars are
+//     struck and logged).
+//   - 503 no_answer: no full node answered in time (or at all).
 func answerError(w http.ResponseWriter, err error, allRefused bool) {
+	status, code := http.StatusServiceUnavailable, "no_answer"
 	switch {
-	case errors.Is(err, ErrNotDeep), errors.Is(err, ErrNoHeader), allRefused:
-		writeError(w, http.StatusNotFound, err)
+	case errors.Is(err, ErrNotDeep):
+		status, code = http.StatusNotFound, "not_confirmed"
+	case errors.Is(err, ErrNoHeader):
+		status, code = http.StatusNotFound, "no_header"
+	case allRefused:
+		status, code = http.StatusNotFound, "not_found"
 	case errors.Is(err, ErrLied):
-		writeError(w, http.StatusBadGateway, err)
-	default:
-		writeError(w, http.StatusServiceUnavailable, err)
+		status, code = http.StatusBadGateway, "lied"
 	}
+	writeJSON(w, status, api.Error{Error: err.Error(), Code: code})
 }
 
 func (n *Node) handleAccount(w http.ResponseWriter, r *http.Request) {

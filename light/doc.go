@@ -30,7 +30,10 @@
 // a header failing a check, or a proof that does not verify, is logged
 // with its peer id and struck (peers.go: 3 strikes in 10 minutes ban it
 // by peer id), and the answer is taken from the next full node; peers
-// with fewer strikes are asked first.
+// with fewer strikes are asked first. GET /v1/peers is the peer table
+// (Node.Peers: strikes, bans, which peers serve proofs). A full node that
+// does not answer costs a query at most Config.ProofTimeout before the
+// next is asked; api.go states what one request may cost in all.
 //
 // Trust: the genesis (and its checkpoints and min_chain_work) and that
 // the heaviest valid header chain among the peers is the real one; a

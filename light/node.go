@@ -41,9 +41,22 @@ type Config struct {
 	// Confirmations is how many blocks must be on top of the header an
 	// answer is verified against (0: the tip).
 	Confirmations uint64
-	Logger        *slog.Logger
-	Version       string
+	// ProofTimeout bounds the wait for one full node's proof (0:
+	// DefaultProofTimeout); QueryTimeout a whole account or tx query, every
+	// full node asked included (0: DefaultQueryTimeout).
+	ProofTimeout time.Duration
+	QueryTimeout time.Duration
+	Logger       *slog.Logger
+	Version      string
 }
+
+// Defaults of Config's timeouts: a full node that stalls costs a query
+// at most DefaultProofTimeout before the next is asked, so that a few
+// stalling peers asked first cannot use up the query's time.
+const (
+	DefaultProofTimeout = 5 * time.Second
+	DefaultQueryTimeout = 30 * time.Second
+)
 
 // The light node's loops.
 const (
@@ -54,7 +67,7 @@ const (
 	// redialEvery is how often lost bootstrap peers are dialled again.
 	redialEvery = 10 * time.Second
 	// maxAsked bounds the full nodes one query asks for a proof: at most
-	// maxAsked proof requests of proofTimeout (10 s) each.
+	// maxAsked proof requests of Config.ProofTimeout each.
 	maxAsked = 8
 )
 
@@ -98,10 +111,17 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.ProofTimeout <= 0 {
+		cfg.ProofTimeout = DefaultProofTimeout
+	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = DefaultQueryTimeout
+	}
 	s, err := Open(filepath.Join(cfg.DataDir, "headers"), cfg.Genesis)
 	if err != nil {
 		return nil, fmt.Errorf("header store: %w", err)
 	}
+	s.SetProofTimeout(cfg.ProofTimeout)
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, log: cfg.Logger, store: s, metrics: newMetrics(), strikes: newStrikes(),
 		queries: make(chan struct{}, maxQueries), kick: make(chan peer.ID, 64), ctx: ctx, cancel: cancel}

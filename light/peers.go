@@ -80,3 +80,16 @@ func (s *strikes) order(ps []peer.ID) []peer.ID {
 	sort.SliceStable(ps, func(i, j int) bool { return n[ps[i]] < n[ps[j]] })
 	return ps
 }
+
+// live returns every peer with live strikes and their count.
+func (s *strikes) live(now time.Time) map[peer.ID]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[peer.ID]int, len(s.m))
+	for p, rec := range s.m {
+		if !now.After(rec.expires) {
+			out[p] = rec.strikes
+		}
+	}
+	return out
+}

@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"sort"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
@@ -49,6 +51,8 @@ type Store struct {
 	g  *chain.Genesis
 	db *store.DB
 
+	askTimeout atomic.Int64 // ns: the wait for one full node's proof
+
 	mu    sync.RWMutex
 	index map[common.Hash]*node
 	tip   *node
@@ -66,11 +70,21 @@ func Open(dir string, g *chain.Genesis) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{g: g, db: db, index: map[common.Hash]*node{}}
+	s.askTimeout.Store(int64(DefaultProofTimeout))
 	if err := s.load(&gen.Header); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// SetProofTimeout sets how long Account, ProveAccount and ProveTx wait
+// for one full node's proof before they ask the next (default
+// DefaultProofTimeout).
+func (s *Store) SetProofTimeout(d time.Duration) {
+	if d > 0 {
+		s.askTimeout.Store(int64(d))
+	}
 }
 
 // Close closes the database.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -64,7 +65,9 @@ func (s *Store) ProveAccount(ctx context.Context, h host.Host, peers []peer.ID, 
 		if ctx.Err() != nil {
 			break
 		}
-		ap, err := gossip.FetchAccountProof(ctx, h, s.g.ChainID, p, a, at.Hash(), false)
+		pctx, cancel := context.WithTimeout(ctx, time.Duration(s.askTimeout.Load()))
+		ap, err := gossip.FetchAccountProof(pctx, h, s.g.ChainID, p, a, at.Hash(), false)
+		cancel()
 		if err == nil {
 			var acct *proto.Account
 			if acct, err = proof.VerifyAccountAt(ap, a, at.Hash()); err == nil {
@@ -84,7 +87,8 @@ func (s *Store) ProveAccount(ctx context.Context, h host.Host, peers []peer.ID, 
 // ProveTx returns the tx hashed txHash and its receipt, proven by a full
 // node of peers (asked in turn over h) to be in a block of our best chain
 // with at least confs blocks on top of it. Pr.At is that block's header.
-// A proof that does not verify names its peer a liar; one against a block
+// A proof that does not verify (or does not decode) names its peer a
+// liar; one against a block
 // off our best chain (the peer is on another branch, or ahead of us) is
 // passed over; one against a block of our best chain not yet confs deep
 // ends the query with ErrNotDeep.
@@ -95,8 +99,14 @@ func (s *Store) ProveTx(ctx context.Context, h host.Host, peers []peer.ID, txHas
 		if ctx.Err() != nil {
 			break
 		}
-		tp, err := gossip.FetchTxProof(ctx, h, s.g.ChainID, p, txHash)
+		pctx, cancel := context.WithTimeout(ctx, time.Duration(s.askTimeout.Load()))
+		tp, err := gossip.FetchTxProof(pctx, h, s.g.ChainID, p, txHash)
+		cancel()
 		if err != nil {
+			if errors.Is(err, proof.ErrInvalid) { // it did not decode
+				pr.Liars = append(pr.Liars, p)
+				err = fmt.Errorf("%w: %s: %v", ErrLied, p, err)
+			}
 			errs = append(errs, err)
 			continue
 		}

@@ -49,6 +49,7 @@ func (n *Node) routes() http.Handler {
 	route("GET", "/v1/accounts/{address}/tape", n.handleTape)
 	route("GET", "/v1/accounts/{address}/proof", n.handleAccountProof) // proof.go
 	route("GET", "/v1/txs/{hash}/proof", n.handleTxProof)              // proof.go
+	route("GET", "/v1/headers", n.handleHeaders)                       // proof.go
 	route("POST", "/v1/eval", n.handleEval)
 	route("GET", "/v1/gas", n.handleGas)
 	route("GET", "/v1/peers", n.handlePeers)

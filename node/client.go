@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/tinychain/tinychain/chain/proof"
 	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/proto"
 )
@@ -88,6 +89,12 @@ func unwrapURLError(err error) error {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	return c.doLimit(ctx, method, path, body, out, 64<<20)
+}
+
+// doLimit is do reading at most limit bytes of the answer: more is an
+// error, not a truncated answer.
+func (c *Client) doLimit(ctx context.Context, method, path string, body, out any, limit int64) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -108,9 +115,12 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return c.transportError(ctx, err)
+	}
+	if int64(len(data)) > limit {
+		return fmt.Errorf("%s %s: answer over %d bytes", method, path, limit)
 	}
 	if resp.StatusCode >= 300 {
 		var e Error
@@ -126,6 +136,30 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("%s %s: bad answer: %w", method, path, err)
 	}
 	return nil
+}
+
+// MaxHeadersAnswer and MaxProofAnswer bound what Headers and AccountProof
+// read: MaxHeaders headers of at most proto.MaxHeaderSize bytes, twice for
+// hex, and an account proof of at most proof.MaxAccountProofSize bytes
+// with its JSON form (hex, field names), twice over, and the fields that
+// repeat it.
+const (
+	MaxHeadersAnswer = 2*MaxHeaders*(proto.MaxHeaderSize+4) + 1024
+	MaxProofAnswer   = 8*proof.MaxAccountProofSize + 4096
+)
+
+// Headers returns GET /v1/headers?after=H&limit=N, at most
+// MaxHeadersAnswer bytes of it.
+func (c *Client) Headers(ctx context.Context, after uint64, limit int) (*Headers, error) {
+	var h Headers
+	return &h, c.doLimit(ctx, "GET", fmt.Sprintf("/v1/headers?after=%d&limit=%d", after, limit), nil, &h, MaxHeadersAnswer)
+}
+
+// AccountProof returns GET /v1/accounts/{a}/proof?block=H (no tape), at
+// most MaxProofAnswer bytes of it.
+func (c *Client) AccountProof(ctx context.Context, a common.Address, height uint64) (*AccountProof, error) {
+	var p AccountProof
+	return &p, c.doLimit(ctx, "GET", fmt.Sprintf("/v1/accounts/%s/proof?block=%d", a.Hex(), height), nil, &p, MaxProofAnswer)
 }
 
 // Status returns GET /v1/status.

@@ -10,6 +10,7 @@ import (
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/proof"
+	"github.com/tinychain/tinychain/gossip"
 	"github.com/tinychain/tinychain/wallet"
 )
 
@@ -110,4 +111,45 @@ func (n *Node) handleTxProof(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, &TxProof{TxHash: h, BlockHeight: res.Height, BlockHash: res.Block,
 		Index: res.Index, Proof: p, Raw: p.Encode()})
+}
+
+// MaxHeaders is the most headers one GET /v1/headers returns: as many as
+// one headers reply over libp2p (about 430 bytes of JSON each, so at most
+// about 0.9 MB an answer, read from memory).
+const MaxHeaders = gossip.MaxHeadersPerReply
+
+// Headers is GET /v1/headers: main-chain headers in their canonical
+// encoding, for a client that checks them itself (tinychain balance
+// --verify), as a light node syncs them over libp2p.
+type Headers struct {
+	Headers []hexutil.Bytes `json:"headers"`
+	Height  uint64          `json:"height"` // the node's head when it answered
+}
+
+// handleHeaders serves GET /v1/headers?after=H[&limit=N]: the main-chain
+// headers at heights H+1, H+2, ... (H default 0: from block 1), at most N
+// (1..MaxHeaders, default MaxHeaders).
+func (n *Node) handleHeaders(w http.ResponseWriter, r *http.Request) {
+	var after uint64
+	limit := MaxHeaders
+	q := r.URL.Query()
+	if s := q.Get("after"); s != "" {
+		var err error
+		if after, err = strconv.ParseUint(s, 10, 64); err != nil {
+			writeError(w, 0, badRequest("after %q: want a height", s))
+			return
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		var err error
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > MaxHeaders {
+			writeError(w, 0, badRequest("limit %q: want 1 to %d", s, MaxHeaders))
+			return
+		}
+	}
+	out := &Headers{Headers: []hexutil.Bytes{}, Height: n.Chain.Head().Header.Height}
+	for _, h := range n.Chain.HeadersAfter(after, limit) {
+		out.Headers = append(out.Headers, h.Encode())
+	}
+	writeJSON(w, http.StatusOK, out)
 }

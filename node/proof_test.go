@@ -139,3 +139,50 @@ func TestProofsEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadersEndpoint: GET /v1/headers gives the main chain's headers in
+// their canonical encoding from ?after on, at most ?limit, and refuses
+// malformed or unbounded queries.
+func TestHeadersEndpoint(t *testing.T) {
+	g := easyGenesis()
+	n := runNode(t, node.Config{Genesis: g})
+	cl := node.NewClient("http://" + n.HTTPAddr())
+	tc := &testchain.Chain{T: t, G: g, C: n.Chain}
+	for range 5 {
+		if err := n.Chain.ProcessBlock(tc.MineOnHead(wallet.DevAddress(9))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	for _, c := range []struct {
+		after uint64
+		limit int
+		want  []uint64
+	}{{0, node.MaxHeaders, []uint64{1, 2, 3, 4, 5}}, {3, 1, []uint64{4}}, {4, 10, []uint64{5}}, {5, 10, nil}, {99, 10, nil}} {
+		hs, err := cl.Headers(ctx, c.after, c.limit)
+		if err != nil || len(hs.Headers) != len(c.want) || hs.Height != 5 {
+			t.Fatalf("after %d limit %d: %+v %v", c.after, c.limit, hs, err)
+		}
+		for i, b := range hs.Headers {
+			h, err := proto.DecodeHeader(b)
+			if err != nil || h.Height != c.want[i] || h.Hash() != mustHashAt(t, n, c.want[i]) {
+				t.Fatalf("after %d: header %d: %+v %v", c.after, i, h, err)
+			}
+		}
+	}
+	for _, q := range []string{"limit=0", fmt.Sprintf("limit=%d", node.MaxHeaders+1), "after=x", "after=-1"} {
+		var out node.Headers
+		if code := getProof(t, "http://"+n.HTTPAddr()+"/v1/headers?"+q, &out); code != http.StatusBadRequest {
+			t.Errorf("?%s: %d, want 400", q, code)
+		}
+	}
+}
+
+func mustHashAt(t *testing.T, n *node.Node, height uint64) common.Hash {
+	t.Helper()
+	h, err := n.Chain.HashAt(height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}

@@ -19,7 +19,7 @@ import (
 )
 
 // System names the proof system and circuit version in proof files.
-const System = "tinychain-bf/groth16-bn254/v2"
+const System = "tinychain-bf/groth16-bn254/v3"
 
 // compressThreshold bounds the linear expressions the rows build (the
 // program counter, pointer, gas), so a constraint never carries a long one.

@@ -10,11 +10,11 @@
 // A circuit has a fixed Size: N rows of steps (the run stops in at most
 // N-1 executed commands), a tape window of W cells, C rows of code and
 // capacities for the input and output. Each row is one step of the
-// machine: the command comes from a lookup (gnark's log-derivative
-// lookup) into the committed code table of (command, partner bracket)
-// rows, so jumps go exactly to the matching bracket; the pointer moves by
+// machine: the command comes from a lookup (a log-derivative argument,
+// lookup.go) into the committed code table of (index, command, partner
+// bracket) rows, so jumps go exactly to the matching bracket; the pointer moves by
 // one or faults at either end of the tape; cells wrap mod 256 (every value
-// written is range-checked to 8 bits, every value read is one written
+// written is a byte (a lookup into 0..255), every value read is one written
 // before, and the write is the read plus or minus one mod 256, or the
 // input byte for ,, from one lookup table of the input and the output
 // that . is checked against); , past the input's
@@ -29,8 +29,8 @@
 // value after it. A grand product over a random linear combination (the
 // challenges come from gnark's commitment to the tuples' values,
 // std/multicommit) checks that the tuples written and read are the same
-// multiset, and a range check that every row reads a tuple written before
-// it: without that clock check a prover could read a value written later
+// multiset, and a range check (a lookup into 0..N-1) that every row
+// reads a tuple written before it: without that clock check a prover could read a value written later
 // (the reordering the BrainSTARK tutorial's "Attack!" shows;
 // TestSoundFutureRead). memory.go has the argument why this is memory.
 //

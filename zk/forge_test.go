@@ -54,14 +54,17 @@ func forge(r *Run, s Size, f forgery) forged {
 		case opOut:
 			cost += vm.GasOutput
 		}
-		w := rowValue{pc: pc, ptr: ptr, op: op, read: int(o.tape[ptr]), write: int(o.tape[ptr]), exec: true}
+		w := rowValue{pc: pc, ptr: ptr, op: op, partner: r.partner(pc), read: int(o.tape[ptr]), write: int(o.tape[ptr]), exec: true}
+		if q, ok := f.partner[pc]; ok {
+			w.partner = q
+		}
 		if f.badRead > 0 && i == f.badRead {
 			w.read, w.write = w.read+1, w.write+1
 		}
 		if cost > left || (f.oogAt > 0 && i == f.oogAt) {
 			w.exec, w.oog = false, true
 			o.rows, o.status, o.gas = append(o.rows, w), vm.StatusOutOfGas, r.Limits.Gas
-			stop, stopped = rowValue{pc: pc, ptr: ptr, op: op}, true
+			stop, stopped = rowValue{pc: pc, ptr: ptr, op: op, partner: w.partner}, true
 			continue
 		}
 		left -= cost
@@ -102,11 +105,7 @@ func forge(r *Run, s Size, f forgery) forged {
 			}
 		case opOpen, opClose:
 			if (op == opOpen) == (w.read == 0) {
-				p := int(r.Jump[pc])
-				if q, ok := f.partner[pc]; ok {
-					p = q
-				}
-				next = p + 1
+				next = w.partner + 1
 			}
 		}
 		o.tape[w.ptr] = byte(w.write)
@@ -119,7 +118,7 @@ func forge(r *Run, s Size, f forgery) forged {
 		pc = next
 		if fault {
 			o.status = vm.StatusFault
-			stop, stopped = rowValue{pc: w.pc, ptr: ptr, op: op}, true
+			stop, stopped = rowValue{pc: w.pc, ptr: ptr, op: op, partner: w.partner}, true
 		}
 	}
 	o.rows = o.rows[:s.Steps]
@@ -139,10 +138,7 @@ func forgedWitness(r *Run, s Size, f forgery) *Circuit {
 	if err != nil {
 		panic(err)
 	}
-	jump := append([]int32{}, r.Jump...)
-	for i, v := range codeRows(r.Prog, jump, s.Code) {
-		c.Code[i] = v
-	}
+	assignCode(c, codeRows(r.Prog, r.Jump, s.Code))
 	tape0, tape1 := make([]int, s.Window), make([]int, s.Window)
 	for a := range tape0 {
 		tape0[a], tape1[a] = int(r.TapeIn[a]), int(o.tape[a])

@@ -1,8 +1,6 @@
 package zk
 
 import (
-	"math/bits"
-
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/std/hash/mimc"
 	"github.com/consensys/gnark/std/multicommit"
@@ -55,11 +53,12 @@ func (m *memory) access(move, ptr, read, write, last frontend.Variable) {
 // combination of each tuple, with challenges drawn from a commitment to
 // every value the tuples are made of. final[a] is the time of cell a's
 // last write.
-func (m *memory) prove(api frontend.API, rc frontend.Rangechecker, tape0, tape1, final []frontend.Variable) {
-	tb := bits.Len(uint(m.size.Steps))
+func (m *memory) prove(api frontend.API, tape0, tape1, final []frontend.Variable) {
+	clock := &rangeTable{n: m.size.Steps}
 	for i, l := range m.last {
-		rc.Check(api.Sub(i, l), tb)
+		clock.check(api.Sub(i, l))
 	}
+	clock.prove(api)
 	committed := make([]frontend.Variable, 0, 4*len(m.moves)+3*len(tape0))
 	committed = append(committed, m.moves...)
 	committed = append(committed, m.read...)

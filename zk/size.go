@@ -8,7 +8,7 @@ import (
 
 // Size fixes the shape of one circuit; each Size has its own keys.
 type Size struct {
-	LogSteps int // the circuit has 1<<LogSteps rows
+	LogSteps int // names the size: its capacities are 1<<LogSteps/8
 	Steps    int // rows: a run may execute at most Steps-1 commands
 	Window   int // tape cells the run may touch (the rest are unchanged)
 	Code     int // code table rows: at most Code-1 commands
@@ -16,20 +16,28 @@ type Size struct {
 	Output   int // output capacity in bytes
 }
 
-// Logs are the circuit sizes, as log2 of the rows.
-var Logs = []int{10, 12, 14, 16}
+// Logs are the circuit sizes' names, as log2 of 8 times the capacities.
+var Logs = []int{10, 12, 13, 14, 16}
 
-// NewSize returns the size with 1<<logSteps rows. The window, code and
-// io capacities are an eighth of the rows: each window cell costs about
-// as many constraints as a row (its two memory tuples and its share of
-// the tape hashes), each code row a third of one. The largest size's
-// window is the whole tape, so that a move past the right end can be
-// proven to fault.
+// steps are each size's rows: as many as fit in the power of two that
+// gnark's FFT domain rounds the constraints up to, 2^(LogSteps+6) (so
+// 2^13 proves 10^4 steps). TestSizesFit checks that they fit and that
+// no more than a few percent of the domain is left.
+var steps = map[int]int{10: 1200, 12: 5060, 13: 10090, 14: 20200, 16: 68650}
+
+// domainLog is log2 of the FFT domain that size l's constraints fit.
+func domainLog(l int) int { return l + 6 }
+
+// NewSize returns the size named logSteps (one of Logs). The window, code
+// and io capacities are 2^logSteps/8: a window cell costs about 18
+// constraints (its two memory tuples and its share of the tape hashes),
+// a code row 22 and a row 47. The largest size's window is the whole
+// tape, so that a move past the right end can be proven to fault.
 func NewSize(logSteps int) Size {
 	n := 1 << logSteps
 	s := Size{
 		LogSteps: logSteps,
-		Steps:    n,
+		Steps:    steps[logSteps],
 		Window:   min(n/8, vm.TapeSize),
 		Code:     min(n/8, maxCode),
 		Input:    min(n/8, 4096),

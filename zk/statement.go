@@ -27,7 +27,7 @@ type Statement struct {
 	Status   string        `json:"status"`   // ok | out_of_gas | fault
 }
 
-// CodeHash is the commitment to code at size s: MiMC over the code table
+// CodeHash is the commitment to code at size s: Poseidon2 over the code table
 // (each command with its partner bracket, padded with halts to s.Code
 // rows). It fails when the code does not balance or is too long.
 func CodeHash(code []byte, s Size) ([]byte, error) {
@@ -52,7 +52,7 @@ func codeHash(prog []byte, jump []int32, s Size) []byte {
 	return b[:]
 }
 
-// TapeHash is the commitment to a tape at size s: MiMC over its first
+// TapeHash is the commitment to a tape at size s: Poseidon2 over its first
 // s.Window cells, 31 to a field element. A run at size s cannot reach the
 // cells past the window, which stay as they were.
 func TapeHash(t *vm.Tape, s Size) []byte {

@@ -107,6 +107,15 @@ func (r *Run) reads() int {
 // maxStepGas is the dearest command's gas (.).
 const maxStepGas = vm.GasStep + vm.GasOutput
 
+// partner is the partner of the command at pc, 0 for all but brackets
+// (the code table's column).
+func (r *Run) partner(pc int) int {
+	if c := r.Prog[pc]; c == '[' || c == ']' {
+		return int(r.Jump[pc])
+	}
+	return 0
+}
+
 // partners matches the brackets of balanced commands.
 func partners(prog []byte) []int32 {
 	jump := make([]int32, len(prog))
@@ -160,6 +169,7 @@ func (r *Run) replay() error {
 // rowValue is one row's access as the witness needs it.
 type rowValue struct {
 	pc, ptr, op int
+	partner     int // the partner bracket the row names (0 but for brackets)
 	read, write int // ints, so that a test can forge a value out of range
 	exec, oog   bool
 }
@@ -175,7 +185,7 @@ func (r *Run) rowValues() (rows []rowValue, stop rowValue, err error) {
 		if tape[s.Ptr] != s.Cell || s.Ptr != ptr {
 			return nil, stop, fmt.Errorf("zk: trace step %d is not where the previous one left", i)
 		}
-		w := rowValue{pc: s.PC, ptr: s.Ptr, op: opOf[r.Prog[s.PC]], read: int(s.Cell), write: int(s.Cell)}
+		w := rowValue{pc: s.PC, ptr: s.Ptr, op: opOf[r.Prog[s.PC]], partner: r.partner(s.PC), read: int(s.Cell), write: int(s.Cell)}
 		w.oog = i == last && r.Result.Status == vm.StatusOutOfGas
 		w.exec = !w.oog
 		fault := i == last && r.Result.Status == vm.StatusFault
@@ -206,7 +216,7 @@ func (r *Run) rowValues() (rows []rowValue, stop rowValue, err error) {
 	stop = rowValue{pc: len(r.Prog), ptr: ptr, op: opHalt, read: int(tape[ptr]), write: int(tape[ptr])}
 	if r.Result.Status != vm.StatusOK {
 		l := rows[last]
-		stop = rowValue{pc: l.pc, ptr: ptr, op: l.op, read: int(tape[ptr]), write: int(tape[ptr])}
+		stop = rowValue{pc: l.pc, ptr: ptr, op: l.op, partner: l.partner, read: int(tape[ptr]), write: int(tape[ptr])}
 	}
 	return rows, stop, nil
 }

@@ -24,9 +24,7 @@ func (r *Run) Assign(s Size) (*Circuit, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, v := range codeRows(r.Prog, r.Jump, s.Code) {
-		c.Code[i] = v
-	}
+	assignCode(c, codeRows(r.Prog, r.Jump, s.Code))
 	rows, stop, err := r.rowValues()
 	if err != nil {
 		return nil, err
@@ -40,6 +38,13 @@ func (r *Run) Assign(s Size) (*Circuit, error) {
 	}
 	assignRows(c, rows, tape0, tape1)
 	return c, nil
+}
+
+// assignCode sets the code table from its packed rows.
+func assignCode(c *Circuit, rows []uint64) {
+	for i, v := range rows {
+		c.CodeOp[i], c.CodePartner[i] = v%opSpan, v/opSpan
+	}
 }
 
 // assignRows sets the rows, the tape window before and after and the
@@ -56,7 +61,7 @@ func assignRows(c *Circuit, rows []rowValue, tape0, tape1 []int) {
 		if w.op != opHalt {
 			row.Op[w.op-1] = 1
 		}
-		row.Read, row.Write, row.OOG = w.read, w.write, b2i(w.oog)
+		row.Partner, row.Read, row.Wrap, row.OOG = w.partner, w.read, wrapOf(w), b2i(w.oog)
 		row.Last = 0
 		if w.ptr < len(last) {
 			row.Last = last[w.ptr]
@@ -66,6 +71,19 @@ func assignRows(c *Circuit, rows []rowValue, tape0, tape1 []int) {
 	for a := range tape0 {
 		c.Tape0[a], c.Tape1[a], c.Final[a] = tape0[a], tape1[a], last[a]
 	}
+}
+
+// wrapOf is the row's Wrap: what the write lacks of the read plus or
+// minus one, in 256s (a forged write that does not wrap gives 0, and is
+// then not a byte).
+func wrapOf(w rowValue) int {
+	switch {
+	case w.exec && w.op == opInc:
+		return (w.read + 1 - w.write) / 256
+	case w.exec && w.op == opDec:
+		return (w.read - 1 - w.write) / 256
+	}
+	return 0
 }
 
 func b2i(b bool) int {

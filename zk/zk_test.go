@@ -240,7 +240,7 @@ func TestSoundStatement(t *testing.T) {
 		"code hash":     func(c *Circuit) { c.CodeHash = 1 },
 		"tape in":       func(c *Circuit) { c.TapeIn = 1 },
 		"tape out":      func(c *Circuit) { c.TapeOut = 1 },
-		"code partner":  func(c *Circuit) { c.Code[1] = opOpen + opSpan*2 },
+		"code partner":  func(c *Circuit) { c.CodeOp[1], c.CodePartner[1] = opOpen, 2 },
 	} {
 		c := mustAssign(t, r, small)
 		f(c)
@@ -300,7 +300,7 @@ func TestSoundRightEnd(t *testing.T) {
 func TestSoundFutureRead(t *testing.T) {
 	r := mustRun(t, ".+", nil, "", vm.Limits{Gas: 100})
 	c := mustAssign(t, r, small)
-	c.Rows[0].Read, c.Rows[0].Write, c.Rows[0].Last = 1, 1, 2
+	c.Rows[0].Read, c.Rows[0].Last = 1, 2
 	c.Rows[1].Last = 0
 	c.Rows[2].Last = 1
 	for i, e := range packBytesNative([]byte{1}, small.Output) {
@@ -309,8 +309,12 @@ func TestSoundFutureRead(t *testing.T) {
 	c.OutputLen = 1
 	type tuple struct{ addr, value, time int }
 	count := map[tuple]int{}
-	for i, row := range c.Rows { // the pointer stays at 0
-		count[tuple{0, row.Write.(int), i + 1}]++
+	for i, row := range c.Rows { // the pointer stays at 0; only row 1 (+) changes the cell
+		write := row.Read.(int)
+		if i == 1 {
+			write++
+		}
+		count[tuple{0, write, i + 1}]++
 		count[tuple{0, row.Read.(int), row.Last.(int)}]--
 	}
 	for a := range c.Tape0 {
@@ -324,5 +328,31 @@ func TestSoundFutureRead(t *testing.T) {
 	}
 	if err := solved(small, c); err == nil {
 		t.Fatal("a read of a later write was accepted")
+	}
+}
+
+// TestSoundRowWitness changes one witness value of an honest row that
+// the circuit pins by a single constraint: a wrap that is not needed, a
+// partner the code table does not have, out of gas after the run.
+func TestSoundRowWitness(t *testing.T) {
+	r := mustRun(t, "+[->+<]>.", tapeOf(3), "", vm.Limits{Gas: 1000})
+	plus, dot := firstRow(t, r, '+', -1), firstRow(t, r, '.', 0)
+	halt := len(r.Steps) + 1 // a row after the halt row
+	if err := solved(small, mustAssign(t, r, small)); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]func(c *Circuit){
+		"+ wraps below 255":     func(c *Circuit) { c.Rows[plus].Wrap = 1 },
+		"+ wraps down":          func(c *Circuit) { c.Rows[plus].Wrap = -1 },
+		"partner of a +":        func(c *Circuit) { c.Rows[plus].Partner = 3 },
+		"partner of a .":        func(c *Circuit) { c.Rows[dot].Partner = 1 },
+		"out of gas after halt": func(c *Circuit) { c.Rows[halt].OOG = 1 },
+		"out of gas twice":      func(c *Circuit) { c.Rows[halt].OOG = -1 },
+	} {
+		c := mustAssign(t, r, small)
+		f(c)
+		if err := solved(small, c); err == nil {
+			t.Errorf("%s: changed witness accepted", name)
+		}
 	}
 }

@@ -137,6 +137,10 @@ func (c *blockCmd) Run(e *env) error {
 	e.printf("target    %s\n", b.Target)
 	e.printf("nonce     %d\n", b.Nonce)
 	e.printf("state     %s\n", b.StateRoot)
+	if string(b.Txs) == "null" { // a light node's answer: the header alone
+		e.printf("txs       not held here (a header-only node: ask a full node)\n")
+		return nil
+	}
 	e.printf("size      %d bytes\n", b.Size)
 	if c.Full {
 		txs, err := b.FullTxs()
@@ -303,6 +307,7 @@ func parseHash(s string) (common.Hash, error) {
 
 type balanceCmd struct {
 	rpcFlags
+	verifyFlags
 	Address string `arg:"" help:"Account address (0x...)."`
 }
 
@@ -313,6 +318,18 @@ func (c *balanceCmd) Run(e *env) error {
 	}
 	ctx, cancel := ctxTimeout(e)
 	defer cancel()
+	if c.Verify {
+		v, err := c.verifyBalance(ctx, c.client(), a)
+		if err != nil {
+			return err
+		}
+		if c.JSON {
+			return e.printJSON(v)
+		}
+		e.printf("%s balance %s nonce %d\n", v.Address.Hex(), v.Balance.String(), v.Nonce)
+		e.printf("verified against block %d (%s)\n", v.VerifiedHeight, v.VerifiedBlock.Hex())
+		return nil
+	}
 	acct, err := c.client().Account(ctx, a)
 	if err != nil {
 		return err

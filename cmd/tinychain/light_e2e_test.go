@@ -1,13 +1,22 @@
 package main_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tinychain/tinychain/chain/proof"
 	"github.com/tinychain/tinychain/node"
+	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
 )
 
@@ -37,17 +46,23 @@ func p2pAddr(t *testing.T, url string) string {
 // deadline, or after 5 minutes without one, with the last answer.
 func eventually(t *testing.T, args ...string) string {
 	t.Helper()
+	return eventuallySays(t, "", args...)
+}
+
+// eventuallySays is eventually until the output holds want too.
+func eventuallySays(t *testing.T, want string, args ...string) string {
+	t.Helper()
 	end := time.Now().Add(5 * time.Minute)
 	if d, ok := t.Deadline(); ok {
 		end = d.Add(-time.Minute)
 	}
 	for {
 		out, errOut, code := run(t, args...)
-		if code == 0 {
+		if code == 0 && strings.Contains(out, want) {
 			return out
 		}
 		if time.Now().After(end) {
-			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+			t.Fatalf("%v: exit %d: %s%s; want %q", args, code, out, errOut, want)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -128,6 +143,14 @@ func TestLightNodeCLI(t *testing.T) {
 	if out, _, code := run(t, "status", "--rpc", l); code != 0 || !strings.Contains(out, "chain     4242") {
 		t.Fatalf("status at the light node: %d %q", code, out)
 	}
+	// A light node holds the header of the tx's block, not its body.
+	if out, _, code := run(t, "block", "--rpc", l, ft.Block.Hex()); code != 0 || !strings.Contains(out, "block     "+fmt.Sprint(*ft.Height)) ||
+		!strings.Contains(out, "not held here") || strings.Contains(out, "size") {
+		t.Fatalf("block at the light node: %d %q", code, out)
+	}
+	if out, _, code := run(t, "block", "--rpc", b, ft.Block.Hex()); code != 0 || !strings.Contains(out, sent.Hash) {
+		t.Fatalf("block at the full node: %d %q", code, out)
+	}
 }
 
 func getJSON(t *testing.T, url string, v any) {
@@ -142,5 +165,67 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// TestBalanceVerifyBinary: the real binary's balance --verify against a
+// real mining full node names a block of the node's chain 6 or more under
+// its head, and through a proxy that raises the proven balance it exits 1
+// saying the proof does not verify.
+func TestBalanceVerifyBinary(t *testing.T) {
+	gen := writeEasyGenesis(t)
+	url := startNode(t, "--genesis", gen, "--mine", "--miner", wallet.DevAddress(9).Hex(), "--mine-threads", "1")
+	to := "0x00000000000000000000000000000000000000d2"
+	if _, errOut, code := run(t, "send", "--rpc", url, "--dev", "1", "--to", to, "--amount", "777", "--wait"); code != 0 {
+		t.Fatalf("send: exit %d: %s", code, errOut)
+	}
+	dir := t.TempDir()
+	// Until the transfer is 6 deep.
+	out := eventuallySays(t, "balance 777 ", "balance", to, "--verify", "--rpc", url, "--genesis", gen, "--datadir", dir)
+	m := regexp.MustCompile(`verified against block (\d+) \((0x[0-9a-fA-F]{64})\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("balance --verify: %q", out)
+	}
+	var b node.Block
+	blk, _, code := run(t, "block", m[1], "--rpc", url, "--json")
+	if code != 0 || json.Unmarshal([]byte(blk), &b) != nil || !strings.EqualFold(b.Hash.Hex(), m[2]) {
+		t.Fatalf("verified against block %s %s; the node's block there: %q", m[1], m[2], blk)
+	}
+	var st node.Status
+	getJSON(t, url+"/v1/status", &st)
+	if st.Height < b.Height+6 {
+		t.Fatalf("verified against block %d with the head at %d", b.Height, st.Height)
+	}
+
+	target, _ := neturl.Parse(url)
+	proxy := httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(target) },
+		ModifyResponse: func(resp *http.Response) error {
+			if !strings.HasSuffix(resp.Request.URL.Path, "/proof") {
+				return nil
+			}
+			var ans node.AccountProof
+			if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil {
+				return err
+			}
+			p, err := proof.DecodeAccountProof(ans.Raw)
+			if err != nil {
+				return err
+			}
+			acct, _ := proto.DecodeAccount(p.Account)
+			acct.Balance, ans.Account.Balance = 7770, 7770
+			p.Account = proto.Encode(acct)
+			ans.Raw = p.Encode()
+			body, _ := json.Marshal(&ans)
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			resp.ContentLength = int64(len(body))
+			resp.Header.Del("Content-Length")
+			return nil
+		},
+	})
+	defer proxy.Close()
+	out, errOut, code := run(t, "balance", to, "--verify", "--rpc", proxy.URL, "--genesis", gen, "--datadir", dir)
+	if code != 1 || out != "" || !strings.Contains(errOut, "the node's proof does not verify against block") {
+		t.Fatalf("through a lying proxy: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 // TestVMProveVerify: a new user's path, at the smallest size: set up keys,
 // prove hello.bf and a counter call from a stored tape, verify both, and
-// see a changed statement fail.
+// see a changed statement and a changed proof byte fail.
 func TestVMProveVerify(t *testing.T) {
 	keys := t.TempDir()
 	out, errs, code := runCLI(t, "vm", "setup", "--keys", keys, "--sizes", "10")
@@ -52,6 +52,23 @@ func TestVMProveVerify(t *testing.T) {
 	bad := writeFile(t, "bad.json", string(b))
 	if _, errs, code := runCLI(t, "vm", "verify", bad, "--keys", keys); code == 0 || !strings.Contains(errs, "invalid proof") {
 		t.Fatalf("changed output verified: %d %s", code, errs)
+	}
+	b, _ = os.ReadFile(call)
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	proof := []byte(p["proof"].(string))
+	for _, i := range []int{2, len(proof) / 2, len(proof) - 1} { // one hex digit of the first, a middle and the last byte
+		q := append([]byte{}, proof...)
+		q[i] = '0'
+		if proof[i] == '0' {
+			q[i] = '1'
+		}
+		p["proof"] = string(q)
+		b, _ = json.Marshal(p)
+		if _, errs, code := runCLI(t, "vm", "verify", writeFile(t, "badproof.json", string(b)), "--keys", keys); code == 0 || !strings.Contains(errs, "invalid proof") {
+			t.Fatalf("proof changed at hex digit %d verified: %d %s", i, code, errs)
+		}
 	}
 	if _, errs, code := runCLI(t, "vm", "prove", writeFile(t, "loop.bf", "+[]"), "--keys", keys, "-o", bad); code == 0 || !strings.Contains(errs, "largest size") {
 		t.Fatalf("endless loop: %d %s", code, errs)
