@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,12 +27,51 @@ import (
 	"github.com/tinychain/tinychain/wallet"
 )
 
-// quietFullNode runs a full node on 127.0.0.1 that logs nothing, with k
-// empty blocks mined by the benchmark on the easy genesis.
+// shared full nodes of the benchmarks, by height: made once a process
+// (100,000 blocks take a minute), closed and removed by TestMain.
+var (
+	sharedMu    sync.Mutex
+	sharedNodes = map[int]*sharedNode{}
+)
+
+type sharedNode struct {
+	n    *node.Node
+	info peer.AddrInfo
+	dir  string
+}
+
+// closeShared closes the shared full nodes and removes their data.
+func closeShared() {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	for k, s := range sharedNodes {
+		s.n.Close()
+		os.RemoveAll(s.dir)
+		delete(sharedNodes, k)
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	closeShared()
+	os.Exit(code)
+}
+
+// quietFullNode returns a full node on 127.0.0.1 that logs nothing, with
+// k empty blocks mined on the easy genesis, shared by the benchmarks.
 func quietFullNode(b *testing.B, g *chain.Genesis, k int) (*node.Node, peer.AddrInfo) {
 	b.Helper()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if s := sharedNodes[k]; s != nil {
+		return s.n, s.info
+	}
+	dir, err := os.MkdirTemp("", "light-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
 	quiet := slog.New(slog.DiscardHandler)
-	n, err := node.New(node.Config{DataDir: b.TempDir(), Genesis: g, HTTPAddr: "127.0.0.1:0", Logger: quiet,
+	n, err := node.New(node.Config{DataDir: dir, Genesis: g, HTTPAddr: "127.0.0.1:0", Logger: quiet,
 		P2P: &gossip.Config{Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Logger: quiet}})
 	if err != nil {
 		b.Fatal(err)
@@ -39,7 +79,7 @@ func quietFullNode(b *testing.B, g *chain.Genesis, k int) (*node.Node, peer.Addr
 	if err := n.Start(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { n.Close() })
+	sharedNodes[k] = &sharedNode{n: n, dir: dir}
 	tc := &testchain.Chain{T: b, G: g, C: n.Chain}
 	for range k {
 		if err := n.Chain.ProcessBlock(tc.MineOnHead(wallet.DevAddress(9))); err != nil {
@@ -51,6 +91,7 @@ func quietFullNode(b *testing.B, g *chain.Genesis, k int) (*node.Node, peer.Addr
 	if err != nil {
 		b.Fatal(err)
 	}
+	sharedNodes[k].info = *info
 	return n, *info
 }
 
