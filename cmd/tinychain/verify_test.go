@@ -108,6 +108,20 @@ func TestBalanceVerify(t *testing.T) {
 			t.Fatalf("run %d with --max-headers 8: exit %d, %q", i, code, errOut)
 		}
 	}
+	// A node without GET /v1/headers (a light node answers 404).
+	light := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/status" {
+			http.Redirect(w, r, proxy+r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"error": "no such endpoint on a light node: GET /v1/headers"}`))
+	}))
+	defer light.Close()
+	if _, errOut, code := runCLI(t, "balance", verifyTo.Hex(), "--verify", "--rpc", light.URL, "--genesis", gen, "--datadir", t.TempDir()); code != 1 ||
+		!strings.Contains(errOut, "--verify needs a full node") {
+		t.Fatalf("against a node without /v1/headers: exit %d, %q", code, errOut)
+	}
 	if _, errOut, code := verify("--confirmations", "128"); code != 2 || !strings.Contains(errOut, "last 128 blocks") {
 		t.Fatalf("--confirmations 128: exit %d, %q", code, errOut)
 	}
