@@ -191,7 +191,7 @@ func TestStallingFullNodes(t *testing.T) {
 		stallers = append(stallers, s)
 		infos = append(infos, s.info())
 	}
-	proofTimeout := 200 * time.Millisecond
+	proofTimeout := 500 * time.Millisecond // 16 queries hold their slots 8 times this: time for 24 more to come
 	l := startLight(t, g, light.Config{Confirmations: 6, ProofTimeout: proofTimeout, QueryTimeout: time.Minute}, 11, infos...)
 	short := startLight(t, g, light.Config{Confirmations: 6, ProofTimeout: time.Minute, QueryTimeout: proofTimeout}, 11, infos...)
 	waitTip(t, l, full.Chain.Head().Hash)
