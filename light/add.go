@@ -45,12 +45,11 @@ func (s *Store) Add(h *proto.Header, nowMs uint64) error {
 		}
 	}
 	n := s.child(parent, h)
-	n.work = chain.CalcWork(h.TargetBig())
-	n.work.Add(n.work, parent.work)
+	n.work = addWork(&parent.work, h.TargetBig())
 	batch := new(store.Batch)
 	rec, _ := rlp.EncodeToBytes(&record{Header: h.Encode(), Work: n.work.Bytes()})
 	batch.Put(append(append([]byte{}, prefixHeader...), hash[:]...), rec)
-	better := n.work.Cmp(s.tip.work) > 0
+	better := n.work.Cmp(&s.tip.work) > 0
 	if better {
 		batch.Put(keyTip, hash[:])
 	}

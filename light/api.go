@@ -31,8 +31,9 @@ import (
 //
 // Cost bounds, per request (TestHostileAPI holds the node to them):
 //   - Every route: GET (or HEAD) only, any other method 405; no body is
-//     read; the request line and headers at most maxHeaderBytes (more:
-//     431); readHeaderTimeout to send them, readTimeout the whole request,
+//     read; the request line and headers at most maxHeaderBytes (16 KiB;
+//     more: 431) on a new connection, 20 KiB on a kept-alive one
+//     (net/http's read-ahead buffer); readHeaderTimeout to send them, readTimeout the whole request,
 //     writeTimeout the answer; maxConns connections open at once (more
 //     wait in the kernel's queue), idle ones closed after idleTimeout.
 //     The query string is ignored.
@@ -51,7 +52,10 @@ import (
 //     Verifying a proof is at most 257 hashes (an account) or two audit
 //     paths of at most 64 (a tx); one reply is held at a time. So a query
 //     costs at most maxAsked streams, 8 x 1.1 MiB read and QueryTimeout of
-//     a slot, and the node at most maxQueries of them at once.
+//     a slot, and the node at most maxQueries of them at once. A full
+//     node serves one peer at most 256 account or 16 tx proofs a second
+//     (gossip/proof.go): past that, queries it cannot serve in time
+//     answer 503 rather than wait.
 const (
 	maxHeaderBytes    = 16 << 10
 	readHeaderTimeout = 5 * time.Second

@@ -30,7 +30,7 @@ type mode int
 
 const (
 	modeLie     mode = iota // the honest node's proof, with the balance or the receipt changed
-	modeStall               // reads the request and never answers
+	modeStall               // reads the request and trickles a reply that never ends
 	modeGarbage             // answers "ok" with bytes that are no proof
 )
 
@@ -79,8 +79,19 @@ func (hs *harness) serve(t *testing.T, g *chain.Genesis, honest peer.ID, st netw
 	var reply []byte
 	switch hs.mode {
 	case modeStall:
-		io.Copy(io.Discard, r) // until the asker gives up
-		hs.gaveUp.Add(1)
+		// A reply frame of 1,000 bytes, trickled a byte every 50 ms: until
+		// the asker gives up (resets the stream, so a write fails), or
+		// 50 s if it never does.
+		if _, err := st.Write(binary.AppendUvarint(nil, 1000)); err != nil {
+			return
+		}
+		for range 1000 {
+			time.Sleep(50 * time.Millisecond)
+			if _, err := st.Write([]byte{0xc0}); err != nil {
+				hs.gaveUp.Add(1)
+				return
+			}
+		}
 		return
 	case modeGarbage:
 		reply = []byte("no proof at all")

@@ -22,7 +22,7 @@ func genesisHeader(g *chain.Genesis) (*proto.Header, error) {
 func (s *Store) Tip() (common.Hash, uint64, *big.Int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.tip.hash, s.tip.height, new(big.Int).Set(s.tip.work)
+	return s.tip.hash, s.tip.height, s.tip.work.ToBig()
 }
 
 // Len returns the number of headers held, the genesis included.
@@ -105,7 +105,7 @@ func (s *Store) HeaderByHash(hash common.Hash) (*proto.Header, *big.Int, bool, e
 	if err != nil {
 		return nil, nil, false, err
 	}
-	return h, new(big.Int).Set(n.work), n.height < uint64(len(s.main)) && s.main[n.height] == n, nil
+	return h, n.work.ToBig(), n.height < uint64(len(s.main)) && s.main[n.height] == n, nil
 }
 
 // OnMain reports whether hash is the best chain's header at height.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/holiman/uint256"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/blockchain"
 	"github.com/tinychain/tinychain/chain/store"
@@ -42,7 +43,22 @@ type node struct {
 	height    uint64
 	timestamp uint64
 	anchor    uint64 // the timestamp of block 1 on this header's branch (ASERT's anchor)
-	work      *big.Int
+	// work is the cumulative work, held inline (a *big.Int was two more
+	// allocations per header: a third of the store's memory). It saturates
+	// at 2^256-1, which no chain reaches (2^256 expected hashes).
+	work uint256.Int
+}
+
+// addWork returns parent's cumulative work plus the work of target.
+func addWork(parent *uint256.Int, target *big.Int) uint256.Int {
+	var w uint256.Int
+	if w.SetFromBig(chain.CalcWork(target)) {
+		return *w.SetAllOne()
+	}
+	if _, overflow := w.AddOverflow(&w, parent); overflow {
+		w.SetAllOne()
+	}
+	return w
 }
 
 // Store is a header tree with heaviest-work fork choice. It is safe for
@@ -65,7 +81,7 @@ func Open(dir string, g *chain.Genesis) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(dir)
+	db, err := store.OpenSmall(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +106,20 @@ func (s *Store) SetProofTimeout(d time.Duration) {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
+// stub is what load keeps of a stored header until it links it.
+type stub struct {
+	hash, prev        common.Hash
+	height, timestamp uint64
+	work              uint256.Int
+}
+
 // load rebuilds the index from the stored records, lowest height first.
+// It holds a stub of each record (not the header) while it sorts them.
 func (s *Store) load(genesis *proto.Header) error {
-	root := &node{hash: genesis.Hash(), work: chain.CalcWork(genesis.TargetBig()), timestamp: genesis.Timestamp}
+	root := &node{hash: genesis.Hash(), timestamp: genesis.Timestamp}
+	root.work = addWork(new(uint256.Int), genesis.TargetBig())
 	s.index[root.hash] = root
-	var hs []*proto.Header
-	works := map[common.Hash]*big.Int{}
+	var hs []stub
 	it := s.db.Iterator(prefixHeader, nil)
 	for it.Next() {
 		var rec record
@@ -108,21 +132,29 @@ func (s *Store) load(genesis *proto.Header) error {
 			it.Release()
 			return err
 		}
-		hs = append(hs, h)
-		works[h.Hash()] = new(big.Int).SetBytes(rec.Work)
+		st := stub{hash: h.Hash(), prev: h.PrevHash, height: h.Height, timestamp: h.Timestamp}
+		if len(rec.Work) > 32 {
+			st.work.SetAllOne()
+		} else {
+			st.work.SetBytes(rec.Work)
+		}
+		hs = append(hs, st)
 	}
 	it.Release()
 	if err := it.Error(); err != nil {
 		return err
 	}
-	sort.Slice(hs, func(i, j int) bool { return hs[i].Height < hs[j].Height })
-	for _, h := range hs {
-		parent := s.index[h.PrevHash]
+	sort.Slice(hs, func(i, j int) bool { return hs[i].height < hs[j].height })
+	for i := range hs {
+		st := &hs[i]
+		parent := s.index[st.prev]
 		if parent == nil {
 			continue // a branch whose parent was never stored: dropped
 		}
-		n := s.child(parent, h)
-		n.work = works[n.hash]
+		n := &node{hash: st.hash, parent: parent, height: st.height, timestamp: st.timestamp, anchor: parent.anchor, work: st.work}
+		if st.height == 1 {
+			n.anchor = st.timestamp
+		}
 		s.index[n.hash] = n
 	}
 	s.tip = root

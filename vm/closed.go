@@ -68,14 +68,32 @@ func (f *closedForm) apply(t *Tape, ptr int, gas uint64) uint64 {
 		}
 	}
 	n := uint8(k) // cells wrap mod 256
-	for _, c := range f.adds {
-		t[ptr+int(c.off)] += c.delta * n
-	}
+	f.step1(t, ptr, n)
 	for _, c := range f.sets {
 		t[ptr+int(c.off)] = c.delta
 	}
 	t[ptr] += f.step * n
 	return gas - k*f.gas
+}
+
+// step1 adds n iterations' steps to the cells the body steps (not the
+// counter).
+func (f *closedForm) step1(t *Tape, ptr int, n uint8) {
+	for _, c := range f.adds {
+		t[ptr+int(c.off)] += c.delta * n
+	}
+}
+
+// steady reports whether the cells the body's fused loops write hold what
+// every iteration leaves in them, so that the next iteration is like the
+// others.
+func (f *closedForm) steady(t *Tape, ptr int) bool {
+	for _, c := range f.sets {
+		if t[ptr+int(c.off)] != c.delta {
+			return false
+		}
+	}
+	return true
 }
 
 // openClosed runs, at the [ at pc whose cell (at ptr) is not 0, a loop
@@ -92,10 +110,8 @@ func (p *Program) openClosed(t *Tape, pc, ptr int, gas uint64) uint64 {
 	if uint(ptr-h.reachLo()) >= h.reachSpan() {
 		return gas
 	}
-	for _, c := range f.sets {
-		if t[ptr+int(c.off)] != c.delta {
-			return gas
-		}
+	if !f.steady(t, ptr) {
+		return gas
 	}
 	return f.apply(t, ptr, gas)
 }

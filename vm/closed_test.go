@@ -67,7 +67,8 @@ func TestAroundLoops(t *testing.T) {
 	}{
 		{"[>[<+++>->>>>>+++[->+++++<]>[-]<<<<<<]<<]", true}, // long.b's
 		{"[>>+[--->+<]<]", true},
-		{"[[->>+++[-<+>]<<]]", true},
+		{"[[->>+++[-<+>]<<]]", false}, // the inner loop's zero side is threaded past the ]
+		{"[<[->>+++[-<+>]<<]>]", true},
 		{"[>[-]>[->>+++[-<+>]<<]<<]", false}, // a clear before the inner loop
 		{"[>[->>+++[-<+>]<<]>[-]<<]", false}, // a clear after it
 		{"[>[->>+++[-<+>]<<]<.<]", false},    // output after it

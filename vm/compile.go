@@ -100,7 +100,7 @@ func (in *inst) fits(ptr int, gas uint64) bool {
 // hand the run over to the plain interpreter at its own first command.
 type fallback struct {
 	src  int32  // byte offset of the instruction's first source command
-	form int32  // loop instructions: 1 + the index of their closed form in Program.forms, or 0
+	form int32  // loop instructions: 1 + the index of their closed form in Program.forms (opLoopAround: of its walk in Program.walks), or 0
 	rest uint64 // static gas of the block from that command on, charged in advance
 }
 
@@ -118,6 +118,7 @@ type Program struct {
 	insts []inst
 	fall  []fallback   // by instruction; set for those that can fail: opOut, the fused loops, opScan
 	forms []closedForm // the self loops run in closed form (closed.go)
+	walks []walk       // the loops around a closed-form loop (around.go)
 	stops []int32      // by command index right after a bracket: the block starting there, or -1
 }
 
@@ -187,6 +188,7 @@ func (p *Program) Footprint() int {
 	for _, f := range p.forms {
 		forms += int(unsafe.Sizeof(f)) + int(unsafe.Sizeof(cellStep{}))*(cap(f.adds)+cap(f.sets))
 	}
+	forms += int(unsafe.Sizeof(walk{})) * cap(p.walks)
 	return forms + len(p.code) + 4*(len(p.pos)+len(p.jump)+len(p.stops)) +
 		int(unsafe.Sizeof(inst{}))*cap(p.insts) + int(unsafe.Sizeof(fallback{}))*cap(p.fall) + 128
 }

@@ -193,6 +193,7 @@ func FuzzInterpreters(f *testing.F) {
 	f.Add([]byte{9, 15, 12, 3, 4}, true, []byte("x"), uint32(5000), uint8(0), []byte{0, 2, 2})
 	f.Add([]byte{0xf0, 1, 0, 2, 0, 3, 0, 0, 4}, true, []byte{}, uint32(1), uint8(0), []byte{})
 	f.Add([]byte{0xf0, 3, 2, 3, 6, 1, 1, 22, 5, 40}, true, []byte{}, uint32(6), uint8(0), []byte{0, 7})
+	f.Add([]byte{0xf0, 1, 0, 1, 6, 0, 0, 1, 0, 2, 0, 3}, true, []byte{}, uint32(0), uint8(0), []byte{0x83, 1, 1, 1, 2})
 	f.Fuzz(func(t *testing.T, code []byte, mapped bool, input []byte, gas uint32, maxOut uint8, start []byte) {
 		if len(code) > 1024 || len(input) > 64 || len(start) > 64 {
 			return

@@ -36,6 +36,25 @@ func Open(dir string) (*DB, error) {
 	return &DB{db}, nil
 }
 
+// smallOptions are for a process that must stay small (a light node's
+// header store, a record of ~300 bytes a header): a 1 MiB memtable and
+// block cache instead of 16 and 8.
+var smallOptions = &opt.Options{
+	WriteBuffer:            1 * opt.MiB,
+	BlockCacheCapacity:     1 * opt.MiB,
+	Filter:                 filter.NewBloomFilter(10),
+	DisableSeeksCompaction: true,
+}
+
+// OpenSmall is Open with smallOptions.
+func OpenSmall(dir string) (*DB, error) {
+	db, err := leveldb.OpenFile(dir, smallOptions)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{db}, nil
+}
+
 // OpenReadOnly opens the database in dir for reading only (a check of a
 // node's data from outside it).
 func OpenReadOnly(dir string) (*DB, error) {

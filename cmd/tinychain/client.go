@@ -137,6 +137,10 @@ func (c *blockCmd) Run(e *env) error {
 	e.printf("target    %s\n", b.Target)
 	e.printf("nonce     %d\n", b.Nonce)
 	e.printf("state     %s\n", b.StateRoot)
+	if string(b.Txs) == "null" { // a light node's answer: the header alone
+		e.printf("txs       not held here (a header-only node: ask a full node)\n")
+		return nil
+	}
 	e.printf("size      %d bytes\n", b.Size)
 	if c.Full {
 		txs, err := b.FullTxs()

@@ -3,6 +3,7 @@ package main_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -141,6 +142,14 @@ func TestLightNodeCLI(t *testing.T) {
 	}
 	if out, _, code := run(t, "status", "--rpc", l); code != 0 || !strings.Contains(out, "chain     4242") {
 		t.Fatalf("status at the light node: %d %q", code, out)
+	}
+	// A light node holds the header of the tx's block, not its body.
+	if out, _, code := run(t, "block", "--rpc", l, ft.Block.Hex()); code != 0 || !strings.Contains(out, "block     "+fmt.Sprint(*ft.Height)) ||
+		!strings.Contains(out, "not held here") || strings.Contains(out, "size") {
+		t.Fatalf("block at the light node: %d %q", code, out)
+	}
+	if out, _, code := run(t, "block", "--rpc", b, ft.Block.Hex()); code != 0 || !strings.Contains(out, sent.Hash) {
+		t.Fatalf("block at the full node: %d %q", code, out)
 	}
 }
 

@@ -109,6 +109,9 @@ func syncHeaders(ctx context.Context, cl *node.Client, s *light.Store, max uint6
 	for fetched < max {
 		limit := min(uint64(node.MaxHeaders), max-fetched)
 		hs, err := cl.Headers(ctx, after, int(limit))
+		if node.IsNotFound(err) {
+			return fmt.Errorf("--verify needs a full node, which serves GET /v1/headers (a light node's answers are verified already): %w", err)
+		}
 		if err != nil {
 			return fmt.Errorf("fetching headers: %w", err)
 		}

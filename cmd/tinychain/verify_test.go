@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,7 +12,9 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -28,7 +31,7 @@ var verifyTo = common.HexToAddress("0x00000000000000000000000000000000000000c1")
 // verifyNode runs a node that does not mine, fed k blocks mined by the
 // test (the first pays verifyTo 31337), and returns it with its genesis
 // file and a function that mines more.
-func verifyNode(t *testing.T, k int) (*node.Node, string, func(int)) {
+func verifyNode(t testing.TB, k int) (*node.Node, string, func(int)) {
 	t.Helper()
 	g := testchain.Genesis()
 	g.ChainID = 4243
@@ -105,6 +108,20 @@ func TestBalanceVerify(t *testing.T) {
 			t.Fatalf("run %d with --max-headers 8: exit %d, %q", i, code, errOut)
 		}
 	}
+	// A node without GET /v1/headers (a light node answers 404).
+	light := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/status" {
+			http.Redirect(w, r, proxy+r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"error": "no such endpoint on a light node: GET /v1/headers"}`))
+	}))
+	defer light.Close()
+	if _, errOut, code := runCLI(t, "balance", verifyTo.Hex(), "--verify", "--rpc", light.URL, "--genesis", gen, "--datadir", t.TempDir()); code != 1 ||
+		!strings.Contains(errOut, "--verify needs a full node") {
+		t.Fatalf("against a node without /v1/headers: exit %d, %q", code, errOut)
+	}
 	if _, errOut, code := verify("--confirmations", "128"); code != 2 || !strings.Contains(errOut, "last 128 blocks") {
 		t.Fatalf("--confirmations 128: exit %d, %q", code, errOut)
 	}
@@ -114,7 +131,7 @@ func TestBalanceVerify(t *testing.T) {
 	}
 }
 
-func hashAt(t *testing.T, n *node.Node, height uint64) common.Hash {
+func hashAt(t testing.TB, n *node.Node, height uint64) common.Hash {
 	t.Helper()
 	h, err := n.Chain.HashAt(height)
 	if err != nil {
@@ -125,7 +142,7 @@ func hashAt(t *testing.T, n *node.Node, height uint64) common.Hash {
 
 // tamperProxy serves n's API through edit, which gets each answer's path
 // and body and returns the body to send.
-func tamperProxy(t *testing.T, n *node.Node, edit func(path string, body []byte) []byte) string {
+func tamperProxy(t testing.TB, n *node.Node, edit func(path string, body []byte) []byte) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := url.URL{Scheme: "http", Host: n.HTTPAddr(), Path: r.URL.Path, RawQuery: r.URL.RawQuery}
@@ -222,4 +239,62 @@ func TestBalanceVerifyTampered(t *testing.T) {
 		!strings.Contains(out, "balance 31337") {
 		t.Fatalf("untouched: exit %d, %q %q", code, out, errOut)
 	}
+}
+
+// BenchmarkBalanceVerify: balance --verify from an empty header store
+// against an in-process node holding 5,000 blocks, and again with the
+// store up to date. http-bytes/header is what the headers requests read
+// (JSON, hex); cpu-us/header the process's CPU time (the node serving
+// and the CLI checking and storing, both in this process) per header.
+func BenchmarkBalanceVerify(b *testing.B) {
+	n, gen, _ := verifyNode(b, 5000)
+	var bytesRead atomic.Int64
+	proxy := tamperProxy(b, n, func(path string, body []byte) []byte {
+		if path == "/v1/headers" {
+			bytesRead.Add(int64(len(body)))
+		}
+		return body
+	})
+	for _, warm := range []bool{false, true} {
+		name := map[bool]string{false: "cold", true: "warm"}[warm]
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			args := []string{"balance", verifyTo.Hex(), "--verify", "--rpc", proxy, "--genesis", gen, "--datadir", dir}
+			if warm {
+				runVerify(b, args)
+			}
+			bytesRead.Store(0)
+			var cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				if !warm {
+					args[len(args)-1] = b.TempDir()
+				}
+				c0 := cpuTime(b)
+				runVerify(b, args)
+				cpu += cpuTime(b) - c0
+			}
+			if !warm {
+				b.ReportMetric(float64(bytesRead.Load())/float64(b.N)/5000, "http-bytes/header")
+				b.ReportMetric(float64(cpu.Microseconds())/float64(b.N)/5000, "cpu-us/header")
+			} else {
+				b.ReportMetric(float64(bytesRead.Load())/float64(b.N), "http-bytes/run")
+				b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-us/run")
+			}
+		})
+	}
+}
+
+func runVerify(b *testing.B, args []string) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), args, strings.NewReader(""), &out, &errb); code != 0 {
+		b.Fatalf("exit %d: %s", code, errb.String())
+	}
+}
+
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
