@@ -17,10 +17,10 @@ func (s *Store) Add(h *proto.Header, nowMs uint64) error {
 	hash := h.Hash()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.index[hash] != nil {
+	if s.index.get(hash) != nil {
 		return ErrKnown
 	}
-	parent := s.index[h.PrevHash]
+	parent := s.index.get(h.PrevHash)
 	if parent == nil {
 		return fmt.Errorf("%w: %s", ErrUnknownParent, h.PrevHash)
 	}
@@ -56,7 +56,7 @@ func (s *Store) Add(h *proto.Header, nowMs uint64) error {
 	if err := s.db.Write(batch, false); err != nil {
 		return err
 	}
-	s.index[hash] = n
+	s.index.put(n)
 	if better {
 		s.tip = n
 		if parent == s.main[len(s.main)-1] {

@@ -29,7 +29,7 @@ func (s *Store) Tip() (common.Hash, uint64, *big.Int) {
 func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.index)
+	return s.index.len()
 }
 
 // Confirmed returns the header of the best chain with confs blocks on
@@ -97,7 +97,7 @@ var ErrNotFound = errors.New("no such header")
 func (s *Store) HeaderByHash(hash common.Hash) (*proto.Header, *big.Int, bool, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	n := s.index[hash]
+	n := s.index.get(hash)
 	if n == nil {
 		return nil, nil, false, ErrNotFound
 	}
