@@ -17,13 +17,13 @@ type Size struct {
 }
 
 // Logs are the circuit sizes' names, as log2 of 8 times the capacities.
-var Logs = []int{10, 12, 13, 14, 16}
+var Logs = []int{10, 12, 13, 14, 16, 17}
 
 // steps are each size's rows: as many as fit in the power of two that
 // gnark's FFT domain rounds the constraints up to, 2^(LogSteps+6) (so
 // 2^13 proves 10^4 steps). TestSizesFit checks that they fit and that
 // no more than a few percent of the domain is left.
-var steps = map[int]int{10: 1200, 12: 5060, 13: 10090, 14: 20200, 16: 68650}
+var steps = map[int]int{10: 1200, 12: 5060, 13: 10090, 14: 20200, 16: 68650, 17: 150000}
 
 // domainLog is log2 of the FFT domain that size l's constraints fit.
 func domainLog(l int) int { return l + 6 }
@@ -31,8 +31,10 @@ func domainLog(l int) int { return l + 6 }
 // NewSize returns the size named logSteps (one of Logs). The window, code
 // and io capacities are 2^logSteps/8: a window cell costs about 18
 // constraints (its two memory tuples and its share of the tape hashes),
-// a code row 22 and a row 47. The largest size's window is the whole
-// tape, so that a move past the right end can be proven to fault.
+// a code row 22 and a row 47. From 2^16 up the window is the whole tape
+// (2^16's n/8 would be 8,192 cells), so that a move past the right end
+// can be proven to fault: the largest size must have it, and 2^16 keeps
+// the circuit (and keys) it had when it was the largest.
 func NewSize(logSteps int) Size {
 	n := 1 << logSteps
 	s := Size{
@@ -43,11 +45,14 @@ func NewSize(logSteps int) Size {
 		Input:    min(n/8, 4096),
 		Output:   min(n/8, 4096),
 	}
-	if logSteps == Logs[len(Logs)-1] {
+	if logSteps >= wholeTape {
 		s.Window = vm.TapeSize
 	}
 	return s
 }
+
+// wholeTape is the smallest size whose window is the whole tape.
+const wholeTape = 16
 
 // maxCode bounds the code rows so that a row (command and partner) packs
 // into rowBits bits.

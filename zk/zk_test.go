@@ -250,13 +250,20 @@ func TestSoundStatement(t *testing.T) {
 	}
 }
 
+// TestFit: a run that walks the whole tape with 7 commands a cell
+// (210,000 steps, more than the largest size's rows) does not fit.
 func TestFit(t *testing.T) {
-	r := mustRun(t, "+[>+]", nil, "", vm.Limits{Gas: 1 << 20})
+	r := mustRun(t, "+[>+++++]", nil, "", vm.Limits{Gas: 1 << 22})
 	if r.Result.Status != vm.StatusFault {
 		t.Fatal(r.Result)
 	}
-	if _, err := Fit(r); err == nil || !strings.Contains(err.Error(), "largest size") {
-		t.Fatalf("a 30,000-cell run fitted or the error says nothing: %v", err)
+	if _, err := Fit(r); err == nil || !strings.Contains(err.Error(), "largest size") || !strings.Contains(err.Error(), "steps") {
+		t.Fatalf("a 210,000-step run fitted or the error says nothing: %v", err)
+	}
+	// 90,000 steps to the last cell, then the fault: only the largest fits.
+	r = mustRun(t, "+[>+]", nil, "", vm.Limits{Gas: 1 << 22})
+	if s, err := Fit(r); err != nil || s != NewSize(Logs[len(Logs)-1]) || r.Result.Status != vm.StatusFault {
+		t.Fatal(s, err, r.Result)
 	}
 	if r := mustRun(t, "+[-]", nil, "", vm.Limits{Gas: 1 << 60}); r.Result.Status != vm.StatusOK {
 		t.Fatalf("a short run with a huge gas limit: %v", r.Result)
@@ -267,9 +274,10 @@ func TestFit(t *testing.T) {
 	}
 }
 
-// TestSoundRightEnd: a > at the last cell must fault. Only the largest
-// size's window is the whole tape, and its constraint check takes minutes
-// and gigabytes: set ZK_LARGE=1 (not in -short).
+// TestSoundRightEnd: a > at the last cell must fault. Only the sizes from
+// 2^16 up have the whole tape as window (the run fits 2^16), and their
+// constraint check takes minutes and gigabytes: set ZK_LARGE=1 (not in
+// -short).
 func TestSoundRightEnd(t *testing.T) {
 	if os.Getenv("ZK_LARGE") == "" || testing.Short() {
 		t.Skip("set ZK_LARGE=1")

@@ -24,7 +24,7 @@ type zkCmds struct {
 
 type vmSetupCmd struct {
 	Keys  string `help:"Key directory." default:"${datadir}/zk" type:"path"`
-	Sizes []int  `help:"Circuit sizes by name (10, 12, 13, 14, 16: about 1.2, 5, 10, 20 and 69 thousand steps)." default:"10,12,13,14"`
+	Sizes []int  `help:"Circuit sizes by name (10, 12, 13, 14, 16, 17: about 1.2, 5, 10, 20, 69 and 150 thousand steps; 17 needs ~15 GiB of RAM)." default:"10,12,13,14"`
 }
 
 func (c *vmSetupCmd) Run(e *env) error {
