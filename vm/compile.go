@@ -43,6 +43,7 @@ const (
 	opJzClosed                 // opJz opening a self loop that has a closed form (closed.go)
 	opLoopAround               // opJnz closing a loop whose body is a closed-form loop between adds and moves (around.go)
 	opJzAround                 // opJz opening such a loop
+	opJzChain                  // opJz of a bare block that starts a counting chain (chain.go)
 )
 
 // inst is an instruction, an entry of the instruction before it, or a
@@ -119,6 +120,7 @@ type Program struct {
 	fall  []fallback   // by instruction; set for those that can fail: opOut, the fused loops, opScan
 	forms []closedForm // the self loops run in closed form (closed.go)
 	walks []walk       // the loops around a closed-form loop (around.go)
+	runs  []chain      // the counting chains (chain.go)
 	stops []int32      // by command index right after a bracket: the block starting there, or -1
 }
 
@@ -262,6 +264,7 @@ func Compile(code []byte) (*Program, error) {
 	c.closeBlock()
 	p.thread(c.heads)
 	p.selfLoops()
+	p.chains()
 	return p, nil
 }
 

@@ -11,3 +11,6 @@ func AroundLoops(p *Program) int {
 	}
 	return n
 }
+
+// Chains returns how many counting chains (chain.go) p has.
+func Chains(p *Program) int { return len(p.runs) }

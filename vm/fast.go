@@ -58,6 +58,10 @@ enter: // one check for the whole block: its static gas and its reach
 	} else if gas -= h.staticGas(); h.op == opBare {
 		// Only adds and a bracket: run here, without a dispatch.
 		in := &insts[pc+1]
+		if in.op == opJzChain {
+			pc, gas = p.runChain(t, pc+1, ptr, gas)
+			goto enter
+		}
 		addEntries(t, ptr, insts, pc+2, pc+2+int(in.adds))
 		ptr += int(in.off)
 		pc, gas = in.branch(t[ptr], gas)
@@ -103,7 +107,7 @@ enter: // one check for the whole block: its static gas and its reach
 				return p.handOver(m, pc, at, gas)
 			}
 			pc = fused(t, ptr, insts, pc, next, n)
-		case opJz, opJnz:
+		case opJz, opJnz, opJzChain:
 			ptr += int(in.off)
 			pc, gas = in.branch(t[ptr], gas)
 			goto enter

@@ -182,8 +182,9 @@ func edgeGas(code []byte, tape vm.Tape, input []byte, sel uint32, max uint64) ui
 //
 // With mapped set, code goes through decodeProgram; otherwise it runs as it
 // is (comments, unbalanced brackets and all). A mapped code whose first
-// byte is 0xf0 or more goes through countingLoops instead, and then gas
-// also picks a limit at, just below or inside what the run needs. gas is taken mod 1,000,001 so
+// byte is 0xf0 or more goes through countingLoops instead, one from 0xe0
+// to 0xef through chainLoops, and then gas also picks a limit at, just
+// below or inside what the run needs. gas is taken mod 1,000,001 so
 // every run is quick. maxOut mod 17 is the output cap: 0 the chain's, 16
 // none at all. A first byte of start with its top bit set fills the whole
 // tape with its low bits (so scans can reach the right end); the other
@@ -194,14 +195,19 @@ func FuzzInterpreters(f *testing.F) {
 	f.Add([]byte{0xf0, 1, 0, 2, 0, 3, 0, 0, 4}, true, []byte{}, uint32(1), uint8(0), []byte{})
 	f.Add([]byte{0xf0, 3, 2, 3, 6, 1, 1, 22, 5, 40}, true, []byte{}, uint32(6), uint8(0), []byte{0, 7})
 	f.Add([]byte{0xf0, 1, 0, 1, 6, 0, 0, 1, 0, 2, 0, 3}, true, []byte{}, uint32(0), uint8(0), []byte{0x83, 1, 1, 1, 2})
+	f.Add([]byte{0xe0, 4, 23, 9, 5, 1, 200}, true, []byte{}, uint32(2), uint8(0), []byte{0x85, 3, 250, 1})
+	f.Add([]byte{0xe1, 0, 11, 33, 130}, true, []byte{}, uint32(1), uint8(0), []byte{0, 7})
 	f.Fuzz(func(t *testing.T, code []byte, mapped bool, input []byte, gas uint32, maxOut uint8, start []byte) {
 		if len(code) > 1024 || len(input) > 64 || len(start) > 64 {
 			return
 		}
 		counting := mapped && len(code) > 0 && code[0] >= 0xf0
+		chained := mapped && len(code) > 0 && code[0] >= 0xe0 && code[0] < 0xf0
 		switch {
 		case counting:
 			code = countingLoops(code[1:])
+		case chained:
+			code = chainLoops(code[1:])
 		case mapped:
 			code = decodeProgram(code)
 		}
@@ -220,7 +226,7 @@ func FuzzInterpreters(f *testing.F) {
 			out = -1
 		}
 		lim := vm.Limits{Gas: uint64(gas % 1_000_001), MaxOutput: out}
-		if counting {
+		if counting || chained {
 			lim.Gas = edgeGas(code, tape, input, gas, 1_000_000)
 		}
 		both(t, string(code), tape, input, lim)
@@ -251,4 +257,36 @@ func TestWalkingLoopsCompile(t *testing.T) {
 		t.Fatalf("%d of %d programs have a loop around a closed-form loop", found, programs)
 	}
 	t.Logf("%d of %d programs have a loop around a closed-form loop", found, programs)
+}
+
+// chainLevels are the bodies of a counting chain's levels (chain.go): a
+// counter step of -1 or +1 and adds around it, some reaching left.
+var chainLevels = []string{"->+<", "-<+>", "+", "-", "+>-<", "->>++<<", "-<<+>>>+<", "->+>+<<"}
+
+// chainLoops maps fuzz bytes to counting chains like factor.b's
+// [->+<[->+<[ ... ]]]: runs of nested loops whose levels are the same
+// bare block, of 1 to 12 levels, now and then with one level that differs
+// (which ends the chain there), an inner piece at the bottom, adds that
+// set the counter before it, and moves between chains.
+func chainLoops(data []byte) []byte {
+	var b strings.Builder
+	for len(data) >= 2 {
+		c, d := int(data[0]), int(data[1])
+		data = data[2:]
+		b.WriteString(strings.Repeat("+", c%4))
+		level := chainLevels[c/4%len(chainLevels)]
+		n := 1 + d%12
+		odd := d / 12 % 8 // the level that differs, when below n
+		for i := range n {
+			if i == odd {
+				b.WriteString("[" + chainLevels[(c/4+1)%len(chainLevels)])
+				continue
+			}
+			b.WriteString("[" + level)
+		}
+		b.WriteString(bodyPieces[c/32%len(bodyPieces)])
+		b.WriteString(strings.Repeat("]", n))
+		move(&b, d/96%3-1)
+	}
+	return []byte(b.String())
 }

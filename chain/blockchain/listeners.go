@@ -86,24 +86,33 @@ func (l *listener) run(stop <-chan struct{}) {
 			return
 		case <-l.wake:
 		}
-		for {
-			l.mu.Lock()
-			evs := l.queue
-			l.queue, l.merged = nil, false
-			l.mu.Unlock()
-			if len(evs) == 0 {
-				break
+		for ev := l.next(); ev != nil; ev = l.next() {
+			select {
+			case <-stop:
+				return
+			default:
 			}
-			for _, ev := range evs {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				l.f(ev)
-			}
+			l.f(ev)
 		}
 	}
+}
+
+// next takes the oldest queued event, or nil. It takes one at a time, so
+// the event f is running counts against the queue's bound: taking the
+// whole queue let a stuck listener lag by twice ListenerQueue.
+func (l *listener) next() *HeadEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.queue) == 0 {
+		return nil
+	}
+	ev := l.queue[0]
+	l.queue[0] = nil
+	l.queue = l.queue[1:]
+	if len(l.queue) == 0 {
+		l.merged = false
+	}
+	return ev
 }
 
 // copyEvent returns a copy of ev whose slices are its own: events are
