@@ -94,6 +94,11 @@
 // would do block by block, and handing the run back to it wherever it
 // would go elsewhere.
 //
+// A run of nested bare blocks that each step the tested counter by 1 or
+// 255 with the same adds (factor.b's "[->+<[->+<[...]]]") runs in one
+// step (chain.go): the level where the counter reaches 0 follows from its
+// value, and the levels' gas is charged at once when it is there.
+//
 // A differential fuzz test (FuzzInterpreters) and the standard programs'
 // exact gas hold the two interpreters equal.
 package vm
