@@ -48,76 +48,13 @@ func groth16Setup(r1cs *cs.R1CS) (*groth16bn254.ProvingKey, *groth16bn254.Verify
 	}
 	A, B, C := setupABC(r1cs, domain, tw)
 
-	pkK := make([]fr.Element, nbPrivateWires)
-	vkK := make([]fr.Element, nbPublicWires)
-	ckK := make([][]fr.Element, len(commitmentInfo))
-	for i := range commitmentInfo {
-		ckK[i] = make([]fr.Element, 0, len(privateCommitted[i]))
-	}
-	var t0, t1 fr.Element
-	computeK := func(i int, coeff *fr.Element) {
-		t1.Mul(&A[i], &tw.beta)
-		t0.Mul(&B[i], &tw.alpha)
-		t1.Add(&t1, &t0).Add(&t1, &C[i]).Mul(&t1, coeff)
-	}
-	vI := 0
-	committed := newMergeIterator(privateCommitted)
-	nbPrivateCommittedSeen, nbCommitmentsSeen := 0, 0
-	for i := range A {
-		commitmentIndex := committed.indexIfNext(i)
-		isCommitment, isPublic := false, i < r1cs.GetNbPublicVariables()
-		if !isPublic && nbCommitmentsSeen < len(commitmentWires) && commitmentWires[nbCommitmentsSeen] == i {
-			isCommitment = true
-			nbCommitmentsSeen++
-		}
-		if isPublic || isCommitment || commitmentIndex != -1 {
-			computeK(i, &tw.gammaInv)
-			if isPublic || isCommitment {
-				vkK[vI] = t1
-				vI++
-			} else {
-				ckK[commitmentIndex] = append(ckK[commitmentIndex], t1)
-				nbPrivateCommittedSeen++
-			}
-		} else {
-			computeK(i, &tw.deltaInv)
-			pkK[i-vI-nbPrivateCommittedSeen] = t1
-		}
-	}
+	pkK, vkK, ckK := keyScalars(r1cs, A, B, C, &tw, nbPublicWires, nbPrivateWires)
 
-	Z := make([]fr.Element, domain.Cardinality)
-	one := fr.One()
-	var zdt fr.Element
-	zdt.Exp(tw.t, new(big.Int).SetUint64(domain.Cardinality)).Sub(&zdt, &one).Mul(&zdt, &tw.deltaInv)
-	for i := range Z {
-		Z[i] = zdt
-		zdt.Mul(&zdt, &tw.t)
-	}
+	Z := vanishingPowers(domain, &tw)
 
-	pk.InfinityA = make([]bool, len(A))
-	pk.InfinityB = make([]bool, len(B))
-	n := 0
-	for i, e := range A {
-		if e.IsZero() {
-			pk.InfinityA[i] = true
-			continue
-		}
-		A[n] = A[i]
-		n++
-	}
-	A = A[:n]
-	pk.NbInfinityA = uint64(nbWires - n)
-	n = 0
-	for i, e := range B {
-		if e.IsZero() {
-			pk.InfinityB[i] = true
-			continue
-		}
-		B[n] = B[i]
-		n++
-	}
-	B = B[:n]
-	pk.NbInfinityB = uint64(nbWires - n)
+	A, pk.InfinityA = dropZeros(A)
+	B, pk.InfinityB = dropZeros(B)
+	pk.NbInfinityA, pk.NbInfinityB = uint64(nbWires-len(A)), uint64(nbWires-len(B))
 
 	g1Scalars := make([]fr.Element, 0, 3+len(A)+len(B)+len(Z)+len(vkK)+len(pkK)+nbPrivateCommittedWires)
 	g1Scalars = append(g1Scalars, tw.alpha, tw.beta, tw.delta)
@@ -154,21 +91,8 @@ func groth16Setup(r1cs *cs.R1CS) (*groth16bn254.ProvingKey, *groth16bn254.Verify
 	if offset != len(g1Points) {
 		return nil, nil, errors.New("zk: setup did not use every G1 point")
 	}
-	cG2, err := curve.RandomOnG2()
-	if err != nil {
+	if err := commitmentKeys(pk, vk, commitmentBases); err != nil {
 		return nil, nil, err
-	}
-	if len(commitmentBases) > 0 {
-		pk.CommitmentKeys = make([]pedersen.ProvingKey, len(commitmentBases))
-		vk.CommitmentKeys = make([]pedersen.VerifyingKey, len(commitmentBases))
-	}
-	for i := range commitmentBases {
-		comPKey, comVKey, err := pedersen.Setup(commitmentBases[i:i+1], pedersen.WithG2Point(cG2))
-		if err != nil {
-			return nil, nil, err
-		}
-		pk.CommitmentKeys[i] = comPKey[0]
-		vk.CommitmentKeys[i] = comVKey
 	}
 	vk.PublicAndCommitmentCommitted = commitmentInfo.GetPublicAndCommitmentCommitted(commitmentWires, r1cs.GetNbPublicVariables())
 
@@ -184,6 +108,104 @@ func groth16Setup(r1cs *cs.R1CS) (*groth16bn254.ProvingKey, *groth16bn254.Verify
 	}
 	pk.Domain = *domain
 	return pk, vk, nil
+}
+
+// keyScalars computes (beta*A[i] + alpha*B[i] + C[i]) / gamma for the
+// public and committed wires (vkK, and ckK per commitment) and / delta for
+// the other private ones (pkK), as gnark's setup does.
+func keyScalars(r1cs *cs.R1CS, A, B, C []fr.Element, tw *toxicWaste, nbPublicWires, nbPrivateWires int) (pkK, vkK []fr.Element, ckK [][]fr.Element) {
+	commitmentInfo := r1cs.CommitmentInfo.(constraint.Groth16Commitments)
+	commitmentWires := commitmentInfo.CommitmentIndexes()
+	privateCommitted := commitmentInfo.GetPrivateCommitted()
+	pkK = make([]fr.Element, nbPrivateWires)
+	vkK = make([]fr.Element, nbPublicWires)
+	ckK = make([][]fr.Element, len(commitmentInfo))
+	for i := range commitmentInfo {
+		ckK[i] = make([]fr.Element, 0, len(privateCommitted[i]))
+	}
+	var t0, t1 fr.Element
+	computeK := func(i int, coeff *fr.Element) {
+		t1.Mul(&A[i], &tw.beta)
+		t0.Mul(&B[i], &tw.alpha)
+		t1.Add(&t1, &t0).Add(&t1, &C[i]).Mul(&t1, coeff)
+	}
+	vI := 0
+	committed := newMergeIterator(privateCommitted)
+	nbPrivateCommittedSeen, nbCommitmentsSeen := 0, 0
+	for i := range A {
+		commitmentIndex := committed.indexIfNext(i)
+		isCommitment, isPublic := false, i < r1cs.GetNbPublicVariables()
+		if !isPublic && nbCommitmentsSeen < len(commitmentWires) && commitmentWires[nbCommitmentsSeen] == i {
+			isCommitment = true
+			nbCommitmentsSeen++
+		}
+		if isPublic || isCommitment || commitmentIndex != -1 {
+			computeK(i, &tw.gammaInv)
+			if isPublic || isCommitment {
+				vkK[vI] = t1
+				vI++
+			} else {
+				ckK[commitmentIndex] = append(ckK[commitmentIndex], t1)
+				nbPrivateCommittedSeen++
+			}
+		} else {
+			computeK(i, &tw.deltaInv)
+			pkK[i-vI-nbPrivateCommittedSeen] = t1
+		}
+	}
+	return pkK, vkK, ckK
+}
+
+// dropZeros removes the zero scalars from xs (their points would be at
+// infinity) and says which ones it removed, as gnark's proving key keeps it.
+func dropZeros(xs []fr.Element) ([]fr.Element, []bool) {
+	inf := make([]bool, len(xs))
+	n := 0
+	for i, e := range xs {
+		if e.IsZero() {
+			inf[i] = true
+			continue
+		}
+		xs[n] = xs[i]
+		n++
+	}
+	return xs[:n], inf
+}
+
+// vanishingPowers gives Z[i] = (t^N - 1) / delta * t^i for the domain's
+// N points: the scalars of the proving key's Z bases.
+func vanishingPowers(domain *fft.Domain, tw *toxicWaste) []fr.Element {
+	Z := make([]fr.Element, domain.Cardinality)
+	one := fr.One()
+	var zdt fr.Element
+	zdt.Exp(tw.t, new(big.Int).SetUint64(domain.Cardinality)).Sub(&zdt, &one).Mul(&zdt, &tw.deltaInv)
+	for i := range Z {
+		Z[i] = zdt
+		zdt.Mul(&zdt, &tw.t)
+	}
+	return Z
+}
+
+// commitmentKeys makes the Pedersen keys of the circuit's commitments, one
+// per commitment, sharing one random G2 point.
+func commitmentKeys(pk *groth16bn254.ProvingKey, vk *groth16bn254.VerifyingKey, bases [][]curve.G1Affine) error {
+	cG2, err := curve.RandomOnG2()
+	if err != nil {
+		return err
+	}
+	if len(bases) > 0 {
+		pk.CommitmentKeys = make([]pedersen.ProvingKey, len(bases))
+		vk.CommitmentKeys = make([]pedersen.VerifyingKey, len(bases))
+	}
+	for i := range bases {
+		comPKey, comVKey, err := pedersen.Setup(bases[i:i+1], pedersen.WithG2Point(cG2))
+		if err != nil {
+			return err
+		}
+		pk.CommitmentKeys[i] = comPKey[0]
+		vk.CommitmentKeys[i] = comVKey
+	}
+	return nil
 }
 
 // The comb's digits: combBits bits each, combWindows of them cover a
