@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -162,22 +161,7 @@ func (l *logBuffer) logger() *slog.Logger {
 // until it knows that the first fullNodes of them serve proofs.
 func startLight(t *testing.T, g *chain.Genesis, cfg light.Config, fullNodes int, peers ...peer.AddrInfo) *light.Node {
 	t.Helper()
-	cfg.DataDir, cfg.Genesis, cfg.Listen, cfg.HTTPAddr = t.TempDir(), g, []string{"/ip4/127.0.0.1/tcp/0"}, "127.0.0.1:0"
-	for _, p := range peers {
-		cfg.Bootstrap = append(cfg.Bootstrap, fmt.Sprintf("%s/p2p/%s", p.Addrs[0], p.ID))
-	}
-	n, err := light.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := n.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	n := runLight(t, g, cfg, peers...)
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		got := 0
 		for _, p := range n.Peers() {

@@ -24,12 +24,19 @@ import (
 // lightNode runs a light node on 127.0.0.1 bootstrapped to peers.
 func lightNode(t *testing.T, g *chain.Genesis, peers ...peer.AddrInfo) *light.Node {
 	t.Helper()
-	var boot []string
+	return runLight(t, g, light.Config{Confirmations: 6}, peers...)
+}
+
+// runLight runs a light node on 127.0.0.1 with cfg (data dir, genesis,
+// listen and HTTP addresses filled in) bootstrapped to peers, closed at
+// the test's end.
+func runLight(t *testing.T, g *chain.Genesis, cfg light.Config, peers ...peer.AddrInfo) *light.Node {
+	t.Helper()
+	cfg.DataDir, cfg.Genesis, cfg.Listen, cfg.HTTPAddr = t.TempDir(), g, []string{"/ip4/127.0.0.1/tcp/0"}, "127.0.0.1:0"
 	for _, p := range peers {
-		boot = append(boot, fmt.Sprintf("%s/p2p/%s", p.Addrs[0], p.ID))
+		cfg.Bootstrap = append(cfg.Bootstrap, fmt.Sprintf("%s/p2p/%s", p.Addrs[0], p.ID))
 	}
-	n, err := light.New(light.Config{DataDir: t.TempDir(), Genesis: g, Listen: []string{"/ip4/127.0.0.1/tcp/0"},
-		Bootstrap: boot, HTTPAddr: "127.0.0.1:0", Confirmations: 6})
+	n, err := light.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
