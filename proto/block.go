@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rlp"
 )
 
 // Header is a block header. Its field order is its encoding order; Nonce
@@ -53,14 +54,57 @@ type Block struct {
 	size atomic.Int64
 }
 
-// DecodeBlock decodes a block from its canonical encoding.
+// DecodeBlock decodes a block from its canonical encoding. The header goes
+// through decode (rlp, then the re-encoding check); the txs, which are
+// nearly all of a block, through the strict reader (rlp.go), and each
+// tx's hash is taken from its own bytes, which are its canonical encoding.
 func DecodeBlock(b []byte) (*Block, error) {
+	if len(b) > MaxBlockSize {
+		return nil, fmt.Errorf("block: %d bytes > %d: %w", len(b), MaxBlockSize, ErrTooLarge)
+	}
+	payload, err := wholeList(b)
+	if err != nil {
+		return nil, fmt.Errorf("block: %w", err)
+	}
+	r := listReader{b: payload}
+	_, header := r.next("header", true)
+	txs, _ := r.next("txs", true)
+	if err := r.end(); err != nil {
+		return nil, fmt.Errorf("block: %w", err)
+	}
 	blk := new(Block)
-	if err := decode(b, blk, MaxBlockSize, "block"); err != nil {
+	// Capped as a part of b, not by MaxHeaderSize: as before, a header too
+	// long for its fields is an rlp error here, not ErrTooLarge.
+	if err := decode(header, &blk.Header, MaxBlockSize, "block header"); err != nil {
 		return nil, err
+	}
+	if blk.Txs, err = decodeTxList(txs); err != nil {
+		return nil, fmt.Errorf("block: %w", err)
 	}
 	blk.size.Store(int64(len(b)))
 	return blk, nil
+}
+
+// decodeTxList decodes the payload of a block's tx list.
+func decodeTxList(payload []byte) ([]*Tx, error) {
+	txs := []*Tx{} // an empty list decodes to an empty slice, as with rlp
+	for rest := payload; len(rest) > 0; {
+		fields, list, next, err := splitItem(rest)
+		if err == nil && !list {
+			err = rlp.ErrExpectedList
+		}
+		tx := new(Tx)
+		if err == nil {
+			err = tx.decodeFields(fields)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("tx %d: %w", len(txs), err)
+		}
+		tx.setEncoding(rest[:len(rest)-len(next)])
+		txs = append(txs, tx)
+		rest = next
+	}
+	return txs, nil
 }
 
 // Encode returns the canonical encoding of b.

@@ -11,6 +11,10 @@
 // Every decoder here bounds the input size before it looks at it, never
 // panics, and rejects bytes that differ from the re-encoding of what they
 // decode to, so a block or transaction has exactly one byte form and hash.
+// The transactions, which are nearly all of a block's bytes, are read by a
+// strict hand-written reader (rlp.go) that accepts only canonical bytes, so
+// they need no re-encoding; everything else is decoded by rlp and then
+// re-encoded and compared. Fuzz tests hold the two ways equal.
 //
 // Hashes: a transaction's hash is Keccak-256 of its encoding; the hash it is
 // signed over is Keccak-256 of the encoding of every field but the

@@ -61,30 +61,56 @@ type Tx struct {
 	hash   atomic.Pointer[common.Hash]
 	sender atomic.Pointer[common.Address]
 	size   atomic.Int64
-}
-
-// unsignedTx is a Tx without its signature: what the signature covers.
-type unsignedTx struct {
-	ChainID  uint64
-	Nonce    uint64
-	Kind     TxKind
-	To       common.Address
-	Value    uint64
-	GasLimit uint64
-	GasPrice uint64
-	Data     []byte
+	// decodedHash holds the hash that the decoders compute before the tx
+	// is shared, so that caching it costs no allocation; hash points at
+	// it. Hash, which may run on one tx in several goroutines at once,
+	// allocates its own instead.
+	decodedHash common.Hash
 }
 
 // DecodeTx decodes a transaction from its canonical encoding.
 func DecodeTx(b []byte) (*Tx, error) {
-	tx := new(Tx)
-	if err := decode(b, tx, MaxTxSize, "tx"); err != nil {
-		return nil, err
+	if len(b) > MaxTxSize {
+		return nil, fmt.Errorf("tx: %d bytes > %d: %w", len(b), MaxTxSize, ErrTooLarge)
 	}
-	h := crypto.Keccak256Hash(b)
-	tx.hash.Store(&h)
-	tx.size.Store(int64(len(b)))
+	payload, err := wholeList(b)
+	if err != nil {
+		return nil, fmt.Errorf("tx: %w", err)
+	}
+	tx := new(Tx)
+	if err := tx.decodeFields(payload); err != nil {
+		return nil, fmt.Errorf("tx: %w", err)
+	}
+	tx.setEncoding(b)
 	return tx, nil
+}
+
+// decodeFields reads the fields, in Tx's field order and of the sizes of
+// their types, from the payload of the tx's list with the strict reader
+// (rlp.go): what it accepts is canonical, so the bytes need no
+// re-encoding.
+func (tx *Tx) decodeFields(payload []byte) error {
+	r := listReader{b: payload}
+	tx.ChainID = r.uint("chain_id", 8)
+	tx.Nonce = r.uint("nonce", 8)
+	tx.Kind = TxKind(r.uint("kind", 1))
+	r.fixed("to", tx.To[:])
+	tx.Value = r.uint("value", 8)
+	tx.GasLimit = r.uint("gas_limit", 8)
+	tx.GasPrice = r.uint("gas_price", 8)
+	tx.Data = r.bytes("data")
+	r.fixed("sig", tx.Sig[:])
+	return r.end()
+}
+
+// setEncoding caches the hash and size of enc, the tx's canonical
+// encoding, on a tx that no other goroutine sees yet.
+func (tx *Tx) setEncoding(enc []byte) {
+	s := hashers.Get().(*hasher)
+	tx.decodedHash = s.sum(enc, nil, nil)
+	hashers.Put(s)
+	tx.hash.Store(&tx.decodedHash)
+	tx.size.Store(int64(len(enc)))
 }
 
 // Encode returns the canonical encoding of tx.
@@ -112,11 +138,24 @@ func (tx *Tx) Size() int {
 }
 
 // SigHash returns the hash the signature covers: Keccak-256 of the
-// encoding of every field but Sig.
+// encoding of every field but Sig, the RLP list [chain_id, nonce, kind,
+// to, value, gas_limit, gas_price, data]. It is taken for every tx whose
+// sender is recovered, so it encodes by hand into a pooled buffer and
+// hasher instead of through rlp's reflection (TestSigHashMatchesRLP and the
+// fuzz tests hold the two equal).
 func (tx *Tx) SigHash() common.Hash {
-	return crypto.Keccak256Hash(Encode(&unsignedTx{
-		tx.ChainID, tx.Nonce, tx.Kind, tx.To, tx.Value, tx.GasLimit, tx.GasPrice, tx.Data,
-	}))
+	s := hashers.Get().(*hasher)
+	defer hashers.Put(s)
+	fields := appendUint(s.fields[:0], tx.ChainID)
+	fields = appendUint(fields, tx.Nonce)
+	fields = appendUint(fields, uint64(tx.Kind))
+	fields = append(append(fields, 0x80+common.AddressLength), tx.To[:]...)
+	fields = appendUint(fields, tx.Value)
+	fields = appendUint(fields, tx.GasLimit)
+	fields = appendUint(fields, tx.GasPrice)
+	fields = appendStringHeader(fields, tx.Data) // the data itself follows
+	list := appendHeader(s.list[:0], 0xc0, len(fields)+len(tx.Data))
+	return s.sum(list, fields, tx.Data)
 }
 
 // CachedSender returns the sender recovered earlier, if any.
