@@ -129,7 +129,7 @@ func open(db *store.DB, cfg Config) (*Chain, error) {
 		future:     newFutureSet(),
 		recent:     newBlockCache(512),
 		progs:      vm.NewCache(programCacheEntries, programCacheBytes),
-		nodes:      smt.NewCache(smt.DefaultCacheDepth),
+		nodes:      smt.NewCache(smt.DefaultCacheSize),
 		badReasons: make(map[common.Hash]error),
 		connBatch:  new(store.Batch),
 		sideBatch:  new(store.Batch),
