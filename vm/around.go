@@ -63,10 +63,11 @@ func (p *Program) aroundEnd(in *inst) int {
 	return int(p.insts[in.body+1].after) + 1
 }
 
-// aroundLoop runs the loop whose opLoopAround is at pc from the start of
-// its body, its [ or its ] having found its cell (at ptr) not 0, until the
-// loop ends or the dispatch loop must take over. It returns the block to
-// enter, the pointer and the gas left.
+// aroundLoop runs the [ or the ] at pc (opJzAround, opLoopAround) of a
+// loop around a closed-form loop, from its block's pointer ptr: when its
+// cell is not 0, the loop's iterations from the start of its body, until
+// the loop ends or the dispatch loop must take over. It returns the block
+// to enter, the pointer and the gas left.
 //
 // An iteration whose reach is on the tape (one check, conservative) and
 // whose gas is there, with the inner loop's written cells as every
@@ -76,6 +77,14 @@ func (p *Program) aroundEnd(in *inst) int {
 func (p *Program) aroundLoop(t *Tape, pc, ptr int, gas uint64) (int, int, uint64) {
 	insts := p.insts
 	in := &insts[pc]
+	if ptr += int(in.off); t[ptr] == 0 {
+		pc, gas = in.leave(gas)
+		return pc, ptr, gas
+	}
+	if in.op == opJzAround {
+		pc = p.aroundEnd(in)
+		in = &insts[pc]
+	}
 	first := int(in.body)
 	jz := &insts[first+1]
 	w := &p.walks[p.fall[pc].form-1]

@@ -44,9 +44,13 @@ func (p *Program) RunLoaded(tape *Tape, input []byte, lim Limits) Result {
 // have there.
 //
 // The hot state (pointer, gas, instruction) lives in locals, few enough to
-// stay in registers; every exit writes it back. Input and output are rare
-// and stay in the machine. Loops that run their iterations themselves
-// (the loop instructions) are in runLoop.
+// stay in registers; every exit writes it back, and every exit inside a
+// block is handOver. Input and output are rare and stay in the machine.
+// The cases that dominate the standard programs' profiles (bare blocks,
+// clears, one-target multiplies, jumps, self loops, scans) keep their
+// fast path inline; the rarer instructions' bodies are helpers of their
+// own (fused, inOut, finish), as are the loops that run their iterations
+// themselves (runLoop, aroundLoop, scanLoop, runChain).
 func (p *Program) exec(m *machine, pc int) (Result, int, bool) {
 	insts, t := p.insts, m.tape
 	ptr, gas := m.ptr, m.gas
@@ -89,18 +93,7 @@ enter: // one check for the whole block: its static gas and its reach
 			t[ptr+int(in.target())] += in.factor * n
 			t[at] = in.set
 			pc = next
-		case opMul2:
-			at := ptr + int(in.off)
-			n := t[at] * in.per
-			if gas, ok = charge(gas, n, in); !ok {
-				return p.handOver(m, pc, at, gas)
-			}
-			t[ptr+int(in.target())] += in.factor * n
-			e := &insts[next]
-			t[ptr+int(e.off)] += e.delta * n
-			t[at] = in.set
-			pc = next + 1
-		case opMul:
+		case opMul2, opMul:
 			at := ptr + int(in.off)
 			n := t[at] * in.per
 			if gas, ok = charge(gas, n, in); !ok {
@@ -111,49 +104,25 @@ enter: // one check for the whole block: its static gas and its reach
 			ptr += int(in.off)
 			pc, gas = in.branch(t[ptr], gas)
 			goto enter
-		case opJzClosed:
-			ptr += int(in.off)
-			gas = p.openClosed(t, pc, ptr, gas)
-			pc, gas = in.branch(t[ptr], gas)
-			goto enter
-		case opLoopMul1, opLoopMul2, opLoop:
-			ptr += int(in.off)
-			if t[ptr] == 0 {
-				pc, gas = in.leave(gas)
-				goto enter
-			}
-			if pc, ptr, gas, ok = p.runLoop(t, pc, ptr, gas); !ok {
-				return p.handOver(m, pc, ptr, gas)
-			}
-			goto enter
-		case opLoopAround:
-			ptr += int(in.off)
-			if t[ptr] == 0 {
-				pc, gas = in.leave(gas)
-				goto enter
-			}
-			pc, ptr, gas = p.aroundLoop(t, pc, ptr, gas)
-			goto enter
-		case opJzAround:
+		case opLoopMul1, opLoopMul2, opLoop, opJzClosed:
 			if ptr += int(in.off); t[ptr] == 0 {
 				pc, gas = in.leave(gas)
-				goto enter
-			}
-			pc, ptr, gas = p.aroundLoop(t, p.aroundEnd(in), ptr, gas)
-			goto enter
-		case opScan:
-			ptr += int(in.off)
-			if pc, ptr, gas, ok = p.scanLoop(t, pc, ptr, gas); !ok {
+			} else if pc, ptr, gas, ok = p.runLoop(t, pc, ptr, gas); !ok {
 				return p.handOver(m, pc, ptr, gas)
 			}
 			goto enter
-		case opOut:
-			if !m.output(t[ptr+int(in.off)]) {
-				return p.handOver(m, pc, ptr+int(in.off), gas)
+		case opJzAround, opLoopAround:
+			pc, ptr, gas = p.aroundLoop(t, pc, ptr, gas)
+			goto enter
+		case opScan:
+			if pc, ptr, gas, ok = p.scanLoop(t, pc, ptr+int(in.off), gas); !ok {
+				return p.handOver(m, pc, ptr, gas)
 			}
-			pc = next
-		case opIn:
-			m.input1(&t[ptr+int(in.off)])
+			goto enter
+		case opIn, opOut: // rare: they work on the machine's input and output
+			if at := ptr + int(in.off); !m.inOut(in.op, &t[at]) {
+				return p.handOver(m, pc, at, gas)
+			}
 			pc = next
 		default: // opForever, opEnd
 			if in.op == opEnd || t[ptr+int(in.off)] != 0 {
@@ -202,12 +171,17 @@ func charge(gas uint64, n uint8, in *inst) (uint64, bool) {
 	return gas, false
 }
 
-// fused applies the fused loop at pc, whose adds (ending at next) have
-// run, for n iterations already charged, and returns the next
-// instruction.
+// fused applies the multiply at pc (opMul2 or opMul; exec runs the
+// commoner opMul1 inline), whose adds (ending at next) have run, for n
+// iterations already charged, and returns the next instruction.
 func fused(t *Tape, ptr int, insts []inst, pc, next int, n uint8) int {
 	in := &insts[pc]
 	switch in.op {
+	case opMul2:
+		t[ptr+int(in.target())] += in.factor * n
+		e := &insts[next]
+		t[ptr+int(e.off)] += e.delta * n
+		next++
 	case opMul:
 		end := next + int(in.targets())
 		for j := next; j < end; j++ {
@@ -217,11 +191,6 @@ func fused(t *Tape, ptr int, insts []inst, pc, next int, n uint8) int {
 		next = end
 	case opMul1:
 		t[ptr+int(in.target())] += in.factor * n
-	case opMul2:
-		t[ptr+int(in.target())] += in.factor * n
-		e := &insts[next]
-		t[ptr+int(e.off)] += e.delta * n
-		next++
 	}
 	t[ptr+int(in.off)] = in.set
 	return next
@@ -254,6 +223,16 @@ func (m *machine) output(c byte) bool {
 	}
 	m.out = append(m.out, c)
 	return true
+}
+
+// inOut runs opIn or opOut on the cell c, and reports false when the
+// output is full (the . does not run).
+func (m *machine) inOut(op opcode, c *byte) bool {
+	if op == opIn {
+		m.input1(c)
+		return true
+	}
+	return m.output(*c)
 }
 
 // input1 stores the next input byte in *c, or 0 past the end of the

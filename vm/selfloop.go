@@ -47,14 +47,23 @@ func (p *Program) selfLoops() {
 	}
 }
 
-// runLoop runs the loop instruction at pc, whose ] found its cell (at
-// ptr) not 0, so that the loop goes round again: in closed form when it
-// has one (closed.go), then iteration by iteration. It returns the block
-// to enter, the pointer and the gas left, and true; or false with the
-// instruction that could not run and its pointer, for handOver.
+// runLoop runs the self loop instruction at pc, whose ] found its cell
+// (at ptr) not 0, so that the loop goes round again: in closed form when
+// it has one (closed.go), then iteration by iteration. It returns the
+// block to enter, the pointer and the gas left, and true; or false with
+// the instruction that could not run and its pointer, for handOver. The
+// [ of a self loop with a closed form (opJzClosed) comes here too, its
+// cell not 0: it runs all of the loop in one step when it can, and
+// otherwise enters the body; only closed-form loops pay for telling it
+// from a ].
 func (p *Program) runLoop(t *Tape, pc, ptr int, gas uint64) (int, int, uint64, bool) {
 	in := &p.insts[pc]
 	if f := p.fall[pc].form; f != 0 {
+		if in.op == opJzClosed {
+			gas = p.openClosed(t, pc, ptr, gas) // may clear the cell
+			next, gas := in.branch(t[ptr], gas)
+			return next, ptr, gas, true
+		}
 		if gas = p.forms[f-1].run(t, ptr, gas, &p.insts[in.body]); t[ptr] == 0 {
 			next, gas := in.leave(gas)
 			return next, ptr, gas, true

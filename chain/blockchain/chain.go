@@ -276,6 +276,14 @@ func (c *Chain) loadIndex(genesis common.Hash) error {
 	for n := c.head; n != nil; n = n.parent {
 		c.main[n.height()] = n
 	}
+	// One read: the stored state tree's root node. A database written with
+	// another storage layout, or damaged, stops here rather than take the
+	// next valid block for one with a bad state root.
+	if root, err := c.newState(c.db).Root(); err != nil || root != c.head.header.StateRoot {
+		return fmt.Errorf("the stored state tree (root %x, %v) is not the head's (block %s, state root %s): "+
+			"the database was written by an incompatible version of tinychain, or is damaged; remove it and sync again",
+			root, err, c.head.hash, c.head.header.StateRoot)
+	}
 	// A tip with an invalid-free valid child chain is still a tip; make sure
 	// nodes whose children are all invalid count as tips too.
 	for _, n := range c.index {

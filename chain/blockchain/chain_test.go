@@ -2,11 +2,15 @@ package blockchain_test
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/tinychain/tinychain/chain"
 	"github.com/tinychain/tinychain/chain/blockchain"
+	"github.com/tinychain/tinychain/chain/state"
+	"github.com/tinychain/tinychain/chain/store"
 	"github.com/tinychain/tinychain/internal/testchain"
 	"github.com/tinychain/tinychain/proto"
 	"github.com/tinychain/tinychain/wallet"
@@ -45,6 +49,41 @@ func TestMineTransferAndReopen(t *testing.T) {
 	tc2 := testchain.Open(t, g, dir)
 	if got := tc2.C.Head(); got.Hash != head.Hash {
 		t.Fatalf("reopened head %s, want %s", got.Hash, head.Hash)
+	}
+}
+
+// TestOpenRefusesForeignStateTree: a database whose state tree is not the
+// head's (another storage layout: here its root node moved to where the
+// old 35-byte key put it) refuses to open, saying so, rather than take the
+// next valid block for one with a bad state root.
+func TestOpenRefusesForeignStateTree(t *testing.T) {
+	g := testchain.Genesis()
+	dir := t.TempDir()
+	tc := testchain.Open(t, g, dir)
+	blk := tc.MineOnHead(wallet.DevAddress(9), testchain.Transfer(t, g, 0, 0, common.HexToAddress("0xaa"), 1))
+	if err := tc.C.ProcessBlock(blk); err != nil {
+		t.Fatal(err)
+	}
+	tc.C.Close()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootKey := append(slices.Clone(state.SMTPrefix), 0, 0) // depth 0
+	node, found, err := db.Get(rootKey)
+	if err != nil || !found {
+		t.Fatalf("root node: %v %v", found, err)
+	}
+	batch := new(store.Batch)
+	batch.Delete(rootKey)
+	batch.Put(append(slices.Clone(state.SMTPrefix), make([]byte, 34)...), node)
+	if err := db.Write(batch, true); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = blockchain.Open(blockchain.Config{Dir: dir, Genesis: g})
+	if err == nil || !strings.Contains(err.Error(), "incompatible version") {
+		t.Fatalf("open with a foreign state tree: %v", err)
 	}
 }
 

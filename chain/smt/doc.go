@@ -46,10 +46,14 @@
 // # Storage
 //
 // A node is stored at its position: DB key = prefix || the first depth bits
-// of its keys (32 bytes, later bits zero) || depth (2 bytes, big endian,
-// 0..256). Putting the path before the depth keeps each subtree in one
-// contiguous key range, so the nodes near the bottom of a path share
-// LevelDB blocks. The stored value is the node's hash preimage, 65 bytes:
+// of its keys, in ceil(depth/8) bytes (later bits zero) || depth (2 bytes,
+// big endian, 0..256). The path is cut to the bytes that hold it, so a node
+// at depth 16 has a 5-byte key, not 35: a block writes thousands of nodes,
+// and LevelDB copies, compares and compacts every byte of their keys.
+// Putting the path before the depth keeps the nodes whose paths share
+// their first bytes under one key prefix, so the nodes near the bottom of
+// a path share LevelDB blocks. The stored value is the node's hash
+// preimage, 65 bytes:
 //
 //	leaf:   0x00 || key || value
 //	branch: 0x01 || left child hash || right child hash

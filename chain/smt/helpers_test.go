@@ -130,7 +130,7 @@ func refLayout(kvs []kv) map[string]string {
 	out := make(map[string]string)
 	var walk func(kvs []kv, depth int, path [32]byte)
 	walk = func(kvs []kv, depth int, path [32]byte) {
-		key := append(append([]byte{}, testPrefix...), path[:]...)
+		key := append(append([]byte{}, testPrefix...), path[:(depth+7)/8]...)
 		key = binary.BigEndian.AppendUint16(key, uint16(depth))
 		switch len(kvs) {
 		case 0:

@@ -226,11 +226,11 @@ func (t *Tree) Commit(w Writer) ([32]byte, error) {
 	slices.SortFunc(changed, func(x, y *entry) int { return x.pos.cmp(&y.pos) })
 	// The keys and nodes are cut from one buffer (fresh, so w may keep
 	// them), not allocated one by one.
-	keyLen := len(t.prefix) + posKeyLen
-	buf := make([]byte, 0, len(changed)*(keyLen+nodeLen))
+	buf := make([]byte, 0, len(changed)*(len(t.prefix)+maxPosKeyLen+nodeLen))
 	for _, e := range changed {
+		n := len(buf)
 		buf = e.pos.dbKey(buf, t.prefix)
-		key := buf[len(buf)-keyLen:]
+		key := buf[n:]
 		if e.cur.kind == kindEmpty {
 			w.Delete(key)
 		} else {

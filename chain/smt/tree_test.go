@@ -233,7 +233,7 @@ func TestCommittedTreeRefusesUpdates(t *testing.T) {
 func TestCorruptNode(t *testing.T) {
 	db, done := mustOpenDB(t, t.TempDir())
 	defer done()
-	root := append(append([]byte{}, testPrefix...), make([]byte, 34)...) // path and depth 0
+	root := append(append([]byte{}, testPrefix...), 0, 0) // depth 0: no path bytes
 	for name, val := range map[string][]byte{
 		"short":       {0},
 		"bad tag":     append([]byte{7}, make([]byte, 64)...),

@@ -2,8 +2,11 @@ package store
 
 import (
 	"errors"
+	"os"
+	"strings"
 
 	"github.com/syndtr/goleveldb/leveldb"
+	lerrors "github.com/syndtr/goleveldb/leveldb/errors"
 	"github.com/syndtr/goleveldb/leveldb/filter"
 	"github.com/syndtr/goleveldb/leveldb/iterator"
 	"github.com/syndtr/goleveldb/leveldb/opt"
@@ -28,12 +31,40 @@ var options = &opt.Options{
 }
 
 // Open opens (or creates) the database in dir.
-func Open(dir string) (*DB, error) {
-	db, err := leveldb.OpenFile(dir, options)
+func Open(dir string) (*DB, error) { return openFile(dir, options) }
+
+// openFile opens (or creates) the database in dir with o. A process
+// killed while LevelDB was creating the database (its manifest written,
+// the CURRENT file naming it not yet) leaves a directory that LevelDB
+// refuses as corrupted; with no table in it either, nothing had reached
+// a table, so the database is rebuilt from its journals (RecoverFile),
+// which hold every write it had. Any other corruption is returned: a
+// rebuild from tables may bring back data that a compaction had replaced.
+func openFile(dir string, o *opt.Options) (*DB, error) {
+	db, err := leveldb.OpenFile(dir, o)
+	if lerrors.IsCorrupted(err) && creationCut(dir) {
+		db, err = leveldb.RecoverFile(dir, o)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &DB{db}, nil
+}
+
+// creationCut reports whether dir holds a LevelDB database whose
+// creation was cut short: no CURRENT file and no table.
+func creationCut(dir string) bool {
+	names, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, n := range names {
+		name := n.Name()
+		if name == "CURRENT" || strings.HasSuffix(name, ".ldb") || strings.HasSuffix(name, ".sst") {
+			return false
+		}
+	}
+	return true
 }
 
 // smallOptions are for a process that must stay small (a light node's
@@ -47,13 +78,7 @@ var smallOptions = &opt.Options{
 }
 
 // OpenSmall is Open with smallOptions.
-func OpenSmall(dir string) (*DB, error) {
-	db, err := leveldb.OpenFile(dir, smallOptions)
-	if err != nil {
-		return nil, err
-	}
-	return &DB{db}, nil
-}
+func OpenSmall(dir string) (*DB, error) { return openFile(dir, smallOptions) }
 
 // OpenReadOnly opens the database in dir for reading only (a check of a
 // node's data from outside it).

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/tinychain/tinychain/chain/store"
@@ -96,5 +98,47 @@ func TestBatchReuse(t *testing.T) {
 	}
 	if ok, _ := db.Has([]byte("k1")); ok {
 		t.Fatal("k1: the appended delete did not win over the put before it")
+	}
+}
+
+// TestOpenCutCreation: a database whose creation was cut short (the
+// CURRENT file naming its manifest never written: a process killed
+// while LevelDB created it) opens again with what its journal holds,
+// while one that has tables and lost CURRENT is still refused.
+func TestOpenCutCreation(t *testing.T) {
+	write := func(dir string, compact bool) {
+		db, err := store.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Put([]byte("k"), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		if compact {
+			if err := db.Compact(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Close()
+		if err := os.Remove(filepath.Join(dir, "CURRENT")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	write(dir, false)
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatalf("open after a cut creation: %v", err)
+	}
+	if v, found, err := db.Get([]byte("k")); string(v) != "v" || !found || err != nil {
+		t.Fatalf("the journal's write after recovery: %q %v %v", v, found, err)
+	}
+	db.Close()
+
+	dir = t.TempDir()
+	write(dir, true)
+	if db, err := store.Open(dir); err == nil {
+		db.Close()
+		t.Fatal("a database with tables and no CURRENT opened")
 	}
 }
